@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, the tests, the demo and the benchmarks need.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential meson ninja-build pkg-config clang python3 \
+  libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libsystemd-dev libmount-dev \
+  libssl-dev libisal-dev liburing-dev libjson-c-dev libcmocka-dev libkmod-dev \
+  bats bats-support bats-assert \
+  qemu-system-x86 qemu-utils busybox-static kmod cpio xz-utils zstd \
+  tgt open-iscsi libiscsi-bin parted xfsprogs fdisk iperf3 iproute2 procps psmisc \
+  >/dev/null
