@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * iscsiadm <-> iscsid IPC: a versioned, self-describing protocol over an AF_UNIX stream socket.
+ *
+ * Wire format (see iscsid/IPC.md): every message is a 4-byte big-endian length followed by that
+ * many bytes of a JSON object. Requests carry {"version", "type", "request"}; responses carry
+ * {"version", "type", "status", "message", "result"}. Unknown keys are ignored, so either side
+ * may add fields without a version bump; a version bump means an incompatible change.
+ *
+ * The socket is ISCSI_RUN_DIR "/iscsid.sock", or $ISCSID_SOCKET when set. The daemon refuses
+ * peers whose SO_PEERCRED uid is not 0 (status ISCSI_ERR_ACCESS).
+ *
+ * The client API below is independent from the node database: the caller fills plain structs
+ * from whatever records it has. Every client call returns a negative errno when the daemon
+ * could not be reached or the reply was malformed (map that to ISCSI_ERR_ISCSID_NOTCONN /
+ * ISCSI_ERR_ISCSID_COMM_ERR), and 0 when a reply arrived; the reply's outcome is then in the
+ * result's `status` (an iscsiadm exit code, enum iscsi_err) and `message`.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#define ISCSID_IPC_VERSION 1
+
+static inline void json_object_putp(struct json_object **o) {
+        if (*o)
+                json_object_put(*o);
+}
+#define _cleanup_json_ __attribute__((cleanup(json_object_putp)))
+#define ISCSID_SOCKET_ENV "ISCSID_SOCKET"
+#define ISCSID_SOCKET_NAME "iscsid.sock"
+#define ISCSID_IPC_MAX_MESSAGE (1u << 20)
+
+/* iscsiadm/iscsistart exit codes, as documented in iscsiadm(8) "EXIT STATUS". */
+enum iscsi_err {
+        ISCSI_SUCCESS = 0,
+        ISCSI_ERR = 1,
+        ISCSI_ERR_SESS_NOT_FOUND = 2,
+        ISCSI_ERR_NOMEM = 3,
+        ISCSI_ERR_TRANS = 4,
+        ISCSI_ERR_LOGIN = 5,
+        ISCSI_ERR_IDBM = 6,
+        ISCSI_ERR_INVAL = 7,
+        ISCSI_ERR_TRANS_TIMEOUT = 8,
+        ISCSI_ERR_INTERNAL = 9,
+        ISCSI_ERR_LOGOUT = 10,
+        ISCSI_ERR_PDU_TIMEOUT = 11,
+        ISCSI_ERR_TRANS_NOT_FOUND = 12,
+        ISCSI_ERR_ACCESS = 13,
+        ISCSI_ERR_TRANS_CAPS = 14,
+        ISCSI_ERR_SESS_EXISTS = 15,
+        ISCSI_ERR_INVALID_MGMT_REQ = 16,
+        ISCSI_ERR_ISNS_UNAVAILABLE = 17,
+        ISCSI_ERR_ISCSID_COMM_ERR = 18,
+        ISCSI_ERR_FATAL_LOGIN = 19,
+        ISCSI_ERR_ISCSID_NOTCONN = 20,
+        ISCSI_ERR_NO_OBJS_FOUND = 21,
+        ISCSI_ERR_SYSFS_LOOKUP = 22,
+        ISCSI_ERR_HOST_NOT_FOUND = 23,
+        ISCSI_ERR_LOGIN_AUTH_FAILED = 24,
+        ISCSI_ERR_ISNS_QUERY = 25,
+        ISCSI_ERR_ISNS_REG_FAILED = 26,
+        ISCSI_ERR_OP_NOT_SUPP = 27,
+        ISCSI_ERR_BUSY = 28,
+        ISCSI_ERR_AGAIN = 29,
+        ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE = 30,
+        ISCSI_ERR_CHILD_TERMINATED = 31,
+        ISCSI_ERR_SESSION_NOT_CONNECTED = 32,
+        _ISCSI_ERR_MAX,
+};
+
+/* Short English text for an exit code ("session exists", ...); never NULL. */
+const char *iscsi_err_to_string(int err);
+
+/*
+ * Everything one login needs. Strings are borrowed (the caller keeps them alive during the
+ * call); NULL / 0 / -1 mean "not set, use the daemon's default" as noted per field.
+ */
+struct node_login_req {
+        const char *target_name;        /* required */
+        const char *address;            /* required: portal address (IPv4/IPv6 literal or name) */
+        int port;                       /* 0 → 3260 */
+        int tpgt;                       /* -1 → unknown (taken from the login response) */
+        const char *iface;              /* NULL → "default" */
+        const char *initiator_name;     /* NULL → daemon reads initiatorname.iscsi */
+        const char *initiator_alias;    /* NULL → none */
+        const char *netdev;             /* iface.net_ifacename, NULL → none */
+        const char *hwaddress;          /* iface.hwaddress, NULL → none */
+        uint8_t isid[6];                /* all zero → daemon picks a unique ISID */
+
+        /* Open another session even if one to this target/portal/iface exists (nr_sessions). */
+        bool allow_existing;
+        bool scan_manual;               /* node.session.scan = manual: no LUN scan */
+
+        /* Authentication: auth_method "None" or "CHAP"; *_in is mutual CHAP. */
+        const char *auth_method;
+        const char *username;
+        const char *password;
+        const char *username_in;
+        const char *password_in;
+        const char *chap_algs;          /* NULL → "MD5"; e.g. "SHA3-256,SHA256,SHA1,MD5" */
+
+        /* Operational values we propose (0 / -1 / NULL → RFC 7143 default). */
+        uint32_t max_recv_dlength;      /* conn MaxRecvDataSegmentLength we declare */
+        uint32_t max_xmit_dlength;      /* cap on the target's declared value, 0 → none */
+        uint32_t first_burst;
+        uint32_t max_burst;
+        int max_r2t;
+        int initial_r2t;                /* -1 default, 0 No, 1 Yes */
+        int immediate_data;             /* -1 default, 0 No, 1 Yes */
+        int erl;                        /* -1 default */
+        const char *header_digest;      /* "None", "CRC32C", "CRC32C,None", "None,CRC32C" */
+        const char *data_digest;
+        int default_time2wait;          /* -1 default */
+        int default_time2retain;        /* -1 default */
+
+        /* Timeouts in seconds (-1 → daemon default, matching open-iscsi's iscsid.conf). */
+        int login_timeout;              /* conn.timeo.login_timeout */
+        int logout_timeout;
+        int replacement_timeout;        /* session.timeo.replacement_timeout */
+        int noop_out_interval;
+        int noop_out_timeout;
+        int abort_timeout;
+        int lu_reset_timeout;
+        int tgt_reset_timeout;
+        int host_reset_timeout;
+        int initial_login_retry_max;    /* -1 → 8 */
+        int cmds_max;                   /* -1 → kernel default */
+        int queue_depth;                /* -1 → kernel default */
+};
+
+struct login_result {
+        int status;                     /* enum iscsi_err */
+        char message[256];              /* human-readable reason when status != 0 */
+        int sid;                        /* kernel session id, -1 when none */
+        int host_no;                    /* SCSI host number, -1 when none */
+};
+
+/* Log out one session: by sid (>= 0), or by target/address/port/iface (all given). */
+struct session_logout_req {
+        int sid;                        /* -1 → match by the fields below */
+        const char *target_name;
+        const char *address;
+        int port;
+        const char *iface;              /* NULL → any iface */
+        bool force;                     /* log out even if a disk of the session is mounted */
+};
+
+struct logout_result {
+        int status;                     /* enum iscsi_err; ISCSI_ERR_BUSY when a disk is mounted */
+        char message[256];              /* e.g. "/dev/sda1 is mounted on /mnt" */
+        int sid;
+};
+
+/* What the daemon knows of one session (the rest is in sysfs, see sysfs-session.h). */
+struct iscsid_session_info {
+        int sid;
+        int host_no;
+        char target_name[224];
+        char address[64];
+        int port;
+        int tpgt;
+        char iface[64];
+        char state[32];                 /* "LOGGED_IN", "IN_RECOVERY", "FAILED", "LOGGING_OUT" */
+        unsigned recoveries;            /* successful reconnects since the session was made */
+};
+
+struct iscsid_list_result {
+        int status;
+        char message[256];
+        struct iscsid_session_info *sessions;   /* owned, free() */
+        size_t n_sessions;
+};
+
+/* One counter of the kernel's iSCSI statistics (ISCSI_UEVENT_GET_STATS). */
+struct iscsid_stat {
+        char name[48];                  /* "txdata_octets", ..., custom ones like "eh_abort_cnt" */
+        uint64_t value;
+};
+
+struct iscsid_stats_result {
+        int status;
+        char message[256];
+        struct iscsid_stat *stats;      /* owned, free(); in the kernel's order */
+        size_t n_stats;
+};
+
+struct iscsid_simple_result {
+        int status;
+        char message[256];
+};
+
+/* Path of the daemon's socket: $ISCSID_SOCKET, else ISCSI_RUN_DIR "/iscsid.sock". */
+const char *iscsid_socket_path(void);
+
+/* Client calls (each opens one connection, sends one request, reads one reply). */
+int iscsid_client_login(const struct node_login_req *req, struct login_result *ret);
+int iscsid_client_logout(const struct session_logout_req *req, struct logout_result *ret);
+int iscsid_client_list(struct iscsid_list_result *ret);
+int iscsid_client_rescan(int sid, struct iscsid_simple_result *ret);   /* sid -1 → all */
+int iscsid_client_stats(int sid, struct iscsid_stats_result *ret);
+int iscsid_client_ping(struct iscsid_simple_result *ret);              /* daemon alive? */
+
+/* Wire helpers shared by client and daemon. */
+int ipc_send_message(int fd, struct json_object *msg);
+int ipc_recv_message(int fd, struct json_object **ret);                 /* -ENODATA on EOF */
+
+struct json_object *ipc_login_req_to_json(const struct node_login_req *req);
+/* Fills *ret with strings pointing into `obj`, which must outlive *ret. */
+int ipc_login_req_from_json(struct json_object *obj, struct node_login_req *ret);
+struct json_object *ipc_logout_req_to_json(const struct session_logout_req *req);
+int ipc_logout_req_from_json(struct json_object *obj, struct session_logout_req *ret);
+
+/* Build {"version", "type", "status", "message"} for a reply; the caller adds "result". */
+struct json_object *ipc_new_response(const char *type, int status, const char *message);
