@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by every scenario script (tests/vm/scenarios/*.sh) inside the VM. busybox sh.
+#
+# Results: each step is one TAP line on the host. A step passes when its command exits 0
+# (step, step_sh) or with the expected code (step_rc). Commands and their output also form
+# the transcript (what scripts/demo.sh shows). Nothing here decides a result by itself: a
+# scenario that ends without reporting any step is a failure on the host side.
+#
+#   step DESC CMD [ARG...]        run CMD, show "$ CMD" and its output, ok iff exit 0
+#   step_sh DESC 'SHELL'          same for a shell snippet (sh -c; lib functions not available)
+#   step_rc RC DESC CMD [ARG...]  ok iff CMD exits with RC
+#   run CMD [ARG...]              show and run, no TAP line (setup); returns CMD's status
+#   ok DESC / not_ok DESC / skip DESC WHY   report directly
+#   say TEXT / note TEXT          transcript line / transcript comment ("# TEXT")
+#   wait_for SECS 'SHELL'         poll (0.2 s) until SHELL (eval'd in a subshell) succeeds; 1 on timeout
+#   bg NAME CMD [ARG...]          start a daemon in the background, log in /tmp/NAME.log
+#   disks                         sd disks now in /proc/partitions (names, one per line)
+#   new_disks BEFORE              disks not in the list BEFORE
+#   set_conf FILE KEY VALUE       set "KEY = VALUE", replacing a commented or live line
+#   use_debian_initiator IQN      /etc/iscsi from Debian's package, start Debian's iscsid
+#   use_our_initiator IQN         /etc/iscsi from the repo's etc/, start our iscsid
+#   start_tgtd                    Debian's tgtd in the background, wait for its socket
+#   at_exit 'SHELL'               run SHELL when the scenario ends (last registered first);
+#                                 use it for logout/umount instead of your own EXIT trap
+#
+# Env: VM_SCENARIO (name), STEP_TIMEOUT (seconds per command, default 120).
+# Our binaries live in /opt/iscsi-tools/sbin, Debian's in /usr/sbin; PATH decides which runs.
+
+VM_SCENARIO=${VM_SCENARIO:-$(basename "$0" .sh)}
+STEP_TIMEOUT=${STEP_TIMEOUT:-120}
+OURS=/opt/iscsi-tools/sbin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+_VM_OUT=/tmp/.vm-step.out
+_VM_LOGS=""
+
+_chan() { printf '%s\n' "$*" >&3 2>/dev/null; }
+_now() { cut -d' ' -f1 /proc/uptime; }
+_since() { awk -v a="$1" -v b="$(_now)" 'BEGIN{printf "%.2f", b-a}'; }
+_oneline() { printf '%s' "$*" | tr '\n\r\t' '   '; }
+
+say() {
+  printf '%s\n' "$*"
+  _chan "T $VM_SCENARIO $(_oneline "$*")"
+}
+note() { say "# $*"; }
+# The time on a marker is the step command's own; ok/not_ok called directly report 0.
+ok() { _chan "@@OK $VM_SCENARIO ${_VM_T:-0} $(_oneline "$*")"; _VM_T=; echo "[vm] ok - $*"; }
+not_ok() { _chan "@@NOTOK $VM_SCENARIO ${_VM_T:-0} $(_oneline "$*")"; _VM_T=; echo "[vm] not ok - $*"; }
+skip() {
+  _chan "@@SKIP $VM_SCENARIO 0 $(_oneline "$1") # $(_oneline "$2")"
+  echo "[vm] skip - $1: $2"
+}
+
+_show_out() {
+  while IFS= read -r _l; do say "$_l"; done < "$_VM_OUT"
+}
+
+# _exec CMD...: runs CMD with a timeout, output to the transcript; sets _VM_RC and _VM_T.
+_exec() {
+  _t0=$(_now)
+  timeout -s KILL "$STEP_TIMEOUT" "$@" > "$_VM_OUT" 2>&1 < /dev/null
+  _VM_RC=$?
+  _VM_T=$(_since "$_t0")
+  _show_out
+  if [ "$_VM_RC" -eq 137 ] && [ "${_VM_T%.*}" -ge "$STEP_TIMEOUT" ]; then
+    say "(timed out after ${STEP_TIMEOUT}s)"
+  fi
+}
+
+run() {
+  say "\$ $*"
+  _exec "$@"
+  return $_VM_RC
+}
+
+step() {
+  _d=$1; shift
+  say "\$ $*"
+  _exec "$@"
+  if [ "$_VM_RC" -eq 0 ]; then ok "$_d"; else not_ok "$_d (exit $_VM_RC)"; fi
+  return $_VM_RC
+}
+
+step_sh() {
+  _d=$1
+  say "\$ $2"
+  _exec sh -c "$2"
+  if [ "$_VM_RC" -eq 0 ]; then ok "$_d"; else not_ok "$_d (exit $_VM_RC)"; fi
+  return $_VM_RC
+}
+
+step_rc() {
+  _want=$1 _d=$2; shift 2
+  say "\$ $*"
+  _exec "$@"
+  say "(exit code $_VM_RC)"
+  if [ "$_VM_RC" -eq "$_want" ]; then ok "$_d"; else not_ok "$_d (exit $_VM_RC, expected $_want)"; fi
+  [ "$_VM_RC" -eq "$_want" ]
+}
+
+wait_for() {
+  _n=$(( $1 * 5 ))
+  while [ "$_n" -gt 0 ]; do
+    ( eval "$2" ) >/dev/null 2>&1 && return 0
+    sleep 0.2
+    _n=$((_n - 1))
+  done
+  return 1
+}
+
+bg() {
+  _name=$1; shift
+  "$@" > "/tmp/$_name.log" 2>&1 < /dev/null &
+  eval "PID_$(echo "$_name" | tr -c 'a-zA-Z0-9_\n' '_')=$!"
+  _VM_LOGS="$_VM_LOGS /tmp/$_name.log"
+  echo "[vm] started $_name (pid $!): $*"
+}
+
+disks() { awk '$4 ~ /^sd[a-z]+$/ {print $4}' /proc/partitions; }
+new_disks() {
+  for _x in $(disks); do
+    case " $(echo $1) " in *" $_x "*) ;; *) echo "$_x" ;; esac
+  done
+}
+
+set_conf() {
+  _f=$1 _k=$2 _v=$3
+  _kre=$(printf '%s' "$_k" | sed 's/[][.*^$]/\\&/g')
+  if grep -Eq "^[#[:space:]]*$_kre[[:space:]]*=" "$_f"; then
+    sed -i -E "0,/^[#[:space:]]*$_kre[[:space:]]*=.*/s||$_k = $_v|" "$_f"
+  else
+    echo "$_k = $_v" >> "$_f"
+  fi
+}
+
+_write_initiatorname() {
+  mkdir -p /etc/iscsi
+  echo "InitiatorName=$1" > /etc/iscsi/initiatorname.iscsi
+}
+
+use_debian_initiator() {
+  export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+  mkdir -p /etc/iscsi /run/lock/iscsi
+  cp /usr/share/iscsi-debian/iscsid.conf /etc/iscsi/iscsid.conf
+  _write_initiatorname "$1"
+  bg iscsid-debian /usr/sbin/iscsid -f
+  wait_for 10 'test -S /run/iscsid.socket || grep -q ISCSIADM_ABSTRACT /proc/net/unix'
+}
+
+use_our_initiator() {
+  export PATH=$OURS:/bin:/sbin:/usr/bin:/usr/sbin
+  mkdir -p /etc/iscsi
+  cp -a /usr/share/iscsi-tools/. /etc/iscsi/ 2>/dev/null
+  _write_initiatorname "$1"
+  bg iscsid $OURS/iscsid -f
+  wait_for 10 'test -S /run/iscsid/iscsid.sock || ls /run/iscsid/* >/dev/null 2>&1'
+}
+
+start_tgtd() {
+  mkdir -p /run/tgtd
+  bg tgtd /usr/sbin/tgtd -f
+  wait_for 15 'tgtadm --lld iscsi --mode target --op show'
+}
+
+_VM_ATEXIT=""
+at_exit() {
+  _VM_ATEXIT="$1
+$_VM_ATEXIT"
+}
+
+_vm_exit() {
+  _rc=$?
+  if [ -n "$_VM_ATEXIT" ]; then
+    echo "[vm] cleanup"
+    eval "$_VM_ATEXIT"
+  fi
+  for _f in $_VM_LOGS; do
+    [ -s "$_f" ] || continue
+    echo "----- $_f (last 40 lines)"
+    tail -n 40 "$_f"
+  done
+  exit $_rc
+}
+trap _vm_exit EXIT
