@@ -23,7 +23,9 @@ enum iscsi_name_type {
  *   -EINVAL    empty, unknown prefix, or wrong structure (iqn date, eui/naa digit count)
  *   -ENAMETOOLONG  longer than 223 bytes
  *   -EILSEQ    a character not allowed after stringprep (upper case, space, '_', '/', non-ASCII...)
- * Prefixes are matched case-sensitively in lower case, as stringprep output is lower case.
+ * Prefixes are matched case-sensitively in lower case, as stringprep output is lower case;
+ * the hex digits of eui./naa. names may be upper case (RFC 3720's own example
+ * "eui.02004567A425678D" is), everything else must be lower case.
  */
 int iscsi_name_validate(const char *name);
 static inline bool iscsi_name_is_valid(const char *name) {
@@ -33,8 +35,8 @@ static inline bool iscsi_name_is_valid(const char *name) {
 /*
  * Build an iqn. prefix "iqn.YYYY-MM.<domain reversed>" from a DNS domain owned at that date,
  * e.g. (2026, 11, "example.com") -> "iqn.2026-11.com.example". *ret is malloc()ed.
- * Errors: -EINVAL (year outside 1990..9999 — iSCSI names predate nothing before 1990 —,
- * month outside 1..12, empty or malformed domain), -ENAMETOOLONG, -ENOMEM.
+ * The domain is lower-cased. Errors: -EINVAL (year outside 1000..9999, month outside 1..12,
+ * empty or malformed domain), -ENAMETOOLONG, -ENOMEM.
  */
 int iscsi_name_iqn_prefix(unsigned year, unsigned month, const char *domain, char **ret);
 

@@ -68,9 +68,10 @@ int iscsi_sendtargets_build(const struct iscsi_st_list *l, uint8_t **ret, size_t
  * may be split anywhere across PDUs when the C bit was set), then finish.
  *   iscsi_st_parser_init(&p, max_total);     max_total 0 = ISCSI_ST_DEFAULT_MAX_TOTAL
  *   iscsi_st_parser_feed(&p, data, len);     -EMSGSIZE past max_total, -EBADMSG malformed
- *   iscsi_st_parser_finish(&p, &list);       -EBADMSG if a record is left unterminated
+ *   iscsi_st_parser_finish(&p, &list);       moves the result into list (zeroed by caller)
  *   iscsi_st_parser_clear(&p);               always (also after finish)
- * Unknown keys are ignored (RFC 7143: a SendTargets response may carry other keys).
+ * A last record without its terminating NUL is accepted at finish (some peers omit it).
+ * Empty records (NUL padding) are skipped. Unknown keys are ignored (RFC 7143: a SendTargets response may carry other keys).
  * Errors are sticky: after a failed feed every later call returns the same error.
  * Malformed means: record without '=', TargetAddress before any TargetName, empty or invalid
  * TargetName (see iscsi-name.h, checked loosely: non-empty, <= 223 bytes, printable), bad
