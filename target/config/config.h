@@ -213,8 +213,8 @@ int tc_config_save(const TargetConfig *c, const char *path);
 
 /* Consistency: valid target/initiator names, unique storage object names per plugin,
  * unique targets, TPG tags, LUN indexes, portals, ACLs and mapped LUN indexes, every LUN's
- * storage_object and every mapped LUN's tpg_lun resolves, CHAP mutual credentials only with
- * one-way ones. Returns 0, or -EINVAL with a message in *ret_error (if non-NULL). */
+ * storage_object and every mapped LUN's tpg_lun resolves, portal addresses parse.
+ * Returns 0, or -EINVAL with a malloc'd message in *ret_error (if non-NULL). */
 int tc_config_validate(const TargetConfig *c, char **ret_error);
 
 void tc_strv_free(char **v);
