@@ -6,9 +6,9 @@
 #include "macro.h"
 
 /* Backstore device attributes (configfs .../attrib, writable ones, as rtslib dumps them).
- * Values are LIO's defaults for a fileio object on a file that supports hole punching. */
+ * Values are LIO's for a write-back fileio object (targetcli's default) on a file that
+ * supports hole punching. */
 static const TcAttrDefault storage_object_attrs[] = {
-        { "alua_support", "1" },
         { "block_size", "512" },
         { "emulate_3pc", "1" },
         { "emulate_caw", "1" },
@@ -23,7 +23,7 @@ static const TcAttrDefault storage_object_attrs[] = {
         { "emulate_tpu", "0" },
         { "emulate_tpws", "0" },
         { "emulate_ua_intlck_ctrl", "0" },
-        { "emulate_write_cache", "0" },
+        { "emulate_write_cache", "1" },
         { "enforce_pr_isids", "1" },
         { "force_pr_aptpl", "0" },
         { "is_nonrot", "0" },
@@ -31,7 +31,6 @@ static const TcAttrDefault storage_object_attrs[] = {
         { "max_unmap_lba_count", "8192" },
         { "max_write_same_len", "4096" },
         { "optimal_sectors", "16384" },
-        { "pgr_support", "1" },
         { "pi_prot_format", "0" },
         { "pi_prot_type", "0" },
         { "pi_prot_verify", "0" },
@@ -41,10 +40,10 @@ static const TcAttrDefault storage_object_attrs[] = {
         { "unmap_zeroes_data", "0" },
 };
 
-/* Other device attributes some kernels expose; known, so not warned about, but not written
- * into new objects. */
+/* Device attributes that some kernels expose (read-only ones, newer ones); known, so not
+ * warned about, but not written into new objects. */
 static const char *const storage_object_attrs_other[] = {
-        "emulate_legacy_pr", "submit_type", "complete_type", "hw_pi_prot_type",
+        "alua_support", "pgr_support", "emulate_legacy_pr", "submit_type", "complete_type", "hw_pi_prot_type",
 };
 
 static const TcAttrDefault tpg_attrs[] = {

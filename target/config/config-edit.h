@@ -22,6 +22,9 @@ TcFabricModule *tc_fabric_module_free(TcFabricModule *f);
 int tc_config_add_storage_object(TargetConfig *c, TcBackstoreType type, const char *name,
                                  const char *dev, uint64_t size, const char *wwn,
                                  TcStorageObject **ret);
+/* fileio objects start write-back (targetcli's default); this keeps the write_back flag and
+ * the emulate_write_cache attribute in step, as LIO does. */
+int tc_storage_object_set_write_back(TcStorageObject *so, bool write_back);
 /* Also deletes every LUN using it (and the mapped LUNs of those LUNs), like targetcli.
  * ret_n_luns (may be NULL) receives how many LUNs went with it. */
 int tc_config_remove_storage_object(TargetConfig *c, TcStorageObject *so, size_t *ret_n_luns);

@@ -224,8 +224,8 @@ void tc_strv_free(char **v);
 const char *tc_backstore_type_to_string(TcBackstoreType t);   /* "fileio", "block", "ramdisk" */
 TcBackstoreType tc_backstore_type_from_string(const char *s); /* also "iblock", "rd_mcp" */
 
-/* iSCSI name check (RFC 3720 3.2.6 / RFC 7143 4.2.7): iqn.YYYY-MM.reversed.domain[:any],
- * eui.<16 hex>, naa.<16 or 32 hex>; at most 223 bytes; lower case. */
+/* iSCSI name check (RFC 7143 4.2.7, libiscsi-proto's iscsi_name_validate() on the
+ * lower-cased name): iqn.YYYY-MM.reversed.domain[:any], eui.<16 hex>, naa.<16|32 hex>. */
 bool tc_iscsi_name_is_valid(const char *name);
 
 /* Attributes/parameters: value or NULL; integer value or def when missing/not a number. */

@@ -109,8 +109,9 @@ int tc_config_add_storage_object(TargetConfig *c, TcBackstoreType type, const ch
                 return r;
         if ((r = fill_defaults(&so->attributes, TC_ATTRS_STORAGE_OBJECT, false)) < 0)
                 return r;
-        if (type == TC_BACKSTORE_FILEIO || type == TC_BACKSTORE_BLOCK)
-                /* LIO: a fileio object without write_back is write-through (FUA on every write). */
+        /* targetcli creates fileio objects write-back; block and ramdisk report no cache. */
+        so->write_back = type == TC_BACKSTORE_FILEIO;
+        if (!so->write_back)
                 r = tc_attr_set(&so->attributes, "emulate_write_cache", "0", false);
         if (r < 0 || (r = tc_extra_add(&so->extra, "alua_tpgs", default_alua_tpgs)) < 0)
                 return r;
@@ -119,6 +120,16 @@ int tc_config_add_storage_object(TargetConfig *c, TcBackstoreType type, const ch
         if (ret)
                 *ret = so;
         so = NULL;
+        return 0;
+}
+
+int tc_storage_object_set_write_back(TcStorageObject *so, bool write_back) {
+        if (so->type == TC_BACKSTORE_RAMDISK && write_back)
+                return -EINVAL;
+        int r = tc_attr_set(&so->attributes, "emulate_write_cache", write_back ? "1" : "0", false);
+        if (r < 0)
+                return r;
+        so->write_back = write_back;
         return 0;
 }
 

@@ -2,6 +2,7 @@
 /* Whole-model consistency checks: names, uniqueness, references. */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "iscsi-name.h"
 #include "model-internal.h"
 #include "macro.h"
 
@@ -23,50 +25,19 @@ _printf_(2, 3) static int invalid(char **ret_error, const char *fmt, ...) {
         return -EINVAL;
 }
 
-static bool is_hex(const char *s, size_t n) {
-        if (strlen(s) != n)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!strchr("0123456789abcdefABCDEF", s[i]))
-                        return false;
-        return true;
-}
-
-/* RFC 7143 4.2.7: "iqn." date "." reversed domain [":" unique], "eui." 16 hex digits,
- * "naa." 16 or 32 hex digits; at most 223 bytes. Only the characters RFC 3722 leaves after
- * normalization that are ASCII are accepted: letters, digits, '-', '.', ':'. Upper case is
- * accepted on load (names compare case-insensitively); the CLI stores lower case. */
+/* The rules are libiscsi-proto's (RFC 7143 4.2.7 after RFC 3722 stringprep). Names compare
+ * case-insensitively, and LIO accepts upper case in configfs, so a loaded file may carry it:
+ * validate the lower-cased form. The CLI stores lower case. */
 bool tc_iscsi_name_is_valid(const char *name) {
+        char buf[ISCSI_NAME_MAX + 1];
         if (!name)
                 return false;
         size_t len = strlen(name);
-        if (len < 5 || len > 223)
+        if (len == 0 || len > ISCSI_NAME_MAX)
                 return false;
-        if (strncasecmp(name, "eui.", 4) == 0)
-                return is_hex(name + 4, 16);
-        if (strncasecmp(name, "naa.", 4) == 0)
-                return is_hex(name + 4, 16) || is_hex(name + 4, 32);
-        if (strncasecmp(name, "iqn.", 4) != 0)
-                return false;
-        const char *p = name + 4;
-        /* yyyy-mm. */
-        for (int i = 0; i < 4; i++)
-                if (p[i] < '0' || p[i] > '9')
-                        return false;
-        if (p[4] != '-' || p[5] < '0' || p[5] > '1' || p[6] < '0' || p[6] > '9' || p[7] != '.')
-                return false;
-        int month = (p[5] - '0') * 10 + (p[6] - '0');
-        if (month < 1 || month > 12)
-                return false;
-        p += 8;
-        /* naming authority: at least one label before an optional ':' */
-        if (!*p || *p == ':' || *p == '.')
-                return false;
-        for (; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '-' || *p == '.' || *p == ':'))
-                        return false;
-        return true;
+        for (size_t i = 0; i <= len; i++)
+                buf[i] = (char) tolower((unsigned char) name[i]);
+        return iscsi_name_validate(buf) > 0;
 }
 
 static bool portal_address_is_valid(const char *ip) {
