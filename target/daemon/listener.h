@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Listening sockets for the portals of the configuration (main thread). Accepted connections
+ * are handed to the worker threads in turn. */
+#pragma once
+
+#include <stdint.h>
+
+#include "daemon.h"
+#include "runtime.h"
+
+struct Listener {
+        Listener *next;
+        Daemon *daemon;
+        char *ip;               /* as in the config: "0.0.0.0", "127.0.0.1", "[::1]" */
+        uint16_t port;
+        int fd;
+        sd_event_source *source;
+        bool keep;              /* mark during reconciliation */
+};
+
+/* Make the set of listeners match the portals of rt: new ones start listening, those no
+ * longer configured are closed (their established connections are not affected).
+ * Returns the number of portals that failed to bind (logged), or -errno. */
+int listeners_apply(Daemon *d, const Runtime *rt);
+void listeners_free_all(Daemon *d);

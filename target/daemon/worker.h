@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Worker threads: each owns an epoll loop, its connections and (through them) their sessions,
+ * so the data path never takes a global lock. Other threads talk to a worker only through its
+ * mailbox (a mutex-protected list plus an eventfd). */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct Worker Worker;
+typedef struct Daemon Daemon;
+
+/* Anything registered with an epoll loop: the epoll data pointer points at one of these. */
+typedef struct EventSource {
+        int fd;
+        void (*dispatch)(struct EventSource *s, uint32_t events);
+} EventSource;
+
+typedef struct WorkerMsg {
+        struct WorkerMsg *next;
+        void (*fn)(Worker *w, void *userdata);
+        void *userdata;
+} WorkerMsg;
+
+/* Hooks run on the worker's own thread. */
+typedef struct WorkerHooks {
+        void (*tick)(Worker *w);        /* about once a second */
+        void (*after_dispatch)(Worker *w); /* after each batch of events: flush sends */
+        int (*init)(Worker *w);         /* thread start: per-thread engines */
+        void (*fini)(Worker *w);
+} WorkerHooks;
+
+struct Worker {
+        unsigned idx;
+        Daemon *daemon;
+        pthread_t thread;
+        bool started;
+        int epoll_fd;
+        EventSource wake;       /* eventfd */
+        EventSource timer;      /* timerfd, 1 s */
+        pthread_mutex_t lock;
+        WorkerMsg *mailbox, *mailbox_tail;
+        bool stop;
+        const WorkerHooks *hooks;
+        void *userdata;         /* the connection layer's per-thread state */
+};
+
+int worker_init(Worker *w, unsigned idx, Daemon *d, const WorkerHooks *hooks);
+int worker_start(Worker *w);
+/* Run fn(w, userdata) on the worker's thread. Returns -ENOMEM or 0. */
+int worker_post(Worker *w, void (*fn)(Worker *w, void *userdata), void *userdata);
+void worker_stop_and_join(Worker *w);
+void worker_done(Worker *w);
+
+int worker_add_fd(Worker *w, EventSource *s, uint32_t events);
+int worker_mod_fd(Worker *w, EventSource *s, uint32_t events);
+void worker_del_fd(Worker *w, EventSource *s);
+
+/* The worker running on this thread, or NULL. */
+Worker *worker_current(void);
