@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* -m discovery / -m discoverydb: SendTargets records and discovery done by iscsiadm itself. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "discovery.h"
+#include "initiatorname.h"
+#include "iscsiadm.h"
+#include "output.h"
+#include "paths.h"
+#include "session.h"
+
+static int check_type(const char *t) {
+        if (!t || streq(t, "sendtargets") || streq(t, "st"))
+                return 0;
+        if (streq(t, "isns")) {
+                log_error("iSNS discovery is not supported");
+                return ISCSI_ERR_ISNS_UNAVAILABLE;
+        }
+        if (streq(t, "fw") || streq(t, "slp")) {
+                log_error("%s discovery is not supported", t);
+                return ISCSI_ERR_OP_NOT_SUPP;
+        }
+        log_error("Unsupported discovery type '%s'.", t);
+        return ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE;
+}
+
+static int list_records(Context *c) {
+        Record **st = NULL;
+        size_t n = 0;
+        int k = nodedb_list_st(c->db, &st, &n);
+
+        if (k < 0) {
+                log_error("Could not read discovery records: %s", strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        if (c->o->print_level >= 1) {
+                NodeEntry *e = NULL;
+                size_t ne = 0;
+                NodeFilter f = NODE_FILTER_ALL;
+                (void) nodedb_find_nodes(c->db, &f, &e, &ne);
+                out->discovery_tree(st, n, e, ne);
+                node_entries_free(e, ne);
+        } else if (n > 0)
+                out->st_list(st, n);
+        records_free(st, n);
+        return n == 0 && c->o->print_level < 1 ? ISCSI_ERR_NO_OBJS_FOUND : 0;
+}
+
+/* The st record for the portal: stored one, else iscsid.conf's defaults. */
+static int st_record(Context *c, bool *ret_exists, Record **ret) {
+        Portal *p = &c->o->portal;
+        Record *r = NULL;
+        char buf[16];
+        int k;
+
+        k = nodedb_read_st(c->db, p->address, p->port, &r);
+        if (k == 0) {
+                *ret_exists = true;
+                *ret = r;
+                return 0;
+        }
+        if (k != -ENOENT)
+                return k;
+        if (!ctx_conf(c))
+                return -ENOMEM;
+        r = record_copy(ctx_conf(c)->st);
+        if (!r)
+                return -ENOMEM;
+        snprintf(buf, sizeof(buf), "%d", p->port);
+        (void) record_set_index(r, ST_KEY_ADDRESS, p->address);
+        (void) record_set_index(r, ST_KEY_PORT, buf);
+        *ret_exists = false;
+        *ret = r;
+        return 0;
+}
+
+static int apply_st_updates(Context *c, Record *st) {
+        for (size_t i = 0; i < c->o->n_nv; i++) {
+                const char *n = c->o->nv[i].name, *v = c->o->nv[i].value;
+                int idx = record_key_index(&record_schema_st, n);
+                if (idx < 0 || (record_schema_st.keys[idx].flags & KEY_IDENTITY) || !v) {
+                        log_error("Cannot modify %s. Invalid param name.", n);
+                        return ISCSI_ERR_INVAL;
+                }
+                if (record_set_index(st, idx, v) < 0) {
+                        log_error("unknown value format '%s' for parameter name '%s'", v, n);
+                        return ISCSI_ERR_INVAL;
+                }
+        }
+        return 0;
+}
+
+static bool found_in(const struct iscsi_st_list *l, const Record *r, const char *st_address, int st_port) {
+        int port = 0, tpgt = -1;
+        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        (void) record_get_int(r, NODE_KEY_TPGT, &tpgt);
+        for (size_t i = 0; i < l->n_targets; i++) {
+                const struct iscsi_st_target *t = &l->targets[i];
+                if (!streq_ptr(t->name, record_get(r, NODE_KEY_NAME)))
+                        continue;
+                if (t->n_portals == 0 && streq_ptr(st_address, record_get(r, NODE_KEY_CONN_ADDRESS)) &&
+                    port == st_port)
+                        return true;
+                for (size_t j = 0; j < t->n_portals; j++)
+                        if (streq_ptr(t->portals[j].host, record_get(r, NODE_KEY_CONN_ADDRESS)) &&
+                            t->portals[j].port == port && t->portals[j].tpgt == tpgt)
+                                return true;
+        }
+        return false;
+}
+
+/* Flatten the SendTargets answer into one portal per line, as open-iscsi prints them. */
+static DiscoveredPortal *flatten(const struct iscsi_st_list *l, const char *st_address, int st_port, size_t *ret_n) {
+        size_t n = 0, k = 0;
+        DiscoveredPortal *v;
+
+        for (size_t i = 0; i < l->n_targets; i++)
+                n += l->targets[i].n_portals ?: 1;
+        v = calloc(n ?: 1, sizeof(*v));
+        if (!v)
+                return NULL;
+        for (size_t i = 0; i < l->n_targets; i++) {
+                const struct iscsi_st_target *t = &l->targets[i];
+                if (t->n_portals == 0)
+                        v[k++] = (DiscoveredPortal) { t->name, st_address, st_port, -1 };
+                for (size_t j = 0; j < t->n_portals; j++)
+                        v[k++] = (DiscoveredPortal) { t->name, t->portals[j].host, t->portals[j].port,
+                                                      t->portals[j].tpgt };
+        }
+        *ret_n = k;
+        return v;
+}
+
+static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *p, size_t n, unsigned op,
+                          const struct iscsi_st_list *list) {
+        const char *st_addr = record_get(st, ST_KEY_ADDRESS);
+        size_t n_if = c->o->n_ifaces ?: 1;
+        int st_port = 3260, rc = 0;
+        char pbuf[16];
+
+        (void) record_get_int(st, ST_KEY_PORT, &st_port);
+        snprintf(pbuf, sizeof(pbuf), "%d", st_port);
+        for (size_t f = 0; f < n_if; f++) {
+                const char *iface = c->o->n_ifaces ? c->o->ifaces[f] : "default";
+
+                for (size_t i = 0; i < n; i++) {
+                        _cleanup_(record_freep) Record *rec = NULL;
+                        NodeFilter nf = { .target = p[i].target, .address = p[i].address, .port = p[i].port,
+                                          .tpgt = p[i].tpgt, .iface = iface };
+                        NodeEntry *e = NULL;
+                        size_t ne = 0;
+                        bool exists;
+                        int k;
+
+                        (void) nodedb_find_nodes(c->db, &nf, &e, &ne);
+                        exists = ne > 0;
+                        node_entries_free(e, ne);
+                        if (exists ? !(op & OP_UPDATE) : !(op & OP_NEW))
+                                continue;
+                        k = node_from_conf(c, p[i].target, p[i].address, p[i].port, p[i].tpgt, iface, &rec);
+                        if (k < 0) {
+                                log_error("Could not add new record for %s: %s", p[i].target, strerror(-k));
+                                rc = rc ?: ISCSI_ERR_IDBM;
+                                continue;
+                        }
+                        (void) record_set_index(rec, NODE_KEY_DISCOVERY_ADDRESS, st_addr);
+                        (void) record_set_index(rec, NODE_KEY_DISCOVERY_PORT, pbuf);
+                        (void) record_set_index(rec, NODE_KEY_DISCOVERY_TYPE, "send_targets");
+                        k = nodedb_write_node(c->db, rec);
+                        if (k == 0 && p[i].tpgt != -1)
+                                k = nodedb_link_node(c->db, rec, st_addr, st_port);
+                        if (k < 0) {
+                                log_error("Could not write record for %s: %s", p[i].target, strerror(-k));
+                                rc = rc ?: ISCSI_ERR_IDBM;
+                        }
+                }
+                if (op & OP_DELETE) {
+                        /* records this portal found before and does not return any more */
+                        NodeFilter all = NODE_FILTER_ALL;
+                        NodeEntry *e = NULL;
+                        size_t ne = 0;
+
+                        all.iface = iface;
+                        (void) nodedb_find_nodes(c->db, &all, &e, &ne);
+                        for (size_t i = 0; i < ne; i++) {
+                                int dp = 0;
+                                (void) record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                                if (!streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") ||
+                                    !streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), st_addr) ||
+                                    dp != st_port || found_in(list, e[i].rec, st_addr, st_port))
+                                        continue;
+                                (void) nodedb_delete_node(c->db, &e[i]);
+                        }
+                        node_entries_free(e, ne);
+                }
+        }
+        return rc;
+}
+
+static int do_discovery(Context *c, Record *st, unsigned op) {
+        _cleanup_free_ char *ipath = iscsi_config_path("initiatorname.iscsi"), *iname = NULL;
+        _cleanup_free_ DiscoveredPortal *flat = NULL;
+        struct iscsi_st_list list = { 0 };
+        struct discovery_config cfg = { 0 };
+        struct discovery_status status;
+        size_t n = 0;
+        int k, rc = 0;
+
+        if (!ipath)
+                return ISCSI_ERR_NOMEM;
+        k = initiatorname_read(ipath, &iname, NULL);
+        if (k < 0) {
+                log_error("Could not read the initiator name from %s (%s).", ipath, strerror(-k));
+                log_error("Create it with: echo \"InitiatorName=$(iscsi-iname)\" > %s", ipath);
+                return ISCSI_ERR_INVAL;
+        }
+        if (op == 0)
+                op = OP_NEW | OP_DELETE | OP_UPDATE;
+        cfg.address = record_get(st, ST_KEY_ADDRESS);
+        (void) record_get_int(st, ST_KEY_PORT, &cfg.port);
+        cfg.initiator_name = iname;
+        cfg.auth_method = record_get(st, ST_KEY_AUTHMETHOD);
+        cfg.username = record_get(st, ST_KEY_USERNAME);
+        cfg.password = record_get(st, ST_KEY_PASSWORD);
+        cfg.username_in = record_get(st, ST_KEY_USERNAME_IN);
+        cfg.password_in = record_get(st, ST_KEY_PASSWORD_IN);
+        cfg.chap_algs = record_get(st, ST_KEY_CHAP_ALGS);
+        (void) record_get_int(st, ST_KEY_LOGIN_TIMEOUT, &cfg.login_timeout);
+        (void) record_get_int(st, ST_KEY_ACTIVE_TIMEOUT, &cfg.active_timeout);
+        (void) record_get_int(st, ST_KEY_MAXRECVDATASEGMENTLENGTH, &cfg.max_recv_dlength);
+
+        k = discovery_sendtargets(&cfg, &list, &status);
+        if (k < 0) {
+                if (status.reason[0])
+                        log_error("%s", status.reason);
+                rc = status.exit_code ?: ISCSI_ERR;
+                log_error("Could not perform SendTargets discovery: %s", iscsi_err_text(rc));
+                return rc;
+        }
+        flat = flatten(&list, cfg.address, cfg.port, &n);
+        if (!flat) {
+                iscsi_st_list_clear(&list);
+                return ISCSI_ERR_NOMEM;
+        }
+        if (!(op & OP_NONPERSISTENT)) {
+                k = ctx_lock(c);
+                if (k) {
+                        iscsi_st_list_clear(&list);
+                        return k;
+                }
+                k = nodedb_write_st(c->db, st);
+                if (k < 0) {
+                        log_error("Could not add new discovery record: %s", strerror(-k));
+                        rc = ISCSI_ERR_IDBM;
+                } else
+                        rc = update_node_db(c, st, flat, n, op, &list);
+        }
+        out->discovered(flat, n);
+        if (rc == 0 && n == 0)
+                log_error("No portals found");
+        if (rc == 0 && n > 0 && c->o->login) {
+                NodeEntry *e = NULL, *sel = NULL;
+                size_t ne = 0, ns = 0;
+                NodeFilter f = NODE_FILTER_ALL;
+
+                (void) nodedb_find_nodes(c->db, &f, &e, &ne);
+                sel = calloc(ne ?: 1, sizeof(*sel));
+                for (size_t i = 0; sel && i < ne; i++)
+                        if (found_in(&list, e[i].rec, cfg.address, cfg.port))
+                                sel[ns++] = e[i];
+                rc = ns > 0 ? nodes_login(c, sel, ns) : ISCSI_ERR_NO_OBJS_FOUND;
+                free(sel);
+                node_entries_free(e, ne);
+        }
+        iscsi_st_list_clear(&list);
+        return n == 0 && rc == 0 ? ISCSI_ERR_NO_OBJS_FOUND : rc;
+}
+
+int mode_discovery(Context *c, bool db_mode) {
+        Options *o = c->o;
+        _cleanup_(record_freep) Record *st = NULL;
+        bool exists = false;
+        int k;
+
+        if (!o->type && !o->has_portal)
+                return list_records(c);
+        k = check_type(o->type);
+        if (k)
+                return k;
+        if (!o->has_portal) {
+                log_error("Please specify portal as <ipaddr>[:<ipport>]");
+                return ISCSI_ERR_INVAL;
+        }
+        if (!o->type && !db_mode) {
+                log_error("discovery type required (-t sendtargets)");
+                return ISCSI_ERR_INVAL;
+        }
+        k = st_record(c, &exists, &st);
+        if (k < 0) {
+                log_error("Could not read discovery record: %s", strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+
+        if (!db_mode) {
+                /* -m discovery -t st -p X: iscsid.conf settings apply unless a record exists */
+                return do_discovery(c, st, o->op);
+        }
+        if (o->discover) {
+                unsigned op = o->op & ~(OP_SHOW);
+                k = apply_st_updates(c, st);
+                if (k)
+                        return k;
+                return do_discovery(c, st, op);
+        }
+        if (o->op & (OP_NEW | OP_DELETE | OP_UPDATE)) {
+                k = ctx_lock(c);
+                if (k)
+                        return k;
+        }
+        if (o->op & OP_NEW) {
+                k = nodedb_write_st(c->db, st);
+                if (k < 0) {
+                        log_error("Could not add new discovery record: %s", strerror(-k));
+                        return ISCSI_ERR_IDBM;
+                }
+                printf("New discovery record for [%s,%d] added.\n", o->portal.address, o->portal.port);
+                return 0;
+        }
+        if (!exists) {
+                log_error("Discovery record [%s,%d] not found.", o->portal.address, o->portal.port);
+                return ISCSI_ERR_IDBM;
+        }
+        if (o->op & OP_DELETE) {
+                NodeFilter all = NODE_FILTER_ALL;
+                NodeEntry *e = NULL;
+                size_t ne = 0;
+
+                k = nodedb_delete_st(c->db, o->portal.address, o->portal.port);
+                if (k < 0) {
+                        log_error("Could not delete discovery record: %s", strerror(-k));
+                        return ISCSI_ERR_IDBM;
+                }
+                /* and the node records it found, as open-iscsi does */
+                (void) nodedb_find_nodes(c->db, &all, &e, &ne);
+                for (size_t i = 0; i < ne; i++) {
+                        int dp = 0;
+                        (void) record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                        if (streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
+                            streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), o->portal.address) &&
+                            dp == o->portal.port)
+                                (void) nodedb_delete_node(c->db, &e[i]);
+                }
+                node_entries_free(e, ne);
+                return 0;
+        }
+        if (o->op & OP_UPDATE) {
+                if (o->n_nv == 0) {
+                        log_error("update requires name and value");
+                        return ISCSI_ERR_INVAL;
+                }
+                k = apply_st_updates(c, st);
+                if (k)
+                        return k;
+                k = nodedb_write_st(c->db, st);
+                if (k < 0) {
+                        log_error("Could not update discovery record: %s", strerror(-k));
+                        return ISCSI_ERR_IDBM;
+                }
+                return 0;
+        }
+        out->records(&st, 1, o->show_secrets ? RECORD_SHOW_SECRETS : 0);
+        return 0;
+}

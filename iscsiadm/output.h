@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The output layer: every list and show goes through one of two renderers. "classic"
+ * reproduces open-iscsi 2.1's text byte for byte; "json" (--format=json / -j) builds one
+ * document {"version": 1, "<kind>": [...]} printed at exit. Errors always go to stderr.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "nodedb.h"
+#include "record.h"
+#include "ipc.h"
+#include "sysfs-session.h"
+
+#define OUTPUT_JSON_VERSION 1
+
+typedef struct DiscoveredPortal {
+        const char *target, *address;
+        int port, tpgt;
+} DiscoveredPortal;
+
+typedef struct OutputOps {
+        void (*node_list)(const NodeEntry *e, size_t n);
+        void (*node_tree)(const NodeEntry *e, size_t n);
+        void (*records)(Record *const *r, size_t n, unsigned flags);
+        void (*discovered)(const DiscoveredPortal *p, size_t n);
+        void (*st_list)(Record *const *st, size_t n);
+        /* discoverydb -P 1: SendTargets records with their nodes, then static nodes */
+        void (*discovery_tree)(Record *const *st, size_t n_st, const NodeEntry *nodes, size_t n_nodes);
+        void (*iface_list)(Record *const *r, size_t n);
+        void (*session_list)(struct sysfs_session *const *s, size_t n);
+        void (*session_tree)(struct sysfs_session *const *s, size_t n, int level);
+        void (*session_stats)(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n);
+        void (*flush)(void);
+} OutputOps;
+
+extern const OutputOps output_classic;
+extern const OutputOps output_json;
+extern const OutputOps *out;
+
+/* "a.b.c.d:port,tpgt" / "[v6]:port,tpgt". open-iscsi prints an unknown tpgt (-1) as
+ * 4294967295 in lists and as -1 in -P trees; `tree` selects which. */
+void format_portal(char *buf, size_t size, const char *address, int port, int tpgt, bool tree);

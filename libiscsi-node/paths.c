@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "macro.h"
+#include "paths.h"
+
+const char *iscsi_root(void) {
+        const char *r = getenv("ISCSI_ROOT");
+        return r ? r : "";
+}
+
+static char *join(const char *base, const char *rel) {
+        const char *root = iscsi_root();
+        size_t rl = strlen(root);
+        char *p;
+
+        /* "ISCSI_ROOT=/tmp/x/" and "/tmp/x" mean the same */
+        while (rl > 0 && root[rl - 1] == '/')
+                rl--;
+        if (asprintf(&p, "%.*s%s%s%s", (int) rl, root, base, rel ? "/" : "", rel ? rel : "") < 0)
+                return NULL;
+        return p;
+}
+
+char *iscsi_db_path(const char *rel) {
+        return join(ISCSI_DB_ROOT, rel);
+}
+
+char *iscsi_config_path(const char *rel) {
+        return join(ISCSI_CONFIG_DIR, rel);
+}
+
+char *iscsi_run_path(const char *rel) {
+        return join(ISCSI_RUN_DIR, rel);
+}
+
+char *iscsi_rooted(const char *abs) {
+        return join(abs, NULL);
+}
+
+int mkdir_parents(const char *path, unsigned mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; ; s++) {
+                if (*s == '/' || *s == 0) {
+                        char c = *s;
+                        *s = 0;
+                        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                                return -errno;
+                        *s = c;
+                        if (!c)
+                                break;
+                }
+        }
+        return 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Where the tools keep their files. The config dir and DB root are build options (both
+ * /etc/iscsi by default, as Debian); the environment variable ISCSI_ROOT puts every path
+ * under that directory, as a chroot would, for tests and containers.
+ */
+#pragma once
+
+/* ISCSI_ROOT, or "" when unset. */
+const char *iscsi_root(void);
+
+/* Newly allocated "<ISCSI_ROOT><ISCSI_DB_ROOT>/<rel>" (rel may be NULL). NULL on OOM. */
+char *iscsi_db_path(const char *rel);
+/* Newly allocated "<ISCSI_ROOT><ISCSI_CONFIG_DIR>/<rel>". */
+char *iscsi_config_path(const char *rel);
+/* Newly allocated "<ISCSI_ROOT><ISCSI_RUN_DIR>/<rel>". */
+char *iscsi_run_path(const char *rel);
+/* Newly allocated "<ISCSI_ROOT><abs>", for any other absolute path (e.g. /sys, /run/lock). */
+char *iscsi_rooted(const char *abs);
+
+/* "mkdir -p" with mode for missing components. */
+int mkdir_parents(const char *path, unsigned mode);
