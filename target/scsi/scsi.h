@@ -188,8 +188,8 @@ struct scsi_engine *scsi_engine_free(struct scsi_engine *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct scsi_engine *, scsi_engine_free)
 /* An eventfd that becomes readable when completions are ready (EPOLLIN). */
 int scsi_engine_get_fd(struct scsi_engine *e);
-/* Reap completions and call done callbacks. Non-blocking. Returns the number of commands
- * completed, or negative errno. */
+/* Reap completions and call done callbacks. Non-blocking. Returns the number of backstore
+ * completions processed (0 if none), or negative errno. */
 int scsi_engine_process_completions(struct scsi_engine *e);
 /* Block until at least one request completes, then process (tests, shutdown). */
 int scsi_engine_wait(struct scsi_engine *e);

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Command dispatch: the opcode table, generic checks in SPC order (opcode, LU, unit
+ * attention, CDB fields, reservations, write protection, data transfer), and the glue
+ * between handlers and the io_uring engine. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "scsi-ops.h"
+
+#define RW10_USAGE(op) { op, 0xfa, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07 }
+#define RW12_USAGE(op) { op, 0xfa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 }
+#define RW16_USAGE(op) { op, 0xfa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 }
+
+#define MEDIUM_RD (OP_MEDIUM_READ | OP_DATA_IN)
+#define MEDIUM_WR (OP_MEDIUM_WRITE | OP_DATA_OUT | OP_WRITE_PROTECT)
+#define INFO (OP_PR_ALLOWED | OP_DATA_IN)
+
+const struct scsi_op scsi_ops[] = {
+        { 0x00, -1, OP_PR_ALLOWED, 6, { 0x00, 0, 0, 0, 0, 0x07 }, parse_no_data, exec_good, NULL },
+        { 0x03, -1, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED, 6, { 0x03, 0x01, 0, 0, 0xff, 0x07 },
+          parse_request_sense, exec_request_sense, NULL },
+        { 0x08, -1, MEDIUM_RD, 6, { 0x08, 0x1f, 0xff, 0xff, 0xff, 0x07 }, parse_rw, exec_read, io_done_read },
+        { 0x0a, -1, MEDIUM_WR, 6, { 0x0a, 0x1f, 0xff, 0xff, 0xff, 0x07 }, parse_rw, exec_write, io_done_write },
+        { 0x12, -1, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED, 6, { 0x12, 0x01, 0xff, 0xff, 0xff, 0x07 },
+          parse_inquiry, exec_inquiry, NULL },
+        { 0x15, -1, OP_MEDIUM_WRITE | OP_DATA_OUT, 6, { 0x15, 0x11, 0, 0, 0xff, 0x07 },
+          parse_mode_select, exec_mode_select, NULL },
+        { 0x16, -1, OP_MEDIUM_WRITE, 6, { 0x16, 0, 0, 0, 0, 0x07 }, parse_reserve, exec_reserve, NULL },
+        { 0x17, -1, OP_MEDIUM_WRITE | OP_RES6_ALLOWED, 6, { 0x17, 0, 0, 0, 0, 0x07 }, parse_reserve, exec_release, NULL },
+        { 0x1a, -1, OP_MEDIUM_READ | OP_DATA_IN, 6, { 0x1a, 0x08, 0xff, 0xff, 0xff, 0x07 },
+          parse_mode_sense, exec_mode_sense, NULL },
+        { 0x1b, -1, OP_MEDIUM_WRITE, 6, { 0x1b, 0x01, 0, 0x0f, 0xf7, 0x07 }, parse_start_stop, exec_good, NULL },
+        { 0x1e, -1, OP_MEDIUM_WRITE, 6, { 0x1e, 0, 0, 0, 0x03, 0x07 }, parse_prevent_allow, exec_good, NULL },
+        { 0x25, -1, OP_PR_ALLOWED | OP_DATA_IN, 10, { 0x25, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x01, 0x07 },
+          parse_read_capacity10, exec_read_capacity10, NULL },
+        { 0x28, -1, MEDIUM_RD, 10, RW10_USAGE(0x28), parse_rw, exec_read, io_done_read },
+        { 0x2a, -1, MEDIUM_WR, 10, RW10_USAGE(0x2a), parse_rw, exec_write, io_done_write },
+        { 0x2e, -1, MEDIUM_WR, 10, { 0x2e, 0xf6, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07 },
+          parse_rw, exec_write, io_done_write },
+        { 0x2f, -1, OP_MEDIUM_READ | OP_DATA_OUT, 10, { 0x2f, 0xf6, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07 },
+          parse_verify, exec_verify, io_done_verify },
+        { 0x34, -1, OP_MEDIUM_READ, 10, { 0x34, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07 },
+          parse_prefetch, exec_prefetch, NULL },
+        { 0x35, -1, OP_MEDIUM_WRITE, 10, { 0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07 },
+          parse_sync_cache, exec_sync_cache, io_done_simple },
+        { 0x37, -1, OP_MEDIUM_READ | OP_DATA_IN, 10, { 0x37, 0, 0x1f, 0, 0, 0, 0, 0xff, 0xff, 0x07 },
+          parse_read_defect, exec_read_defect, NULL },
+        { 0x41, -1, MEDIUM_WR, 10, { 0x41, 0x08, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07 },
+          parse_write_same, exec_write_same, io_done_simple },
+        { 0x42, -1, OP_MEDIUM_WRITE | OP_DATA_OUT | OP_WRITE_PROTECT, 10,
+          { 0x42, 0, 0, 0, 0, 0, 0x1f, 0xff, 0xff, 0x07 }, parse_unmap, exec_unmap, io_done_simple },
+        { 0x55, -1, OP_MEDIUM_WRITE | OP_DATA_OUT, 10, { 0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 },
+          parse_mode_select, exec_mode_select, NULL },
+        { 0x56, -1, OP_MEDIUM_WRITE, 10, { 0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0x07 }, parse_reserve, exec_reserve, NULL },
+        { 0x57, -1, OP_MEDIUM_WRITE | OP_RES6_ALLOWED, 10, { 0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0x07 },
+          parse_reserve, exec_release, NULL },
+        { 0x5a, -1, OP_MEDIUM_READ | OP_DATA_IN, 10, { 0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07 },
+          parse_mode_sense, exec_mode_sense, NULL },
+        { 0x5e, 0, INFO, 10, { 0x5e, 0x00, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+        { 0x5e, 1, INFO, 10, { 0x5e, 0x01, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+        { 0x5e, 2, INFO, 10, { 0x5e, 0x02, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+        { 0x5e, 3, INFO, 10, { 0x5e, 0x03, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+#define PR_OUT(sa) { 0x5f, sa, OP_PR_ALLOWED | OP_DATA_OUT, 10, \
+          { 0x5f, sa, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x07 }, parse_pr_out, exec_pr_out, NULL }
+        PR_OUT(0), PR_OUT(1), PR_OUT(2), PR_OUT(3), PR_OUT(4), PR_OUT(5), PR_OUT(6),
+        { 0x88, -1, MEDIUM_RD, 16, RW16_USAGE(0x88), parse_rw, exec_read, io_done_read },
+        { 0x89, -1, MEDIUM_WR, 16, { 0x89, 0xfa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff, 0x1f, 0x07 },
+          parse_caw, exec_caw, NULL },
+        { 0x8a, -1, MEDIUM_WR, 16, RW16_USAGE(0x8a), parse_rw, exec_write, io_done_write },
+        { 0x8b, -1, MEDIUM_WR, 16, RW16_USAGE(0x8b), parse_orwrite, exec_orwrite, NULL },
+        { 0x8e, -1, MEDIUM_WR, 16, { 0x8e, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
+          parse_rw, exec_write, io_done_write },
+        { 0x8f, -1, OP_MEDIUM_READ | OP_DATA_OUT, 16, { 0x8f, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
+          parse_verify, exec_verify, io_done_verify },
+        { 0x90, -1, OP_MEDIUM_READ, 16, { 0x90, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
+          parse_prefetch, exec_prefetch, NULL },
+        { 0x91, -1, OP_MEDIUM_WRITE, 16, { 0x91, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
+          parse_sync_cache, exec_sync_cache, io_done_simple },
+        { 0x93, -1, MEDIUM_WR, 16, { 0x93, 0x09, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
+          parse_write_same, exec_write_same, io_done_simple },
+        { 0x9e, 0x10, OP_PR_ALLOWED | OP_DATA_IN, 16, { 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
+          parse_read_capacity16, exec_read_capacity16, NULL },
+        { 0x9e, 0x12, OP_MEDIUM_READ | OP_DATA_IN, 16, { 0x9e, 0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
+          parse_get_lba_status, exec_get_lba_status, NULL },
+        { 0xa0, -1, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED, 12, { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
+          parse_report_luns, exec_report_luns, NULL },
+        { 0xa3, 0x0c, INFO, 12, { 0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
+          parse_rsoc, exec_rsoc, NULL },
+        { 0xa8, -1, MEDIUM_RD, 12, RW12_USAGE(0xa8), parse_rw, exec_read, io_done_read },
+        { 0xaa, -1, MEDIUM_WR, 12, RW12_USAGE(0xaa), parse_rw, exec_write, io_done_write },
+        { 0xae, -1, MEDIUM_WR, 12, { 0xae, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
+          parse_rw, exec_write, io_done_write },
+        { 0xaf, -1, OP_MEDIUM_READ | OP_DATA_OUT, 12, { 0xaf, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
+          parse_verify, exec_verify, io_done_verify },
+        { 0xb7, -1, OP_MEDIUM_READ | OP_DATA_IN, 12, { 0xb7, 0x1f, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
+          parse_read_defect, exec_read_defect, NULL },
+};
+const size_t scsi_ops_count = ELEMENTSOF(scsi_ops);
+
+int scsi_op_sa(const uint8_t *cdb) {
+        switch (cdb[0]) {
+        case 0x5e: case 0x5f: case 0x9e: case 0xa3:
+                return cdb[1] & 0x1f;
+        default:
+                return -1;
+        }
+}
+
+const struct scsi_op *scsi_op_find(uint8_t opcode, int sa, bool *ret_opcode_known) {
+        bool known = false;
+
+        for (size_t i = 0; i < scsi_ops_count; i++) {
+                if (scsi_ops[i].opcode != opcode)
+                        continue;
+                known = true;
+                if (scsi_ops[i].sa == sa) {
+                        if (ret_opcode_known)
+                                *ret_opcode_known = true;
+                        return &scsi_ops[i];
+                }
+        }
+        if (ret_opcode_known)
+                *ret_opcode_known = known;
+        return NULL;
+}
+
+void scsi_cmd_init(struct scsi_cmd *cmd) {
+        memset(cmd, 0, sizeof(*cmd));
+        cmd->cdb_len = 16;
+        cmd->task_attr = SCSI_TASK_SIMPLE;
+}
+
+void scsi_cmd_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq) {
+        cmd_fail(cmd, key, (uint16_t) (asc << 8 | ascq));
+}
+
+static int prep_complete(struct scsi_cmd *cmd) {
+        cmd->priv.stage = -1;           /* done: scsi_cmd_submit() returns 1 at once */
+        cmd->data_out_len = 0;
+        return SCSI_PREP_COMPLETE;
+}
+
+/* The initiator announced Data-Out (W bit) the command does not take: collect it anyway so
+ * the connection stays in sync, then ignore it. */
+static int prep_collect(struct scsi_cmd *cmd) {
+        if (cmd->write && cmd->expected_len > 0) {
+                if (cmd->expected_len > SCSI_MAX_XFER_BYTES) {
+                        cmd_fail_field(cmd, true, 0, -1);
+                        return prep_complete(cmd);
+                }
+                if (cmd_alloc_buf(cmd, cmd->expected_len) < 0) {
+                        cmd_status(cmd, SCSI_STATUS_BUSY);
+                        return prep_complete(cmd);
+                }
+                cmd->data_out_len = cmd->expected_len;
+                return SCSI_PREP_DATA_OUT;
+        }
+        return SCSI_PREP_EXEC;
+}
+
+int scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd) {
+        const struct scsi_op *op;
+        bool known;
+        uint16_t asc;
+
+        cmd->status = SCSI_STATUS_GOOD;
+        cmd->sense_len = 0;
+        cmd->data_in_len = 0;
+        cmd->data_out_len = 0;
+        cmd->resid_kind = SCSI_RESID_NONE;
+        cmd->resid = 0;
+        cmd->priv.prepared = true;
+        cmd->priv.stage = 0;
+        cmd->priv.error = 0;
+        cmd->priv.pending = 0;
+        if (lu && !cmd->priv.lu)
+                cmd->priv.lu = scsi_lu_ref(lu);
+
+        op = scsi_op_find(cmd->cdb[0], scsi_op_sa(cmd->cdb), &known);
+        if (!op) {
+                if (known)
+                        cmd_fail_field(cmd, true, 1, 4);
+                else
+                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
+                return prep_complete(cmd);
+        }
+        cmd->priv.handler = op;
+
+        if (!lu && !(op->flags & OP_NO_LU)) {
+                cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LU_NOT_SUPPORTED);
+                return prep_complete(cmd);
+        }
+
+        if (lu && cmd->nexus) {
+                bool ua = false;
+
+                lu_nexus_seen(lu, cmd->nexus);
+                if (!(op->flags & OP_NO_UA) && atomic_load(&lu->n_ua) > 0) {
+                        pthread_mutex_lock(&lu->lock);
+                        ua = lu_ua_take(lu, cmd->nexus->initiator_port, &asc);
+                        pthread_mutex_unlock(&lu->lock);
+                }
+                if (ua) {
+                        cmd_fail(cmd, SCSI_SENSE_UNIT_ATTENTION, asc);
+                        return prep_complete(cmd);
+                }
+        }
+
+        if (op->parse && op->parse(cmd) < 0)
+                return prep_complete(cmd);
+
+        if (lu) {
+                bool conflict;
+
+                pthread_mutex_lock(&lu->lock);
+                conflict = pr_conflict(lu, cmd, op);
+                pthread_mutex_unlock(&lu->lock);
+                if (conflict) {
+                        cmd_status(cmd, SCSI_STATUS_RESERVATION_CONFLICT);
+                        return prep_complete(cmd);
+                }
+                if ((op->flags & OP_WRITE_PROTECT) && (cmd->write_protect || lu->readonly || lu->swp)) {
+                        cmd_fail(cmd, SCSI_SENSE_DATA_PROTECT, ASC_WRITE_PROTECTED);
+                        return prep_complete(cmd);
+                }
+        }
+
+        if ((op->flags & OP_DATA_OUT) && cmd->priv.xfer_len > 0) {
+                if (!cmd->write || cmd->expected_len < cmd->priv.xfer_len) {
+                        /* EDTL shorter than the command's own length (iSCSI overflow): move
+                         * nothing, as FCP-4 allows, and report the overflow. */
+                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_INFORMATION_UNIT);
+                        cmd->resid_kind = SCSI_RESID_OVERFLOW;
+                        cmd->resid = cmd->priv.xfer_len - (cmd->write ? cmd->expected_len : 0);
+                        return prep_complete(cmd);
+                }
+        }
+        return prep_collect(cmd);
+}
+
+bool scsi_cmd_in_flight(const struct scsi_cmd *cmd) {
+        return cmd->priv.in_flight;
+}
+
+int scsi_cmd_submit(struct scsi_engine *engine, struct scsi_cmd *cmd) {
+        const struct scsi_op *op = cmd->priv.handler;
+        int r;
+
+        if (!cmd->priv.prepared || cmd->priv.stage < 0 || !op)
+                return 1;
+        cmd->priv.engine = engine;
+        if (!engine && cmd->priv.lu && cmd->priv.lu->bs->type != BACKSTORE_RAMDISK &&
+            (op->flags & (OP_MEDIUM_READ | OP_MEDIUM_WRITE))) {
+                cmd_fail(cmd, SCSI_SENSE_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
+                cmd->priv.stage = -1;
+                return 1;
+        }
+        r = op->exec(cmd);
+        if (r == 0) {
+                cmd->priv.in_flight = true;
+                return 0;
+        }
+        cmd->priv.stage = -1;
+        return 1;
+}
+
+/* A handler queued its requests: go asynchronous, or finish now if nothing is in flight. */
+int cmd_io_go(struct scsi_cmd *cmd) {
+        const struct scsi_op *op = cmd->priv.handler;
+
+        if (engine_started(cmd) == 0)
+                return 0;
+        return op->io_done(cmd);
+}
+
+void cmd_io_finished(struct scsi_cmd *cmd) {
+        const struct scsi_op *op = cmd->priv.handler;
+
+        if (op->io_done(cmd) == 0)
+                return;                 /* next stage in flight */
+        cmd->priv.stage = -1;
+        cmd->priv.in_flight = false;
+        if (cmd->done)
+                cmd->done(cmd);
+}
+
+void scsi_cmd_release(struct scsi_cmd *cmd) {
+        free(cmd->buf);
+        cmd->buf = NULL;
+        cmd->buf_len = 0;
+        free(cmd->priv.aux);
+        cmd->priv.aux = NULL;
+        cmd->priv.lu = scsi_lu_unref(cmd->priv.lu);
+        cmd->priv.prepared = false;
+        cmd->priv.handler = NULL;
+}
