@@ -179,7 +179,7 @@ int iscsi_keys_parse(const void *data, size_t len, struct iscsi_keys *ret) {
                 return -EINVAL;
         if (len > ISCSI_TEXT_MAX)
                 return -EMSGSIZE;
-        end = p + len;
+        end = len > 0 ? p + len : p; /* no arithmetic on a NULL data pointer (UB) */
 
         while (p < end) {
                 const char *rec_end, *eq;
