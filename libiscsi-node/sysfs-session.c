@@ -93,7 +93,6 @@ struct sysfs_session *sysfs_session_free(struct sysfs_session *s) {
         free(s);
         return NULL;
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct sysfs_session *, sysfs_session_free)
 
 void sysfs_session_list_free(struct sysfs_session **list, size_t n) {
         for (size_t i = 0; i < n; i++)

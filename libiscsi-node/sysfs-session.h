@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "macro.h"
+
 #define ISCSI_SYSFS_ROOT_ENV "ISCSI_SYSFS_ROOT"
 
 struct sysfs_lun {
@@ -50,6 +52,7 @@ struct sysfs_session {
 const char *sysfs_root(void);
 
 struct sysfs_session *sysfs_session_free(struct sysfs_session *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sysfs_session *, sysfs_session_free)
 void sysfs_session_list_free(struct sysfs_session **list, size_t n);
 
 /* Read one session; -ENOENT if there is none with that sid. */

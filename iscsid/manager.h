@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's one owner object: event loop, kernel transport, sessions, IPC server. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "ipc.h"
+#include "login.h"
+#include "macro.h"
+#include "transport.h"
+
+struct ipc_conn;
+struct session;
+
+enum session_state {
+        SESSION_CONNECTING,      /* TCP connect in progress */
+        SESSION_LOGGING_IN,      /* login PDUs on our socket */
+        SESSION_SCANNING,        /* kernel session running, LUN scan in progress */
+        SESSION_LOGGED_IN,
+        SESSION_RECOVERY_WAIT,   /* connection failed: waiting DefaultTime2Wait before reconnecting */
+        SESSION_LOGGING_OUT,     /* Logout PDU sent through the kernel, waiting for the response */
+        SESSION_DEAD,            /* about to be freed */
+};
+const char *session_state_to_string(enum session_state s);
+
+/* Everything a login needs, owned (a deep copy of struct node_login_req). */
+struct session_config {
+        char *target_name, *address, *iface, *initiator_name, *initiator_alias, *netdev, *hwaddress;
+        char *auth_method, *username, *password, *username_in, *password_in, *chap_algs;
+        char *header_digest, *data_digest;
+        int port, tpgt;
+        bool scan_manual;
+        uint32_t max_recv_dlength, max_xmit_dlength, first_burst, max_burst;
+        int max_r2t, initial_r2t, immediate_data, erl, default_time2wait, default_time2retain;
+        int login_timeout, logout_timeout, replacement_timeout, noop_out_interval, noop_out_timeout;
+        int abort_timeout, lu_reset_timeout, tgt_reset_timeout, host_reset_timeout;
+        int initial_login_retry_max, cmds_max, queue_depth;
+};
+
+struct session {
+        struct manager *manager;
+        struct session *next;
+        struct session_config cfg;
+        enum session_state state;
+
+        uint8_t isid[6];
+        uint16_t tsih;
+        uint32_t initial_cmdsn;          /* CmdSN the kernel session started from */
+        bool kernel_session;             /* sid/cid/host_no are valid */
+        uint32_t sid, cid;
+        int host_no;
+
+        int fd;                          /* our TCP socket until the kernel takes it */
+        sd_event_source *io, *timer;
+        struct iscsi_login *login;
+        uint8_t *rbuf;
+        size_t rlen, rneed, rcap;
+
+        struct iscsi_params params;      /* negotiated at the last login */
+        unsigned attempts;               /* failed connection attempts of this (re)login */
+        unsigned recoveries;
+        uint64_t recovery_start_usec;
+        char conn_address[64];           /* the address we connected to */
+        int conn_port;
+        char local_address[64];
+
+        struct ipc_conn *login_waiter;   /* reply when the login ends */
+        struct ipc_conn *logout_waiter;  /* reply when the logout ends */
+};
+
+struct manager {
+        sd_event *event;
+        struct kernel_transport *transport;
+        int transport_error;             /* why there is no transport (negative errno) */
+        struct session *sessions;
+        sd_event_source *ipc_listen;
+        int listen_fd;
+        bool listen_fd_from_systemd;
+        char *socket_path;
+        int scan_pipe[2];                /* LUN-scan threads report finished sids here */
+        sd_event_source *scan_io;
+        uint8_t isid_base[3];
+        bool exiting;
+        /* Tests: a transport to use instead of NETLINK_ISCSI, and no sysfs scans. */
+        bool no_scan;
+};
+
+int manager_new(struct manager **ret);
+struct manager *manager_free(struct manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free)
+
+/* Open the kernel transport (loading iscsi_tcp if needed); keeps the error for later replies. */
+int manager_open_transport(struct manager *m);
+/* Listen on the IPC socket: one passed by systemd, or our own at path. */
+int manager_listen(struct manager *m, const char *path);
+/* Adopt sessions the kernel already has (daemon restart). */
+int manager_resync(struct manager *m);
+/* Log out everything we started? No: sessions outlive the daemon. Just release resources. */
+
+/* Requests (from IPC or tests). The reply goes to `waiter` (may be NULL in tests). */
+int manager_login(struct manager *m, const struct node_login_req *req, struct ipc_conn *waiter,
+                  struct session **ret);
+int manager_logout(struct manager *m, const struct session_logout_req *req, struct ipc_conn *waiter);
+struct session *manager_find_session(struct manager *m, uint32_t sid);
+
+void manager_on_kernel_event(const struct kernel_event *ev, void *userdata);
+void manager_remove_session(struct manager *m, struct session *s);
+
+/* session.c */
+int session_new(struct manager *m, const struct node_login_req *req, struct session **ret);
+struct session *session_free(struct session *s);
+void session_start_login(struct session *s);
+void session_on_conn_error(struct session *s, uint32_t error);
+void session_on_recv_pdu(struct session *s, const void *pdu, size_t len);
+int session_start_logout(struct session *s);
+void session_scan_done(struct session *s);
+int session_config_save(struct session *s);
+int session_adopt(struct manager *m, int sid, struct session **ret);
+
+/* ipc-server.c */
+void ipc_conn_reply(struct ipc_conn *c, struct json_object *reply);
+void ipc_conn_reply_login(struct ipc_conn *c, int status, const char *message, const struct session *s);
+void ipc_conn_reply_simple(struct ipc_conn *c, const char *type, int status, const char *message);
+
+/* logout-guard.c: is any block device of host_no (disk, partition, holder) mounted? */
+int logout_guard_check(int host_no, char *ret_message, size_t size);
+
+/* sysfs.c (iscsid side): LUN scan and removal for a SCSI host. The scan runs in a thread
+ * (a sysfs scan write blocks until every LUN is probed) and writes sid to notify_fd when done. */
+int host_scan_async(int host_no, uint32_t sid, int notify_fd);
+int host_delete_devices(int host_no);
+int sysfs_session_exists(uint32_t sid);
+
+/* kmod.c */
+int kmod_load_iscsi_tcp(void);

@@ -1,0 +1,1005 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One iSCSI session: TCP connect, login, hand-over to the kernel, recovery, logout.
+ *
+ * Why the login runs in userspace on the socket, before BIND_CONN: the login is pure protocol
+ * (libiscsi-node's state machine, bytes in and out), so running it on our own non-blocking
+ * socket lets one event loop drive many logins in parallel, with no netlink round trip per
+ * Login PDU, and lets a failed login (wrong CHAP secret, unknown target) end without ever
+ * creating a kernel session or SCSI host. Only a fully logged-in connection is bound: the
+ * kernel's iscsi_tcp takes over a socket that is exactly at the first Full Feature Phase PDU
+ * (we read precisely the bytes of each Login Response, never beyond), and we tell it the
+ * negotiated values with SET_PARAM. CmdSN continuity is kept by creating the kernel session
+ * with the CmdSN the login left us at, and on recovery by logging in with the CmdSN the kernel
+ * will use next (its start value plus the SCSI Command PDUs it has numbered since, from its
+ * own statistics).
+ *
+ * Recovery (ErrorRecoveryLevel 0): on CONN_ERROR we STOP_CONN(RECOVER) (the kernel blocks the
+ * SCSI devices and starts replacement_timeout), wait DefaultTime2Wait, connect again and log
+ * in with the same ISID and TSIH 0 -- session reinstatement, RFC 7143 §6.3.5: at ERL 0 a failed
+ * connection ends the target's session, and a restarted target knows no TSIH at all -- then
+ * bind the new socket to the same kernel connection and START_CONN, which unblocks the disks.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "sysfs-session.h"
+
+#define LOGIN_RBUF_SIZE (ISCSI_BHS_SIZE + ISCSI_MAX_AHS_LEN + 2 * ISCSI_DIGEST_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 4)
+
+static const char *const state_names[] = {
+        [SESSION_CONNECTING] = "CONNECTING",
+        [SESSION_LOGGING_IN] = "LOGGING_IN",
+        [SESSION_SCANNING] = "SCANNING",
+        [SESSION_LOGGED_IN] = "LOGGED_IN",
+        [SESSION_RECOVERY_WAIT] = "IN_RECOVERY",
+        [SESSION_LOGGING_OUT] = "LOGGING_OUT",
+        [SESSION_DEAD] = "FREE",
+};
+
+const char *session_state_to_string(enum session_state s) {
+        return s < ELEMENTSOF(state_names) ? state_names[s] : "UNKNOWN";
+}
+
+static char *dup_or_null(const char *s) {
+        return s && *s ? strdup(s) : NULL;
+}
+
+static int pick(int v, int def) {
+        return v >= 0 ? v : def;
+}
+
+static int read_initiator_name(char **ret) {
+        const char *path = getenv("ISCSI_INITIATORNAME_FILE");
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s/initiatorname.iscsi", ISCSI_CONFIG_DIR);
+        _cleanup_fclose_ FILE *f = fopen(path ?: buf, "re");
+        if (!f)
+                return -errno;
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+                char *p = line;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (strncmp(p, "InitiatorName=", 14) != 0)
+                        continue;
+                p += 14;
+                p[strcspn(p, " \t\r\n")] = 0;
+                if (!*p)
+                        continue;
+                char *s = strdup(p);
+                if (!s)
+                        return -ENOMEM;
+                *ret = s;
+                return 0;
+        }
+        return -ENODATA;
+}
+
+static void config_done(struct session_config *c) {
+        free(c->target_name);
+        free(c->address);
+        free(c->iface);
+        free(c->initiator_name);
+        free(c->initiator_alias);
+        free(c->netdev);
+        free(c->hwaddress);
+        free(c->auth_method);
+        free(c->username);
+        erase_and_freep(&c->password);
+        free(c->username_in);
+        erase_and_freep(&c->password_in);
+        free(c->chap_algs);
+        free(c->header_digest);
+        free(c->data_digest);
+}
+
+static int config_from_req(struct session_config *c, const struct node_login_req *r) {
+        *c = (struct session_config) {
+                .target_name = dup_or_null(r->target_name),
+                .address = dup_or_null(r->address),
+                .iface = strdup(r->iface && *r->iface ? r->iface : "default"),
+                .initiator_name = dup_or_null(r->initiator_name),
+                .initiator_alias = dup_or_null(r->initiator_alias),
+                .netdev = dup_or_null(r->netdev),
+                .hwaddress = dup_or_null(r->hwaddress),
+                .auth_method = dup_or_null(r->auth_method),
+                .username = dup_or_null(r->username),
+                .password = dup_or_null(r->password),
+                .username_in = dup_or_null(r->username_in),
+                .password_in = dup_or_null(r->password_in),
+                .chap_algs = dup_or_null(r->chap_algs),
+                .header_digest = dup_or_null(r->header_digest),
+                .data_digest = dup_or_null(r->data_digest),
+                .port = r->port > 0 ? r->port : 3260,
+                .tpgt = r->tpgt,
+                .scan_manual = r->scan_manual,
+                .max_recv_dlength = r->max_recv_dlength,
+                .max_xmit_dlength = r->max_xmit_dlength,
+                .first_burst = r->first_burst,
+                .max_burst = r->max_burst,
+                .max_r2t = r->max_r2t,
+                .initial_r2t = r->initial_r2t,
+                .immediate_data = r->immediate_data,
+                .erl = r->erl,
+                .default_time2wait = r->default_time2wait,
+                .default_time2retain = r->default_time2retain,
+                /* Defaults as in open-iscsi's iscsid.conf. */
+                .login_timeout = pick(r->login_timeout, 15),
+                .logout_timeout = pick(r->logout_timeout, 15),
+                .replacement_timeout = pick(r->replacement_timeout, 120),
+                .noop_out_interval = pick(r->noop_out_interval, 5),
+                .noop_out_timeout = pick(r->noop_out_timeout, 5),
+                .abort_timeout = pick(r->abort_timeout, 15),
+                .lu_reset_timeout = pick(r->lu_reset_timeout, 30),
+                .tgt_reset_timeout = pick(r->tgt_reset_timeout, 30),
+                .host_reset_timeout = pick(r->host_reset_timeout, 60),
+                .initial_login_retry_max = pick(r->initial_login_retry_max, 8),
+                .cmds_max = pick(r->cmds_max, 128),
+                .queue_depth = pick(r->queue_depth, 32),
+        };
+        if (!c->target_name || !c->address || !c->iface)
+                return -ENOMEM;
+        if (c->login_timeout == 0)
+                c->login_timeout = 15;
+        if (!c->initiator_name) {
+                int r2 = read_initiator_name(&c->initiator_name);
+                if (r2 < 0)
+                        return r2;
+        }
+        return 0;
+}
+
+/* The session's config as a request (borrowed strings), for the state file. */
+static void config_to_req(const struct session *s, struct node_login_req *r) {
+        const struct session_config *c = &s->cfg;
+        *r = (struct node_login_req) {
+                .target_name = c->target_name, .address = c->address, .port = c->port, .tpgt = c->tpgt,
+                .iface = c->iface, .initiator_name = c->initiator_name, .initiator_alias = c->initiator_alias,
+                .netdev = c->netdev, .hwaddress = c->hwaddress, .scan_manual = c->scan_manual,
+                .auth_method = c->auth_method, .username = c->username, .password = c->password,
+                .username_in = c->username_in, .password_in = c->password_in, .chap_algs = c->chap_algs,
+                .max_recv_dlength = c->max_recv_dlength, .max_xmit_dlength = c->max_xmit_dlength,
+                .first_burst = c->first_burst, .max_burst = c->max_burst, .max_r2t = c->max_r2t,
+                .initial_r2t = c->initial_r2t, .immediate_data = c->immediate_data, .erl = c->erl,
+                .header_digest = c->header_digest, .data_digest = c->data_digest,
+                .default_time2wait = c->default_time2wait, .default_time2retain = c->default_time2retain,
+                .login_timeout = c->login_timeout, .logout_timeout = c->logout_timeout,
+                .replacement_timeout = c->replacement_timeout, .noop_out_interval = c->noop_out_interval,
+                .noop_out_timeout = c->noop_out_timeout, .abort_timeout = c->abort_timeout,
+                .lu_reset_timeout = c->lu_reset_timeout, .tgt_reset_timeout = c->tgt_reset_timeout,
+                .host_reset_timeout = c->host_reset_timeout,
+                .initial_login_retry_max = c->initial_login_retry_max, .cmds_max = c->cmds_max,
+                .queue_depth = c->queue_depth,
+        };
+        memcpy(r->isid, s->isid, sizeof r->isid);
+}
+
+int session_new(struct manager *m, const struct node_login_req *req, struct session **ret) {
+        struct session *s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->manager = m;
+        s->fd = -EBADF;
+        s->host_no = -1;
+        s->initial_cmdsn = 1;
+        int r = config_from_req(&s->cfg, req);
+        if (r < 0) {
+                session_free(s);
+                return r;
+        }
+        memcpy(s->isid, req->isid, sizeof s->isid);
+        *ret = s;
+        return 0;
+}
+
+static void close_connection(struct session *s) {
+        s->io = sd_event_source_disable_unref(s->io);
+        s->fd = safe_close(s->fd);
+        s->login = iscsi_login_free(s->login);
+        s->rlen = s->rneed = 0;
+}
+
+struct session *session_free(struct session *s) {
+        if (!s)
+                return NULL;
+        close_connection(s);
+        s->timer = sd_event_source_disable_unref(s->timer);
+        free(s->rbuf);
+        config_done(&s->cfg);
+        explicit_bzero(&s->params, sizeof s->params);
+        free(s);
+        return NULL;
+}
+
+static const char *run_dir(void) {
+        const char *e = getenv("ISCSID_RUN_DIR");
+        return e && *e ? e : ISCSI_RUN_DIR;
+}
+
+static void state_file_path(uint32_t sid, char *buf, size_t size) {
+        snprintf(buf, size, "%s/sessions/%u.json", run_dir(), sid);
+}
+
+/* Keep the login parameters (secrets included: 0600 in a root-only runtime directory) so a
+ * restarted daemon can recover the session. */
+int session_config_save(struct session *s) {
+        char dir[512], path[600], tmp[620];
+        snprintf(dir, sizeof dir, "%s/sessions", run_dir());
+        (void) mkdir(run_dir(), 0700);
+        (void) mkdir(dir, 0700);
+        state_file_path(s->sid, path, sizeof path);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+
+        struct node_login_req req;
+        config_to_req(s, &req);
+        _cleanup_json_ struct json_object *o = ipc_login_req_to_json(&req);
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "initial_cmdsn", json_object_new_int64(s->initial_cmdsn));
+        json_object_object_add(o, "host_no", json_object_new_int64(s->host_no));
+        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        size_t len = strlen(text);
+        if (write(fd, text, len) != (ssize_t) len)
+                return -EIO;
+        if (rename(tmp, path) < 0)
+                return -errno;
+        return 0;
+}
+
+static void state_file_remove(uint32_t sid) {
+        char path[600];
+        state_file_path(sid, path, sizeof path);
+        (void) unlink(path);
+}
+
+/* ---- timers ---- */
+
+static int on_timer(sd_event_source *es, uint64_t usec, void *userdata);
+
+static void arm_timer(struct session *s, uint64_t delay_usec) {
+        s->timer = sd_event_source_disable_unref(s->timer);
+        int r = sd_event_add_time_relative(s->manager->event, &s->timer, CLOCK_MONOTONIC, delay_usec, 0,
+                                           on_timer, s);
+        if (r < 0)
+                log_errno(LOG_ERR, r, "session %s: cannot arm timer", s->cfg.target_name);
+}
+
+static void disarm_timer(struct session *s) {
+        s->timer = sd_event_source_disable_unref(s->timer);
+}
+
+/* ---- ending a login ---- */
+
+static void login_finished(struct session *s, int status, const char *message) {
+        if (s->login_waiter) {
+                ipc_conn_reply_login(s->login_waiter, status, message, s);
+                s->login_waiter = NULL;
+        }
+}
+
+static void teardown_kernel(struct session *s) {
+        struct kernel_transport *t = s->manager->transport;
+        if (!s->kernel_session || !t)
+                return;
+        int r = t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_TERM);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "session %u: STOP_CONN failed", s->sid);
+        r = t->ops->destroy_conn(t, s->sid, s->cid);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "session %u: DESTROY_CONN failed", s->sid);
+        r = t->ops->destroy_session(t, s->sid);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "session %u: DESTROY_SESSION failed", s->sid);
+        state_file_remove(s->sid);
+        s->kernel_session = false;
+}
+
+/* The initial login failed for good: nothing stays behind. */
+static void fail_login(struct session *s, int status, const char *message) {
+        log_error("Login to [iface: %s, target: %s, portal: %s,%d] failed: %s",
+                  s->cfg.iface, s->cfg.target_name, s->cfg.address, s->cfg.port, message);
+        close_connection(s);
+        disarm_timer(s);
+        teardown_kernel(s);
+        login_finished(s, status, message);
+        s->state = SESSION_DEAD;
+        manager_remove_session(s->manager, s);
+}
+
+static void start_connect(struct session *s);
+
+/* A connection attempt failed (connect error, timeout, dropped during login). */
+static void attempt_failed(struct session *s, int status, const char *message) {
+        close_connection(s);
+        if (!s->kernel_session) {
+                /* Initial login: retry connection-level failures a few times. */
+                if (++s->attempts <= (unsigned) s->cfg.initial_login_retry_max) {
+                        log_info("session %s,%s:%d: %s; retrying (%u/%d)", s->cfg.target_name, s->cfg.address,
+                                 s->cfg.port, message, s->attempts, s->cfg.initial_login_retry_max);
+                        s->state = SESSION_RECOVERY_WAIT;
+                        arm_timer(s, 1000000);
+                        return;
+                }
+                fail_login(s, status, message);
+                return;
+        }
+        /* Recovery: keep trying until logout; the kernel fails I/O after replacement_timeout. */
+        s->attempts++;
+        log_info("connection%u:0: reconnect failed: %s; retrying", s->sid, message);
+        s->state = SESSION_RECOVERY_WAIT;
+        uint64_t delay = s->params.default_time2wait > 0 ? s->params.default_time2wait * 1000000ULL : 1000000ULL;
+        arm_timer(s, MIN(delay, 5000000ULL));
+}
+
+/* ---- kernel hand-over ---- */
+
+static int set_param(struct session *s, enum kiscsi_param p, const char *value) {
+        struct kernel_transport *t = s->manager->transport;
+        int r = t->ops->set_param(t, s->sid, s->cid, p, value);
+        if (r == -ENOSYS || r == -EOPNOTSUPP) /* not every transport knows every parameter */
+                return 0;
+        if (r < 0)
+                log_errno(LOG_ERR, r, "session %u: SET_PARAM %d failed", s->sid, (int) p);
+        return r;
+}
+
+static int set_param_u(struct session *s, enum kiscsi_param p, unsigned long long v) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%llu", v);
+        return set_param(s, p, buf);
+}
+
+static int set_all_params(struct session *s, const struct iscsi_login_result *res) {
+        const struct iscsi_params *p = &res->params;
+        const struct session_config *c = &s->cfg;
+        uint32_t xmit = iscsi_params_max_xmit_dsl(p, ISCSI_ROLE_INITIATOR);
+        if (c->max_xmit_dlength > 0 && c->max_xmit_dlength < xmit)
+                xmit = c->max_xmit_dlength;
+        int tpgt = p->tpgt >= 0 ? p->tpgt : c->tpgt;
+        char isid[13];
+        snprintf(isid, sizeof isid, "%02x%02x%02x%02x%02x%02x", s->isid[0], s->isid[1], s->isid[2], s->isid[3],
+                 s->isid[4], s->isid[5]);
+        int r = 0;
+#define SET(x)                  \
+        do {                    \
+                r = (x);        \
+                if (r < 0)      \
+                        return r; \
+        } while (0)
+        SET(set_param_u(s, KISCSI_PARAM_MAX_RECV_DLENGTH, iscsi_params_max_recv_dsl(p, ISCSI_ROLE_INITIATOR)));
+        SET(set_param_u(s, KISCSI_PARAM_MAX_XMIT_DLENGTH, xmit));
+        SET(set_param_u(s, KISCSI_PARAM_HDRDGST_EN, p->header_digest));
+        SET(set_param_u(s, KISCSI_PARAM_DATADGST_EN, p->data_digest));
+        SET(set_param_u(s, KISCSI_PARAM_INITIAL_R2T_EN, p->initial_r2t));
+        SET(set_param_u(s, KISCSI_PARAM_MAX_R2T, p->max_outstanding_r2t));
+        SET(set_param_u(s, KISCSI_PARAM_IMM_DATA_EN, p->immediate_data));
+        SET(set_param_u(s, KISCSI_PARAM_FIRST_BURST, p->first_burst_length));
+        SET(set_param_u(s, KISCSI_PARAM_MAX_BURST, p->max_burst_length));
+        SET(set_param_u(s, KISCSI_PARAM_PDU_INORDER_EN, p->data_pdu_in_order));
+        SET(set_param_u(s, KISCSI_PARAM_DATASEQ_INORDER_EN, p->data_sequence_in_order));
+        SET(set_param_u(s, KISCSI_PARAM_ERL, p->error_recovery_level));
+        SET(set_param_u(s, KISCSI_PARAM_IFMARKER_EN, 0));
+        SET(set_param_u(s, KISCSI_PARAM_OFMARKER_EN, 0));
+        SET(set_param_u(s, KISCSI_PARAM_EXP_STATSN, res->exp_statsn));
+        SET(set_param(s, KISCSI_PARAM_TARGET_NAME, c->target_name));
+        if (tpgt >= 0)
+                SET(set_param_u(s, KISCSI_PARAM_TPGT, (unsigned) tpgt));
+        SET(set_param(s, KISCSI_PARAM_PERSISTENT_ADDRESS, c->address));
+        SET(set_param_u(s, KISCSI_PARAM_PERSISTENT_PORT, (unsigned) c->port));
+        SET(set_param_u(s, KISCSI_PARAM_SESS_RECOVERY_TMO, (unsigned) c->replacement_timeout));
+        if (c->username)
+                SET(set_param(s, KISCSI_PARAM_USERNAME, c->username));
+        if (c->password)
+                SET(set_param(s, KISCSI_PARAM_PASSWORD, c->password));
+        if (c->username_in)
+                SET(set_param(s, KISCSI_PARAM_USERNAME_IN, c->username_in));
+        if (c->password_in)
+                SET(set_param(s, KISCSI_PARAM_PASSWORD_IN, c->password_in));
+        SET(set_param_u(s, KISCSI_PARAM_FAST_ABORT, 1));
+        SET(set_param_u(s, KISCSI_PARAM_ABORT_TMO, (unsigned) c->abort_timeout));
+        SET(set_param_u(s, KISCSI_PARAM_LU_RESET_TMO, (unsigned) c->lu_reset_timeout));
+        SET(set_param_u(s, KISCSI_PARAM_TGT_RESET_TMO, (unsigned) c->tgt_reset_timeout));
+        SET(set_param_u(s, KISCSI_PARAM_HOST_RESET_TMO, (unsigned) c->host_reset_timeout));
+        SET(set_param_u(s, KISCSI_PARAM_PING_TMO, (unsigned) c->noop_out_timeout));
+        SET(set_param_u(s, KISCSI_PARAM_RECV_TMO, (unsigned) c->noop_out_interval));
+        SET(set_param(s, KISCSI_PARAM_IFACE_NAME, c->iface));
+        SET(set_param(s, KISCSI_PARAM_ISID, isid));
+        SET(set_param(s, KISCSI_PARAM_INITIATOR_NAME, c->initiator_name));
+        if (p->target_alias[0])
+                SET(set_param(s, KISCSI_PARAM_TARGET_ALIAS, p->target_alias));
+        SET(set_param_u(s, KISCSI_PARAM_DEF_TIME2WAIT, p->default_time2wait));
+        SET(set_param_u(s, KISCSI_PARAM_DEF_TIME2RETAIN, p->default_time2retain));
+#undef SET
+        return 0;
+}
+
+static void kernel_handover(struct session *s, const struct iscsi_login_result *res) {
+        struct manager *m = s->manager;
+        struct kernel_transport *t = m->transport;
+        bool initial = !s->kernel_session;
+        char msg[256];
+        int r;
+
+        if (!t) {
+                snprintf(msg, sizeof msg, "the kernel cannot do iSCSI: %s", strerror(-m->transport_error));
+                fail_login(s, ISCSI_ERR_TRANS_NOT_FOUND, msg);
+                return;
+        }
+        if (initial) {
+                uint32_t sid, host_no, cid;
+                r = t->ops->create_session(t, res->cmdsn, (uint16_t) s->cfg.cmds_max, (uint16_t) s->cfg.queue_depth,
+                                           &sid, &host_no);
+                if (r < 0) {
+                        snprintf(msg, sizeof msg, "kernel CREATE_SESSION failed: %s", strerror(-r));
+                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
+                        return;
+                }
+                s->sid = sid;
+                s->host_no = (int) host_no;
+                s->kernel_session = true;
+                s->initial_cmdsn = res->cmdsn;
+                r = t->ops->create_conn(t, sid, &cid);
+                if (r < 0) {
+                        /* Only the session exists: destroy it alone. */
+                        (void) t->ops->destroy_session(t, sid);
+                        s->kernel_session = false;
+                        snprintf(msg, sizeof msg, "kernel CREATE_CONN failed: %s", strerror(-r));
+                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
+                        return;
+                }
+                s->cid = cid;
+        }
+
+        r = t->ops->bind_conn(t, s->sid, s->cid, s->fd);
+        if (r >= 0)
+                r = set_all_params(s, res);
+        if (r >= 0)
+                r = t->ops->start_conn(t, s->sid, s->cid);
+        if (r < 0) {
+                snprintf(msg, sizeof msg, "handing the connection to the kernel failed: %s", strerror(-r));
+                if (initial)
+                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
+                else {
+                        (void) t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
+                        attempt_failed(s, ISCSI_ERR_INTERNAL, msg);
+                }
+                return;
+        }
+        /* The kernel holds its own reference to the socket now. */
+        close_connection(s);
+        disarm_timer(s);
+        s->params = res->params;
+        s->tsih = res->tsih;
+        s->attempts = 0;
+        r = session_config_save(s);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "session %u: cannot save its state", s->sid);
+
+        if (!initial) {
+                s->recoveries++;
+                s->state = SESSION_LOGGED_IN;
+                log_info("connection%u:0 is operational after recovery (%u attempts)", s->sid, s->recoveries);
+                return;
+        }
+        log_info("Login to [iface: %s, target: %s, portal: %s,%d] successful (session %u, host %d).",
+                 s->cfg.iface, s->cfg.target_name, s->cfg.address, s->cfg.port, s->sid, s->host_no);
+        if (s->cfg.scan_manual || m->no_scan) {
+                s->state = SESSION_LOGGED_IN;
+                login_finished(s, ISCSI_SUCCESS, NULL);
+                return;
+        }
+        s->state = SESSION_SCANNING;
+        r = host_scan_async(s->host_no, s->sid, m->scan_pipe[1]);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "session %u: LUN scan could not start", s->sid);
+                s->state = SESSION_LOGGED_IN;
+                login_finished(s, ISCSI_SUCCESS, NULL);
+        }
+}
+
+void session_scan_done(struct session *s) {
+        if (s->state == SESSION_SCANNING)
+                s->state = SESSION_LOGGED_IN;
+        login_finished(s, ISCSI_SUCCESS, NULL);
+}
+
+/* ---- the login exchange on our socket ---- */
+
+static int send_all(int fd, const void *buf, size_t len) {
+        const uint8_t *p = buf;
+        while (len > 0) {
+                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN) {
+                                /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once;
+                                 * if not, the peer is not reading and the login timer ends it. */
+                                struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+                                if (poll(&pfd, 1, 1000) <= 0)
+                                        return -ETIMEDOUT;
+                                continue;
+                        }
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static int send_next_request(struct session *s) {
+        struct iscsi_login_pdu pdu;
+        int r = iscsi_login_initiator_next(s->login, &pdu);
+        if (r < 0)
+                return r;
+        uint8_t buf[ISCSI_BHS_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 8];
+        ssize_t n = iscsi_pdu_build(&pdu.bhs, NULL, 0, pdu.data, 0, buf, sizeof buf);
+        if (n < 0)
+                return (int) n;
+        r = send_all(s->fd, buf, (size_t) n);
+        explicit_bzero(buf, sizeof buf);
+        return r;
+}
+
+static void handle_login_response(struct session *s) {
+        struct iscsi_pdu_view v;
+        int r = iscsi_pdu_parse(s->rbuf, s->rlen, 0, ISCSI_LOGIN_MAX_SEGMENT, &v);
+        s->rlen = s->rneed = 0;
+        if (r < 0) {
+                attempt_failed(s, ISCSI_ERR_LOGIN, "malformed PDU from the target during login");
+                return;
+        }
+        r = iscsi_login_initiator_receive(s->login, &v.bhs, v.data, v.data_len);
+        if (r < 0) {
+                attempt_failed(s, ISCSI_ERR_INTERNAL, "login state machine error");
+                return;
+        }
+        if (r == ISCSI_LOGIN_CONTINUE) {
+                r = send_next_request(s);
+                if (r < 0)
+                        attempt_failed(s, ISCSI_ERR_TRANS, "sending a Login PDU failed");
+                return;
+        }
+        struct iscsi_login_result res;
+        iscsi_login_get_result(s->login, &res);
+        if (r == ISCSI_LOGIN_DONE) {
+                kernel_handover(s, &res);
+                explicit_bzero(&res, sizeof res);
+                return;
+        }
+
+        char msg[512];
+        int code = iscsi_login_exit_code(&res);
+        if (res.failure == ISCSI_LOGIN_FAIL_REDIRECT)
+                snprintf(msg, sizeof msg, "target redirected the login to %.150s (redirects are not followed)",
+                         res.target_address);
+        else if (res.failure == ISCSI_LOGIN_FAIL_STATUS)
+                snprintf(msg, sizeof msg, "target answered status 0x%04x (%s)%s%s", res.status,
+                         iscsi_login_status_to_string(res.status), res.reason[0] ? ": " : "", res.reason);
+        else
+                snprintf(msg, sizeof msg, "%s%s%s", iscsi_login_failure_to_string(res.failure),
+                         res.reason[0] ? ": " : "", res.reason);
+        explicit_bzero(&res, sizeof res);
+        if (code == 0)
+                code = ISCSI_ERR_LOGIN;
+        if (s->kernel_session)
+                attempt_failed(s, code, msg);   /* recovery: keep trying */
+        else
+                fail_login(s, code, msg);
+}
+
+static void on_readable(struct session *s) {
+        for (;;) {
+                size_t want = s->rneed ? s->rneed : ISCSI_BHS_SIZE;
+                if (s->rlen < want) {
+                        /* Read exactly up to the end of this PDU: the bytes after the final
+                         * Login Response belong to the kernel. */
+                        ssize_t n = read(s->fd, s->rbuf + s->rlen, want - s->rlen);
+                        if (n < 0) {
+                                if (errno == EAGAIN || errno == EINTR)
+                                        return;
+                                attempt_failed(s, ISCSI_ERR_TRANS, "connection failed during login");
+                                return;
+                        }
+                        if (n == 0) {
+                                attempt_failed(s, ISCSI_ERR_TRANS, "target closed the connection during login");
+                                return;
+                        }
+                        s->rlen += (size_t) n;
+                        if (s->rlen < want)
+                                return;
+                }
+                if (!s->rneed) {
+                        size_t total;
+                        int r = iscsi_pdu_peek_length(s->rbuf, s->rlen, 0, &total);
+                        if (r < 0 || total > s->rcap) {
+                                attempt_failed(s, ISCSI_ERR_LOGIN, "oversized PDU from the target during login");
+                                return;
+                        }
+                        s->rneed = total;
+                        if (s->rlen < total)
+                                continue;
+                }
+                handle_login_response(s);
+                return;
+        }
+}
+
+static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        struct session *s = userdata;
+        if (s->state == SESSION_CONNECTING) {
+                int err = 0;
+                socklen_t len = sizeof err;
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                        err = errno;
+                if (err) {
+                        char msg[160];
+                        snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port,
+                                 strerror(err));
+                        attempt_failed(s, err == ETIMEDOUT ? ISCSI_ERR_TRANS_TIMEOUT : ISCSI_ERR_TRANS, msg);
+                        return 0;
+                }
+                s->state = SESSION_LOGGING_IN;
+                sd_event_source_set_io_events(es, EPOLLIN);
+                if (send_next_request(s) < 0)
+                        attempt_failed(s, ISCSI_ERR_TRANS, "sending the first Login PDU failed");
+                return 0;
+        }
+        if (s->state == SESSION_LOGGING_IN)
+                on_readable(s);
+        return 0;
+}
+
+static int login_cmdsn(struct session *s, uint32_t *ret) {
+        /* Recovery: the kernel numbers each SCSI Command PDU with the next CmdSN, starting at
+         * initial_cmdsn; its statistics count those PDUs on this (never re-created) connection. */
+        if (!s->kernel_session) {
+                *ret = s->initial_cmdsn;
+                return 0;
+        }
+        struct kernel_transport *t = s->manager->transport;
+        _cleanup_free_ struct iscsid_stat *st = NULL;
+        size_t n = 0;
+        int r = t->ops->get_stats(t, s->sid, s->cid, &st, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (streq(st[i].name, "scsicmd_pdus")) {
+                        *ret = s->initial_cmdsn + (uint32_t) st[i].value;
+                        return 0;
+                }
+        return -ENODATA;
+}
+
+static int make_login(struct session *s) {
+        const struct session_config *c = &s->cfg;
+        _cleanup_keys_ struct iscsi_keys ops = {};
+        int r = 0;
+        if (c->header_digest)
+                r = r < 0 ? r : iscsi_keys_add(&ops, "HeaderDigest", c->header_digest);
+        if (c->data_digest)
+                r = r < 0 ? r : iscsi_keys_add(&ops, "DataDigest", c->data_digest);
+        if (c->max_recv_dlength > 0)
+                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxRecvDataSegmentLength", "%u", c->max_recv_dlength);
+        if (c->max_burst > 0)
+                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxBurstLength", "%u", c->max_burst);
+        if (c->first_burst > 0)
+                r = r < 0 ? r : iscsi_keys_addf(&ops, "FirstBurstLength", "%u", c->first_burst);
+        if (c->max_r2t > 0)
+                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxOutstandingR2T", "%d", c->max_r2t);
+        if (c->initial_r2t >= 0)
+                r = r < 0 ? r : iscsi_keys_add(&ops, "InitialR2T", c->initial_r2t ? "Yes" : "No");
+        if (c->immediate_data >= 0)
+                r = r < 0 ? r : iscsi_keys_add(&ops, "ImmediateData", c->immediate_data ? "Yes" : "No");
+        if (c->erl >= 0)
+                r = r < 0 ? r : iscsi_keys_addf(&ops, "ErrorRecoveryLevel", "%d", c->erl);
+        if (c->default_time2wait >= 0)
+                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Wait", "%d", c->default_time2wait);
+        if (c->default_time2retain >= 0)
+                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Retain", "%d", c->default_time2retain);
+        if (r < 0)
+                return r;
+
+        enum iscsi_chap_alg algs[ISCSI_CHAP_MAX_ALGS];
+        size_t n_algs = 0;
+        if (c->chap_algs && iscsi_chap_alg_list_parse(c->chap_algs, algs, &n_algs) < 0)
+                return -EINVAL;
+
+        uint32_t cmdsn;
+        r = login_cmdsn(s, &cmdsn);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "session %u: kernel CmdSN unknown, using the initial one", s->sid);
+                cmdsn = s->initial_cmdsn;
+        }
+        bool chap = c->auth_method && strcasecmp(c->auth_method, "CHAP") == 0;
+        bool mutual = chap && c->username_in && c->password_in;
+        struct iscsi_login_initiator_config lc = {
+                .initiator_name = c->initiator_name,
+                .initiator_alias = c->initiator_alias,
+                .target_name = c->target_name,
+                .session_type = ISCSI_SESSION_NORMAL,
+                .tsih = 0,
+                .cid = 0,
+                .itt = 0,
+                .cmdsn = cmdsn,
+                .exp_statsn = 0,
+                .auth = chap ? ISCSI_AUTH_CHAP : ISCSI_AUTH_NONE,
+                .chap = {
+                        .username = chap ? c->username : NULL,
+                        .secret = chap ? c->password : NULL,
+                        .mutual_username = mutual ? c->username_in : NULL,
+                        .mutual_secret = mutual ? c->password_in : NULL,
+                },
+                .chap_algs = n_algs ? algs : NULL,
+                .n_chap_algs = n_algs,
+                .operational = ops.n ? &ops : NULL,
+        };
+        memcpy(lc.isid, s->isid, sizeof lc.isid);
+        return iscsi_login_initiator_new(&lc, &s->login);
+}
+
+static void start_connect(struct session *s) {
+        struct manager *m = s->manager;
+        char port[8], msg[200];
+        snprintf(port, sizeof port, "%d", s->cfg.port);
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
+        int r = getaddrinfo(s->cfg.address, port, &hints, &ai);
+        if (r != 0) {
+                snprintf(msg, sizeof msg, "cannot resolve %s: %s", s->cfg.address, gai_strerror(r));
+                attempt_failed(s, ISCSI_ERR_TRANS, msg);
+                return;
+        }
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (fd < 0) {
+                freeaddrinfo(ai);
+                attempt_failed(s, ISCSI_ERR_TRANS, "socket() failed");
+                return;
+        }
+        int one = 1;
+        (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        s->fd = fd;
+        r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+        int err = errno;
+        if (ai->ai_family == AF_INET)
+                inet_ntop(AF_INET, &((struct sockaddr_in *) ai->ai_addr)->sin_addr, s->conn_address,
+                          sizeof s->conn_address);
+        else if (ai->ai_family == AF_INET6)
+                inet_ntop(AF_INET6, &((struct sockaddr_in6 *) ai->ai_addr)->sin6_addr, s->conn_address,
+                          sizeof s->conn_address);
+        s->conn_port = s->cfg.port;
+        freeaddrinfo(ai);
+        if (r < 0 && err != EINPROGRESS) {
+                snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port, strerror(err));
+                attempt_failed(s, ISCSI_ERR_TRANS, msg);
+                return;
+        }
+        r = make_login(s);
+        if (r < 0) {
+                fail_login(s, r == -EINVAL ? ISCSI_ERR_INVAL : ISCSI_ERR_INTERNAL,
+                           r == -EINVAL ? "invalid login parameters (names, CHAP credentials or operational values)"
+                                        : "cannot set up the login");
+                return;
+        }
+        if (!s->rbuf) {
+                s->rcap = LOGIN_RBUF_SIZE;
+                s->rbuf = malloc(s->rcap);
+                if (!s->rbuf) {
+                        fail_login(s, ISCSI_ERR_NOMEM, "out of memory");
+                        return;
+                }
+        }
+        s->rlen = s->rneed = 0;
+        r = sd_event_add_io(m->event, &s->io, fd, EPOLLOUT, on_io, s);
+        if (r < 0) {
+                fail_login(s, ISCSI_ERR_INTERNAL, "cannot watch the socket");
+                return;
+        }
+        s->state = SESSION_CONNECTING;
+        arm_timer(s, (uint64_t) s->cfg.login_timeout * 1000000ULL);
+}
+
+void session_start_login(struct session *s) {
+        s->attempts = 0;
+        start_connect(s);
+}
+
+/* ---- recovery ---- */
+
+void session_on_conn_error(struct session *s, uint32_t error) {
+        struct kernel_transport *t = s->manager->transport;
+        switch (s->state) {
+        case SESSION_LOGGED_IN:
+        case SESSION_SCANNING:
+                break;
+        case SESSION_LOGGING_OUT:
+                /* The target closes the connection after the Logout Response, or it died:
+                 * either way the logout can finish now. */
+                disarm_timer(s);
+                arm_timer(s, 0);
+                return;
+        default:
+                return; /* already recovering */
+        }
+        log_warning("Kernel reported iSCSI connection %u:%u error (%u) state (%s)", s->sid, s->cid, error,
+                    session_state_to_string(s->state));
+        int r = t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
+        s->recovery_start_usec = 0;
+        sd_event_now(s->manager->event, CLOCK_MONOTONIC, &s->recovery_start_usec);
+        s->attempts = 0;
+        s->state = SESSION_RECOVERY_WAIT;
+        arm_timer(s, (uint64_t) s->params.default_time2wait * 1000000ULL);
+}
+
+/* ---- logout ---- */
+
+static void finish_logout(struct session *s, int status, const char *message) {
+        disarm_timer(s);
+        close_connection(s);
+        uint32_t sid = s->sid;
+        teardown_kernel(s);
+        log_info("Logout of session %u [target: %s, portal: %s,%d] %s", sid, s->cfg.target_name, s->cfg.address,
+                 s->cfg.port, status == 0 ? "successful." : "done without a Logout Response.");
+        if (s->logout_waiter) {
+                struct json_object *o = ipc_new_response("logout", ISCSI_SUCCESS, message);
+                if (o) {
+                        struct json_object *res = json_object_new_object();
+                        json_object_object_add(res, "sid", json_object_new_int64(sid));
+                        json_object_object_add(o, "result", res);
+                }
+                ipc_conn_reply(s->logout_waiter, o);
+                s->logout_waiter = NULL;
+        }
+        login_finished(s, ISCSI_ERR_LOGIN, "logged out while logging in");
+        s->state = SESSION_DEAD;
+        manager_remove_session(s->manager, s);
+}
+
+void session_on_recv_pdu(struct session *s, const void *pdu, size_t len) {
+        struct iscsi_bhs bhs;
+        if (iscsi_bhs_decode(pdu, len, &bhs) < 0)
+                return;
+        if (bhs.opcode == ISCSI_OP_LOGOUT_RSP && s->state == SESSION_LOGGING_OUT) {
+                finish_logout(s, 0, NULL);
+                return;
+        }
+        log_debug("session %u: unsolicited PDU 0x%02x from the kernel ignored", s->sid, bhs.opcode);
+}
+
+int session_start_logout(struct session *s) {
+        struct kernel_transport *t = s->manager->transport;
+        if (s->state == SESSION_LOGGING_OUT)
+                return -EALREADY;
+        if (!s->kernel_session || !t || s->state != SESSION_LOGGED_IN) {
+                /* Not running in the kernel (login or recovery in progress): just stop. */
+                s->state = SESSION_LOGGING_OUT;
+                finish_logout(s, 1, NULL);
+                return 0;
+        }
+        /* Remove the disks first, while the connection is up, so their caches are flushed. */
+        int r = host_delete_devices(s->host_no);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "session %u: removing its SCSI devices failed", s->sid);
+
+        struct iscsi_bhs h = {
+                .opcode = ISCSI_OP_LOGOUT_REQ,
+                .immediate = true,
+                .final = true,
+                .logout_reason = ISCSI_LOGOUT_CLOSE_SESSION,
+                .itt = 0,
+                .cid = (uint16_t) s->cid,
+        };
+        uint8_t hdr[ISCSI_BHS_SIZE];
+        s->state = SESSION_LOGGING_OUT;
+        r = iscsi_bhs_encode(&h, hdr);
+        if (r >= 0)
+                r = t->ops->send_pdu(t, s->sid, s->cid, hdr, sizeof hdr, NULL, 0);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "session %u: cannot send the Logout PDU", s->sid);
+                finish_logout(s, 1, NULL);
+                return 0;
+        }
+        arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * 1000000ULL);
+        return 0;
+}
+
+static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {
+        struct session *s = userdata;
+        s->timer = sd_event_source_disable_unref(s->timer);
+        switch (s->state) {
+        case SESSION_CONNECTING:
+        case SESSION_LOGGING_IN: {
+                char msg[160];
+                snprintf(msg, sizeof msg, "login to %s:%d timed out after %d s", s->cfg.address, s->cfg.port,
+                         s->cfg.login_timeout);
+                attempt_failed(s, ISCSI_ERR_TRANS_TIMEOUT, msg);
+                break;
+        }
+        case SESSION_RECOVERY_WAIT:
+                start_connect(s);
+                break;
+        case SESSION_LOGGING_OUT:
+                finish_logout(s, 1, NULL);
+                break;
+        default:
+                break;
+        }
+        return 0;
+}
+
+/* ---- adopting a kernel session after a daemon restart ---- */
+
+int session_adopt(struct manager *m, int sid, struct session **ret) {
+        _cleanup_(sysfs_session_freep) struct sysfs_session *ss = NULL;
+        int r = sysfs_session_read(sid, &ss);
+        if (r < 0)
+                return r;
+
+        char path[600];
+        state_file_path((uint32_t) sid, path, sizeof path);
+        _cleanup_json_ struct json_object *saved = json_object_from_file(path);
+        struct node_login_req req;
+        bool have_saved = saved && ipc_login_req_from_json(saved, &req) >= 0;
+        if (!have_saved) {
+                req = (struct node_login_req) {
+                        .target_name = ss->target_name,
+                        .address = ss->persistent_address ?: ss->address,
+                        .port = ss->persistent_port > 0 ? ss->persistent_port : ss->port,
+                        .tpgt = ss->tpgt,
+                        .iface = ss->iface_name,
+                        .initiator_name = ss->initiator_name,
+                        .max_r2t = -1, .initial_r2t = -1, .immediate_data = -1, .erl = -1,
+                        .default_time2wait = -1, .default_time2retain = -1, .login_timeout = -1,
+                        .logout_timeout = -1, .replacement_timeout = -1, .noop_out_interval = -1,
+                        .noop_out_timeout = -1, .abort_timeout = -1, .lu_reset_timeout = -1,
+                        .tgt_reset_timeout = -1, .host_reset_timeout = -1,
+                        .initial_login_retry_max = -1, .cmds_max = -1, .queue_depth = -1,
+                };
+                if (!req.target_name || !req.address)
+                        return -ENODATA;
+        }
+        struct session *s;
+        r = session_new(m, &req, &s);
+        if (r < 0)
+                return r;
+        s->sid = (uint32_t) sid;
+        s->cid = 0;
+        s->host_no = ss->host_no;
+        s->kernel_session = true;
+        if (have_saved) {
+                struct json_object *v;
+                if (json_object_object_get_ex(saved, "initial_cmdsn", &v))
+                        s->initial_cmdsn = (uint32_t) json_object_get_int64(v);
+        }
+        iscsi_params_init_defaults(&s->params);
+        bool failed = (ss->state && !streq(ss->state, "LOGGED_IN")) ||
+                      (ss->conn_state && !streq(ss->conn_state, "up"));
+        s->state = SESSION_LOGGED_IN;
+        *ret = s;
+        if (failed) {
+                /* It failed while no daemon was watching: recover it now. */
+                s->state = SESSION_RECOVERY_WAIT;
+                arm_timer(s, 0);
+        }
+        return 0;
+}
