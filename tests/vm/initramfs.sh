@@ -43,14 +43,17 @@ copy_bin() {  # copy_bin SRC DEST_PATH_IN_IMAGE
   copy_libs "$1"
 }
 
-# Debian's tools: reference initiator and target, and what the walk-through runs.
-for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/tgtd /usr/sbin/tgtadm \
-         /usr/sbin/parted /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair /usr/bin/iscsi-iname \
-         /usr/sbin/iscsi-iname; do
-  [ -x "$b" ] && copy_bin "$b" "$b"
+# Debian's reference initiator and target live apart, in /opt/debian/sbin and /opt/tgt/sbin, so a scenario with the
+# project's tools can never run one of them by accident (same names: iscsid, iscsiadm).
+# What the walk-through runs besides (parted, mkfs.xfs) stays in /usr/sbin.
+for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/iscsi-iname /usr/sbin/tgtd /usr/sbin/tgtadm; do
+  [ -x "$b" ] || { echo "initramfs.sh: missing $b on the host (scripts/install-deps.sh)" >&2; exit 1; }
+  case $b in */tgt*) d=/opt/tgt/sbin ;; *) d=/opt/debian/sbin ;; esac
+  copy_bin "$b" "$d/$(basename "$b")"
 done
-for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/tgtd /usr/sbin/parted /usr/sbin/mkfs.xfs; do
-  [ -x "$stage$b" ] || { echo "initramfs.sh: missing $b on the host (scripts/install-deps.sh)" >&2; exit 1; }
+for b in /usr/sbin/parted /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair; do
+  [ -x "$b" ] || { echo "initramfs.sh: missing $b on the host (scripts/install-deps.sh)" >&2; exit 1; }
+  copy_bin "$b" "$b"
 done
 # Debian's open-iscsi configuration, as the package installs it, minus the systemctl autostart.
 mkdir -p "$stage/usr/share/iscsi-debian"
@@ -86,6 +89,10 @@ for p in $mods; do
 done
 cp "$KDIR$mroot"/modules.{order,builtin,builtin.modinfo} "$stage$mroot/" 2>/dev/null || true
 depmod -b "$stage" "$KVER"
+
+# No udev in the guest: devtmpfs makes the nodes, so "udevadm settle" (parted) has nothing to wait for.
+printf '#!/bin/sh\n# no udev in this guest: devtmpfs creates the device nodes, nothing to settle\nexit 0\n' > "$stage/bin/udevadm"
+chmod 0755 "$stage/bin/udevadm"
 
 # Users (open-iscsi's iscsid checks the IPC peer's user name), hosts, mtab.
 echo 'root:x:0:0:root:/root:/bin/sh' > "$stage/etc/passwd"

@@ -18,17 +18,25 @@
 #   new_disks BEFORE              disks not in the list BEFORE
 #   set_conf FILE KEY VALUE       set "KEY = VALUE", replacing a commented or live line
 #   use_debian_initiator IQN      /etc/iscsi from Debian's package, start Debian's iscsid
-#   use_our_initiator IQN         /etc/iscsi from the repo's etc/, start our iscsid
+#   use_our_initiator IQN         our_iscsi_config IQN + start_our_iscsid
+#   our_iscsi_config IQN          PATH with ours first; /etc/iscsi from the repo's etc/ + name
+#   start_our_iscsid              our iscsid -f in the background; 0 when its socket is there
+#   expect_out DESC STRING        ok iff the previous step's output contains STRING (fixed)
+#   listening PORT                true if a TCP socket listens on PORT (for wait_for)
 #   start_tgtd                    Debian's tgtd in the background, wait for its socket
 #   at_exit 'SHELL'               run SHELL when the scenario ends (last registered first);
 #                                 use it for logout/umount instead of your own EXIT trap
 #
 # Env: VM_SCENARIO (name), STEP_TIMEOUT (seconds per command, default 120).
-# Our binaries live in /opt/iscsi-tools/sbin, Debian's in /usr/sbin; PATH decides which runs.
+# Our binaries live in /opt/iscsi-tools/sbin ($OURS), Debian's open-iscsi in /opt/debian/sbin
+# ($DEBIAN), tgt in /opt/tgt/sbin ($TGTBIN); none is in the default PATH: use_debian_initiator
+# puts $DEBIAN first, our_iscsi_config puts $OURS first, start_tgtd appends $TGTBIN.
 
 VM_SCENARIO=${VM_SCENARIO:-$(basename "$0" .sh)}
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
 OURS=/opt/iscsi-tools/sbin
+DEBIAN=/opt/debian/sbin
+TGTBIN=/opt/tgt/sbin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 _VM_OUT=/tmp/.vm-step.out
 _VM_LOGS=""
@@ -51,6 +59,18 @@ skip() {
   echo "[vm] skip - $1: $2"
 }
 
+# Shell-quoted rendering of a command line for the transcript.
+_q() {
+  _s=""
+  for _a in "$@"; do
+    case $_a in
+      ""|*[!A-Za-z0-9_./:=@%+,-]*) _a="\"$_a\"" ;;
+    esac
+    _s="$_s${_s:+ }$_a"
+  done
+  printf '%s' "$_s"
+}
+
 _show_out() {
   while IFS= read -r _l; do say "$_l"; done < "$_VM_OUT"
 }
@@ -61,6 +81,7 @@ _exec() {
   timeout -s KILL "$STEP_TIMEOUT" "$@" > "$_VM_OUT" 2>&1 < /dev/null
   _VM_RC=$?
   _VM_T=$(_since "$_t0")
+  cp "$_VM_OUT" /tmp/.vm-last.out
   _show_out
   if [ "$_VM_RC" -eq 137 ] && [ "${_VM_T%.*}" -ge "$STEP_TIMEOUT" ]; then
     say "(timed out after ${STEP_TIMEOUT}s)"
@@ -68,14 +89,14 @@ _exec() {
 }
 
 run() {
-  say "\$ $*"
+  say "\$ $(_q "$@")"
   _exec "$@"
   return $_VM_RC
 }
 
 step() {
   _d=$1; shift
-  say "\$ $*"
+  say "\$ $(_q "$@")"
   _exec "$@"
   if [ "$_VM_RC" -eq 0 ]; then ok "$_d"; else not_ok "$_d (exit $_VM_RC)"; fi
   return $_VM_RC
@@ -91,7 +112,7 @@ step_sh() {
 
 step_rc() {
   _want=$1 _d=$2; shift 2
-  say "\$ $*"
+  say "\$ $(_q "$@")"
   _exec "$@"
   say "(exit code $_VM_RC)"
   if [ "$_VM_RC" -eq "$_want" ]; then ok "$_d"; else not_ok "$_d (exit $_VM_RC, expected $_want)"; fi
@@ -139,26 +160,46 @@ _write_initiatorname() {
 }
 
 use_debian_initiator() {
-  export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+  export PATH=$DEBIAN:$PATH
   mkdir -p /etc/iscsi /run/lock/iscsi
   cp /usr/share/iscsi-debian/iscsid.conf /etc/iscsi/iscsid.conf
   _write_initiatorname "$1"
-  bg iscsid-debian /usr/sbin/iscsid -f
+  bg iscsid-debian $DEBIAN/iscsid -f
   wait_for 10 'test -S /run/iscsid.socket || grep -q ISCSIADM_ABSTRACT /proc/net/unix'
 }
 
-use_our_initiator() {
-  export PATH=$OURS:/bin:/sbin:/usr/bin:/usr/sbin
+our_iscsi_config() {
+  export PATH=$OURS:$PATH
   mkdir -p /etc/iscsi
   cp -a /usr/share/iscsi-tools/. /etc/iscsi/ 2>/dev/null
   _write_initiatorname "$1"
+}
+
+start_our_iscsid() {
+  mkdir -p /run/iscsid
   bg iscsid $OURS/iscsid -f
-  wait_for 10 'test -S /run/iscsid/iscsid.sock || ls /run/iscsid/* >/dev/null 2>&1'
+  wait_for 15 'test -S /run/iscsid/iscsid.sock'
+}
+
+use_our_initiator() {
+  our_iscsi_config "$1"
+  start_our_iscsid
+}
+
+expect_out() {
+  if grep -qF -- "$2" /tmp/.vm-last.out 2>/dev/null; then ok "$1"; else not_ok "$1 (no \"$2\" in the output)"; fi
+}
+
+# /proc/net/tcp{,6}: local port in hex at the end of field 2, state 0A = LISTEN.
+listening() {
+  _hp=$(printf ':%04X' "$1")
+  awk -v p="$_hp" '$4=="0A" && substr($2, length($2)-4)==p {f=1} END{exit !f}' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
 start_tgtd() {
   mkdir -p /run/tgtd
-  bg tgtd /usr/sbin/tgtd -f
+  case ":$PATH:" in *":$TGTBIN:"*) ;; *) export PATH=$PATH:$TGTBIN ;; esac
+  bg tgtd $TGTBIN/tgtd -f
   wait_for 15 'tgtadm --lld iscsi --mode target --op show'
 }
 
