@@ -386,8 +386,6 @@ struct iscsi_chap *iscsi_chap_free(struct iscsi_chap *c) {
         return NULL;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct iscsi_chap *, iscsi_chap_free);
-
 int iscsi_chap_new(bool initiator, const struct iscsi_chap_credentials *creds, const enum iscsi_chap_alg *algs,
                    size_t n_algs, struct iscsi_chap **ret) {
         static const enum iscsi_chap_alg default_algs[] = {

@@ -134,6 +134,10 @@ int iscsi_chap_new(bool initiator, const struct iscsi_chap_credentials *creds,
                    const enum iscsi_chap_alg *algs, size_t n_algs, struct iscsi_chap **ret);
 /* Wipes secrets, challenges and responses. Accepts NULL, returns NULL. */
 struct iscsi_chap *iscsi_chap_free(struct iscsi_chap *c);
+static inline void iscsi_chap_freep(struct iscsi_chap **c) {
+        if (*c)
+                *c = iscsi_chap_free(*c);
+}
 /* Encoding of CHAP_C/CHAP_R we send (default hex). */
 void iscsi_chap_set_encoding(struct iscsi_chap *c, enum iscsi_chap_encoding enc);
 

@@ -98,6 +98,10 @@ struct iscsi_login_result {
 struct iscsi_login;
 
 struct iscsi_login *iscsi_login_free(struct iscsi_login *l);
+static inline void iscsi_login_freep(struct iscsi_login **l) {
+        if (*l)
+                *l = iscsi_login_free(*l);
+}
 /* Valid at any time; most useful after DONE or FAILED. */
 void iscsi_login_get_result(const struct iscsi_login *l, struct iscsi_login_result *ret);
 /* Current stage (CSG of the next PDU). */

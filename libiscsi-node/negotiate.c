@@ -86,8 +86,6 @@ struct iscsi_negotiator {
         char error[160];
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct iscsi_negotiator *, iscsi_neg_free);
-
 enum iscsi_key_id iscsi_key_lookup(const char *name) {
         if (!name)
                 return _ISCSI_KEY_INVALID;

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iscsi-name.h" /* ISCSI_NAME_MAX */
 #include "keys.h"
 #include "pdu.h" /* enum iscsi_login_stage */
 
@@ -121,7 +122,6 @@ bool iscsi_key_is_chap(const char *name);
 
 /* ---- the negotiated result ---- */
 
-#define ISCSI_NAME_MAX 223u /* RFC 7143 §4.2.7.1: iSCSI names are at most 223 bytes */
 
 struct iscsi_params {
         enum iscsi_session_type session_type;
@@ -174,6 +174,10 @@ struct iscsi_negotiator;
  */
 int iscsi_neg_new(enum iscsi_role role, bool leading, struct iscsi_negotiator **ret);
 struct iscsi_negotiator *iscsi_neg_free(struct iscsi_negotiator *n);
+static inline void iscsi_neg_freep(struct iscsi_negotiator **n) {
+        if (*n)
+                *n = iscsi_neg_free(*n);
+}
 
 /* Session type affects which keys are relevant. Set before negotiating (the initiator from
  * its config, the target once it has seen SessionType). */
