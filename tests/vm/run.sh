@@ -11,7 +11,8 @@
 # Env: SRC_DIR, BUILD_DIR (project binaries), VM_CACHE (kernel cache, default $SRC_DIR/.cache/vm),
 #      VM_OUT (logs: console.log, markers.log, transcript-*.txt; default $OUT_DIR/vm or a temp dir),
 #      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions).
-# --live: print each scenario's transcript on stderr as the guest runs (the demo uses it).
+# --live: print each scenario's transcript on stdout as the guest runs (the demo uses it); those
+#         lines are indented or start with "===", so they never read as TAP results.
 # Exit status: 0 if no "not ok" line.
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -90,19 +91,21 @@ echo "vm: ${qemu[*]}" >&2
 start=$(date +%s.%N)
 timeout -k 5 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
 qpid=$!
-trap 'kill $qpid 2>/dev/null; [ -n "${tpid:-}" ] && kill $tpid 2>/dev/null' EXIT INT TERM
+trap 'kill $qpid 2>/dev/null' EXIT INT TERM
 if [ $live = 1 ]; then
-  tail -n +1 -F "$out/markers.log" 2>/dev/null | tr -d '\r' | awk '
-    /^T / { sub(/^T [^ ]+ /, ""); print "    " $0; fflush(); next }
+  # tail --pid ends by itself once qemu (its timeout wrapper) is gone.
+  tail --pid=$qpid -s 0.2 -n +1 -F "$out/markers.log" 2>/dev/null | awk '
+    { sub(/\r$/, "") }
+    /^T / { sub(/^T [^ ]+ ?/, ""); print "    " $0; fflush(); next }
     /^@@BEGIN / { print "=== scenario " $2; fflush(); next }
     /^@@OK / { $1=$2=$3=""; sub(/^ +/, ""); print "  [ok] " $0; fflush(); next }
     /^@@NOTOK / { $1=$2=$3=""; sub(/^ +/, ""); print "  [FAILED] " $0; fflush(); next }
-    /^@@SKIP / { $1=$2=$3=""; sub(/^ +/, ""); print "  [skipped] " $0; fflush(); next }' >&2 &
+    /^@@SKIP / { $1=$2=$3=""; sub(/^ +/, ""); print "  [skipped] " $0; fflush(); next }' &
   tpid=$!
 fi
 wait $qpid; qrc=$?
 wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
-if [ -n "${tpid:-}" ]; then sleep 0.3; kill $tpid 2>/dev/null; wait $tpid 2>/dev/null; fi
+[ -n "${tpid:-}" ] && wait $tpid 2>/dev/null
 trap - EXIT INT TERM
 tr -d '\r' < "$out/markers.log" > "$out/markers.txt"
 [ $qrc -eq 124 ] && echo "vm: qemu killed after ${limit}s" >&2

@@ -14,6 +14,7 @@ TGT=iqn.2022-08.com.test:dlp.target01
 INI=iqn.2022-08.com.test:node01.initiator01
 ACL=/iscsi/$TGT/tpg1/acls/$INI
 
+step_sh "the project's binaries are in the VM image" "cd $OURS && ls -l iscsi-target iscsi-targetd iscsiadm iscsid"
 note "=== target: iscsi-target replays the walk-through's targetcli commands"
 run mkdir -p /var/lib/iscsi_disks
 step "target: /backstores/fileio create disk01 ... 512M" \
