@@ -87,7 +87,9 @@ static const TcAttrDefault tpg_params[] = {
         { "TargetAlias", "LIO Target" },
 };
 
+/* authentication: -1 inherits the TPG's attribute, 0/1 override it (Linux 5.x and later). */
 static const TcAttrDefault acl_attrs[] = {
+        { "authentication", "-1" },
         { "dataout_timeout", "3" },
         { "dataout_timeout_retries", "5" },
         { "default_erl", "0" },
