@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon core end to end without a kernel: a client thread talks to the IPC server, the
+ * session logs in over TCP on 127.0.0.1 to a target thread running libiscsi-node's target
+ * login machine, and a fake kernel transport records what the kernel would have been told.
+ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fake-sysfs.h"
+#include "login.h"
+#include "manager.h"
+
+#define TARGET_IQN "iqn.2026-11.org.example:unit"
+#define INITIATOR_IQN "iqn.2026-11.org.example:initiator"
+#define CHAP_USER "unituser"
+#define CHAP_SECRET "unitsecret123456"
+
+/* ---- fake kernel transport ---- */
+
+struct fake {
+        struct kernel_transport base;
+        unsigned creates, destroys, conn_creates, conn_destroys, binds, starts, sends;
+        int stops[8];
+        unsigned n_stops;
+        char params[64][80];
+        unsigned n_params;
+        uint32_t last_initial_cmdsn;
+        bool pending_logout_rsp;
+        uint32_t next_sid;
+};
+
+static struct fake *F(struct kernel_transport *t) {
+        return (struct fake *) t;
+}
+
+static int f_create_session(struct kernel_transport *t, uint32_t cmdsn, uint16_t cmds_max, uint16_t qd,
+                            uint32_t *sid, uint32_t *host) {
+        F(t)->creates++;
+        F(t)->last_initial_cmdsn = cmdsn;
+        *sid = ++F(t)->next_sid;
+        *host = 10 + *sid;
+        return 0;
+}
+static int f_destroy_session(struct kernel_transport *t, uint32_t sid) {
+        F(t)->destroys++;
+        return 0;
+}
+static int f_create_conn(struct kernel_transport *t, uint32_t sid, uint32_t *cid) {
+        F(t)->conn_creates++;
+        *cid = 0;
+        return 0;
+}
+static int f_destroy_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid) {
+        F(t)->conn_destroys++;
+        return 0;
+}
+static int f_bind_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid, int fd) {
+        F(t)->binds++;
+        return fd >= 0 ? 0 : -EBADF;
+}
+static int f_set_param(struct kernel_transport *t, uint32_t sid, uint32_t cid, enum kiscsi_param p, const char *v) {
+        struct fake *f = F(t);
+        if (p == KISCSI_PARAM_ISID)
+                return -ENOSYS; /* as iscsi_tcp answers */
+        if (f->n_params < 64)
+                snprintf(f->params[f->n_params++], sizeof f->params[0], "%d=%s", (int) p, v);
+        return 0;
+}
+static int f_start_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid) {
+        F(t)->starts++;
+        return 0;
+}
+static int f_stop_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid, int flag) {
+        struct fake *f = F(t);
+        if (f->n_stops < 8)
+                f->stops[f->n_stops++] = flag;
+        return 0;
+}
+static int f_send_pdu(struct kernel_transport *t, uint32_t sid, uint32_t cid, const void *hdr, size_t hl,
+                      const void *d, size_t dl) {
+        struct iscsi_bhs bhs;
+        F(t)->sends++;
+        if (iscsi_bhs_decode(hdr, hl, &bhs) == 0 && bhs.opcode == ISCSI_OP_LOGOUT_REQ)
+                F(t)->pending_logout_rsp = true;
+        return 0;
+}
+static int f_get_stats(struct kernel_transport *t, uint32_t sid, uint32_t cid, struct iscsid_stat **ret, size_t *n) {
+        struct iscsid_stat *s = calloc(2, sizeof *s);
+        snprintf(s[0].name, sizeof s[0].name, "txdata_octets");
+        s[0].value = 4096;
+        snprintf(s[1].name, sizeof s[1].name, "scsicmd_pdus");
+        s[1].value = 5;
+        *ret = s;
+        *n = 2;
+        return 0;
+}
+static void f_free(struct kernel_transport *t) {
+        free(t);
+}
+
+static const struct kernel_transport_ops fake_ops = {
+        .create_session = f_create_session, .destroy_session = f_destroy_session,
+        .create_conn = f_create_conn, .destroy_conn = f_destroy_conn, .bind_conn = f_bind_conn,
+        .set_param = f_set_param, .start_conn = f_start_conn, .stop_conn = f_stop_conn,
+        .send_pdu = f_send_pdu, .get_stats = f_get_stats, .free = f_free,
+};
+
+static bool has_param(struct fake *f, enum kiscsi_param p, const char *v) {
+        char want[80];
+        snprintf(want, sizeof want, "%d=%s", (int) p, v);
+        for (unsigned i = 0; i < f->n_params; i++)
+                if (streq(f->params[i], want))
+                        return true;
+        return false;
+}
+
+/* ---- target thread ---- */
+
+struct target {
+        int listen_fd;
+        int port;
+        pthread_t thread;
+        atomic_int logins_ok, logins_failed;
+        atomic_uint first_cmdsn[4];
+        bool require_chap;
+};
+
+static int t_get_auth(void *ud, const char *ini, const char *tgt, struct iscsi_login_target_auth *ret) {
+        struct target *t = ud;
+        memset(ret, 0, sizeof *ret);
+        ret->require_chap = t->require_chap;
+        ret->chap.username = CHAP_USER;
+        ret->chap.secret = CHAP_SECRET;
+        return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+        size_t got = 0;
+        while (got < len) {
+                ssize_t n = read(fd, (uint8_t *) buf + got, len - got);
+                if (n <= 0)
+                        return -1;
+                got += (size_t) n;
+        }
+        return 0;
+}
+
+static void *target_main(void *arg) {
+        struct target *t = arg;
+        for (unsigned conn = 0;; conn++) {
+                int fd = accept(t->listen_fd, NULL, NULL);
+                if (fd < 0)
+                        return NULL;
+                struct iscsi_login_target_config cfg = {
+                        .tpgt = 1, .initial_statsn = 100, .cmdsn_window = 32,
+                        .policy = { .get_auth = t_get_auth, .userdata = t },
+                };
+                struct iscsi_login *l = NULL;
+                if (iscsi_login_target_new(&cfg, &l) < 0) {
+                        close(fd);
+                        continue;
+                }
+                bool first = true;
+                for (;;) {
+                        uint8_t buf[ISCSI_BHS_SIZE + 16384];
+                        if (read_full(fd, buf, ISCSI_BHS_SIZE) < 0)
+                                break;
+                        size_t total;
+                        if (iscsi_pdu_peek_length(buf, ISCSI_BHS_SIZE, 0, &total) < 0 || total > sizeof buf)
+                                break;
+                        if (read_full(fd, buf + ISCSI_BHS_SIZE, total - ISCSI_BHS_SIZE) < 0)
+                                break;
+                        struct iscsi_pdu_view v;
+                        if (iscsi_pdu_parse(buf, total, 0, 0, &v) < 0)
+                                break;
+                        if (first && conn < 4)
+                                t->first_cmdsn[conn] = v.bhs.cmdsn;
+                        first = false;
+                        struct iscsi_login_pdu rsp;
+                        int r = iscsi_login_target_receive(l, &v.bhs, v.data, v.data_len, &rsp);
+                        if (r < 0)
+                                break;
+                        if (r == ISCSI_LOGIN_DONE)
+                                t->logins_ok++; /* before the initiator can see the response */
+                        uint8_t out[ISCSI_BHS_SIZE + 16384];
+                        ssize_t n = iscsi_pdu_build(&rsp.bhs, NULL, 0, rsp.data, 0, out, sizeof out);
+                        if (n < 0 || write(fd, out, (size_t) n) != n)
+                                break;
+                        if (r == ISCSI_LOGIN_DONE) {
+                                /* full feature phase: wait for the "kernel" to close */
+                                while (read(fd, buf, sizeof buf) > 0)
+                                        ;
+                                break;
+                        }
+                        if (r == ISCSI_LOGIN_FAILED) {
+                                t->logins_failed++;
+                                break;
+                        }
+                }
+                iscsi_login_free(l);
+                close(fd);
+        }
+}
+
+static void target_start(struct target *t, bool chap) {
+        memset(t, 0, sizeof *t);
+        t->require_chap = chap;
+        t->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(t->listen_fd >= 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        assert_int_equal(bind(t->listen_fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        socklen_t len = sizeof sa;
+        assert_int_equal(getsockname(t->listen_fd, (struct sockaddr *) &sa, &len), 0);
+        t->port = ntohs(sa.sin_port);
+        assert_int_equal(listen(t->listen_fd, 8), 0);
+        assert_int_equal(pthread_create(&t->thread, NULL, target_main, t), 0);
+}
+
+static void target_stop(struct target *t) {
+        shutdown(t->listen_fd, SHUT_RDWR);
+        close(t->listen_fd);
+        pthread_join(t->thread, NULL);
+}
+
+/* ---- client thread ---- */
+
+struct call {
+        pthread_t thread;
+        atomic_bool done;
+        int r;
+        struct node_login_req req;
+        struct login_result login;
+        struct session_logout_req logout_req;
+        struct logout_result logout;
+        bool is_logout;
+};
+
+static void *call_main(void *arg) {
+        struct call *c = arg;
+        if (c->is_logout)
+                c->r = iscsid_client_logout(&c->logout_req, &c->logout);
+        else
+                c->r = iscsid_client_login(&c->req, &c->login);
+        c->done = true;
+        return NULL;
+}
+
+static struct manager *m;
+static struct fake *fake;
+static char tmpdir[256], sockpath[300];
+
+static void loop_until(atomic_bool *flag) {
+        for (int i = 0; i < 400 && !*flag; i++) {
+                sd_event_run(m->event, 50000);
+                if (fake->pending_logout_rsp) {
+                        fake->pending_logout_rsp = false;
+                        uint8_t hdr[ISCSI_BHS_SIZE];
+                        struct iscsi_bhs rsp = { .opcode = ISCSI_OP_LOGOUT_RSP, .final = true };
+                        assert_int_equal(iscsi_bhs_encode(&rsp, hdr), 0);
+                        struct kernel_event ev = { .type = KISCSI_KEVENT_RECV_PDU, .sid = 1, .pdu = hdr,
+                                                   .pdu_len = sizeof hdr };
+                        for (struct session *s = m->sessions; s; s = s->next)
+                                if (s->state == SESSION_LOGGING_OUT)
+                                        ev.sid = s->sid;
+                        manager_on_kernel_event(&ev, m);
+                }
+        }
+        assert_true(*flag);
+}
+
+static void call_run(struct call *c) {
+        c->done = false;
+        assert_int_equal(pthread_create(&c->thread, NULL, call_main, c), 0);
+        loop_until(&c->done);
+        pthread_join(c->thread, NULL);
+}
+
+static void req_init(struct node_login_req *r, int port) {
+        memset(r, 0, sizeof *r);
+        r->target_name = TARGET_IQN;
+        r->address = "127.0.0.1";
+        r->port = port;
+        r->tpgt = -1;
+        r->initiator_name = INITIATOR_IQN;
+        r->scan_manual = true;
+        r->max_r2t = r->initial_r2t = r->immediate_data = r->erl = -1;
+        r->default_time2wait = 0;
+        r->default_time2retain = -1;
+        r->login_timeout = 5;
+        r->logout_timeout = 2;
+        r->replacement_timeout = 33;
+        r->noop_out_interval = r->noop_out_timeout = -1;
+        r->abort_timeout = r->lu_reset_timeout = r->tgt_reset_timeout = r->host_reset_timeout = -1;
+        r->initial_login_retry_max = 1;
+        r->cmds_max = r->queue_depth = -1;
+}
+
+static int setup(void **state) {
+        snprintf(tmpdir, sizeof tmpdir, "%s/iscsid-test.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+        assert_non_null(mkdtemp(tmpdir));
+        snprintf(sockpath, sizeof sockpath, "%s/iscsid.sock", tmpdir);
+        setenv("ISCSID_SOCKET", sockpath, 1);
+        setenv("ISCSID_RUN_DIR", tmpdir, 1);
+        fake_sysfs_setup();
+        assert_int_equal(manager_new(&m), 0);
+        fake = calloc(1, sizeof *fake);
+        fake->base.ops = &fake_ops;
+        fake->base.on_event = manager_on_kernel_event;
+        fake->base.userdata = m;
+        m->transport = &fake->base;
+        m->no_scan = true;
+        assert_int_equal(manager_listen(m, sockpath), 0);
+        return 0;
+}
+
+static int teardown(void **state) {
+        m = manager_free(m);
+        fake_sysfs_teardown();
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        assert_int_equal(system(cmd), 0);
+        return 0;
+}
+
+static void test_login_logout(void **state) {
+        struct target t;
+        target_start(&t, false);
+        struct call c = {};
+        req_init(&c.req, t.port);
+        call_run(&c);
+        assert_int_equal(c.r, 0);
+        assert_int_equal(c.login.status, 0);
+        assert_int_equal(c.login.sid, 1);
+        assert_int_equal(c.login.host_no, 11);
+        assert_int_equal(fake->creates, 1);
+        assert_int_equal(fake->binds, 1);
+        assert_int_equal(fake->starts, 1);
+        assert_int_equal(fake->last_initial_cmdsn, t.first_cmdsn[0]);
+        assert_true(has_param(fake, KISCSI_PARAM_TARGET_NAME, TARGET_IQN));
+        assert_true(has_param(fake, KISCSI_PARAM_INITIATOR_NAME, INITIATOR_IQN));
+        assert_true(has_param(fake, KISCSI_PARAM_PERSISTENT_ADDRESS, "127.0.0.1"));
+        assert_true(has_param(fake, KISCSI_PARAM_SESS_RECOVERY_TMO, "33"));
+        assert_true(has_param(fake, KISCSI_PARAM_TPGT, "1"));
+        assert_true(has_param(fake, KISCSI_PARAM_HDRDGST_EN, "0"));
+        assert_true(has_param(fake, KISCSI_PARAM_IFACE_NAME, "default"));
+        assert_int_equal(t.logins_ok, 1);
+
+        /* the same node again: session exists (15), no second kernel session */
+        struct call dup = {};
+        req_init(&dup.req, t.port);
+        call_run(&dup);
+        assert_int_equal(dup.login.status, ISCSI_ERR_SESS_EXISTS);
+        assert_int_equal(fake->creates, 1);
+
+        /* logout by target/portal: Logout PDU through the kernel, then teardown */
+        struct call out = { .is_logout = true };
+        out.logout_req = (struct session_logout_req) { .sid = -1, .target_name = TARGET_IQN, .address = "127.0.0.1",
+                                                       .port = t.port };
+        call_run(&out);
+        assert_int_equal(out.r, 0);
+        assert_int_equal(out.logout.status, 0);
+        assert_int_equal(out.logout.sid, 1);
+        assert_int_equal(fake->sends, 1);
+        assert_int_equal(fake->stops[fake->n_stops - 1], KISCSI_STOP_CONN_TERM);
+        assert_int_equal(fake->conn_destroys, 1);
+        assert_int_equal(fake->destroys, 1);
+        assert_null(m->sessions);
+        target_stop(&t);
+}
+
+static void test_wrong_chap(void **state) {
+        struct target t;
+        target_start(&t, true);
+        struct call c = {};
+        req_init(&c.req, t.port);
+        c.req.auth_method = "CHAP";
+        c.req.username = CHAP_USER;
+        c.req.password = "wrongsecret12345";
+        call_run(&c);
+        assert_int_equal(c.r, 0);
+        assert_int_equal(c.login.status, ISCSI_ERR_LOGIN_AUTH_FAILED);
+        assert_true(strlen(c.login.message) > 0);
+        assert_int_equal(c.login.sid, -1);
+        assert_int_equal(fake->creates, 0); /* nothing reached the kernel */
+        assert_null(m->sessions);
+
+        struct call ok = {};
+        req_init(&ok.req, t.port);
+        ok.req.auth_method = "CHAP";
+        ok.req.username = CHAP_USER;
+        ok.req.password = CHAP_SECRET;
+        call_run(&ok);
+        assert_int_equal(ok.login.status, 0);
+        assert_true(has_param(fake, KISCSI_PARAM_USERNAME, CHAP_USER));
+        target_stop(&t);
+}
+
+static void test_connection_refused(void **state) {
+        struct target t;
+        target_start(&t, false);
+        int port = t.port;
+        target_stop(&t); /* nobody listens any more */
+        struct call c = {};
+        req_init(&c.req, port);
+        c.req.initial_login_retry_max = 0;
+        call_run(&c);
+        assert_int_equal(c.login.status, ISCSI_ERR_TRANS);
+        assert_int_equal(fake->creates, 0);
+        assert_null(m->sessions);
+}
+
+static void test_recovery(void **state) {
+        struct target t;
+        target_start(&t, false);
+        struct call c = {};
+        req_init(&c.req, t.port);
+        call_run(&c);
+        assert_int_equal(c.login.status, 0);
+        uint32_t initial = fake->last_initial_cmdsn;
+        struct session *s = m->sessions;
+        assert_non_null(s);
+
+        struct kernel_event ev = { .type = KISCSI_KEVENT_CONN_ERROR, .sid = s->sid, .error = KISCSI_ERR_TCP_CONN_CLOSE };
+        manager_on_kernel_event(&ev, m);
+        assert_int_equal(fake->stops[fake->n_stops - 1], KISCSI_STOP_CONN_RECOVER);
+        assert_int_equal(s->state, SESSION_RECOVERY_WAIT);
+        for (int i = 0; i < 200 && s->state != SESSION_LOGGED_IN; i++)
+                sd_event_run(m->event, 50000);
+        assert_int_equal(s->state, SESSION_LOGGED_IN);
+        assert_int_equal(s->recoveries, 1);
+        assert_int_equal(fake->creates, 1);        /* same kernel session */
+        assert_int_equal(fake->binds, 2);          /* new socket bound */
+        assert_int_equal(fake->starts, 2);
+        assert_int_equal(t.logins_ok, 2);
+        /* the reconnect logs in with the CmdSN the kernel uses next: start + 5 commands */
+        assert_int_equal(t.first_cmdsn[1], initial + 5);
+        target_stop(&t);
+}
+
+static void test_bad_version(void **state) {
+        /* A request with a future version gets 16 and the daemon's version. */
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", sockpath);
+        assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        struct json_object *o = json_tokener_parse("{\"version\": 99, \"type\": \"list\"}");
+        assert_int_equal(ipc_send_message(fd, o), 0);
+        json_object_put(o);
+        for (int i = 0; i < 10; i++)
+                sd_event_run(m->event, 20000);
+        struct json_object *reply = NULL;
+        assert_int_equal(ipc_recv_message(fd, &reply), 0);
+        struct json_object *v;
+        assert_true(json_object_object_get_ex(reply, "status", &v));
+        assert_int_equal(json_object_get_int(v), ISCSI_ERR_INVALID_MGMT_REQ);
+        json_object_put(reply);
+        close(fd);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_login_logout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_wrong_chap, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
