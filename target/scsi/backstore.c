@@ -122,6 +122,11 @@ int backstore_open_ramdisk(uint64_t size, bool nullio, struct backstore **ret) {
                 if (m == MAP_FAILED)
                         return -errno;
                 b->mem = m;
+                b->map = calloc((size + RAMDISK_PAGE * 64 - 1) / (RAMDISK_PAGE * 64), sizeof(uint64_t));
+                if (!b->map) {
+                        munmap(m, size);
+                        return -ENOMEM;
+                }
         }
         b->size = size;
         b->nullio = nullio;
@@ -136,9 +141,33 @@ struct backstore *backstore_free(struct backstore *b) {
                 return NULL;
         if (b->mem)
                 munmap(b->mem, b->size);
+        free(b->map);
         safe_close(b->fd);
         free(b);
         return NULL;
+}
+
+/* Mark pages overlapping [off, off+len) as written, or whole pages inside it as unmapped. */
+void ramdisk_map_range(struct backstore *b, uint64_t off, uint64_t len, bool mapped) {
+        uint64_t first, last;
+
+        if (!b->map || len == 0)
+                return;
+        if (mapped) {
+                first = off / RAMDISK_PAGE;
+                last = (off + len - 1) / RAMDISK_PAGE + 1;
+        } else {
+                first = (off + RAMDISK_PAGE - 1) / RAMDISK_PAGE;
+                last = (off + len) / RAMDISK_PAGE;
+        }
+        for (uint64_t p = first; p < last; p++) {
+                uint64_t bit = UINT64_C(1) << (p % 64);
+                if (mapped) {
+                        if (!(__atomic_load_n(&b->map[p / 64], __ATOMIC_RELAXED) & bit))
+                                __atomic_fetch_or(&b->map[p / 64], bit, __ATOMIC_RELAXED);
+                } else
+                        __atomic_fetch_and(&b->map[p / 64], ~bit, __ATOMIC_RELAXED);
+        }
 }
 
 enum backstore_type backstore_get_type(const struct backstore *b) {

@@ -2,7 +2,6 @@
 /* READ CAPACITY (10)/(16) and GET LBA STATUS (SEEK_DATA/SEEK_HOLE on fileio). */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "scsi-ops.h"
@@ -92,28 +91,19 @@ static uint64_t extent_at(struct scsi_lu *lu, uint64_t lba, uint8_t *ret_status)
                 return MAX(data_end, lba + 1) - lba;
         }
         if (bs->type == BACKSTORE_RAMDISK) {
-                /* Pages dropped by UNMAP (MADV_DONTNEED) are not resident any more. */
-                uint64_t page = 4096, off = lba * bsz;
-                unsigned char vec;
-                uint64_t n = 0;
-                uint8_t st;
+                uint64_t off = lba * bsz, p = off / RAMDISK_PAGE;
+                uint64_t npages = (bs->size + RAMDISK_PAGE - 1) / RAMDISK_PAGE, q;
+                bool mapped;
 
                 if (bs->nullio) {
                         *ret_status = 1;
                         return end - lba;
                 }
-                if (mincore(bs->mem + (off & ~(page - 1)), page, &vec) < 0) {
-                        *ret_status = 0;
-                        return end - lba;
-                }
-                st = (vec & 1) ? 0 : 1;
-                /* Extend over following pages with the same status, bounded for speed. */
-                for (uint64_t p = off & ~(page - 1); p < end * bsz && n < 65536; p += page, n++) {
-                        if (mincore(bs->mem + p, page, &vec) < 0 || (uint8_t) ((vec & 1) ? 0 : 1) != st)
-                                break;
-                }
-                *ret_status = st;
-                return MAX(MIN(((off & ~(page - 1)) + n * page) / bsz, end), lba + 1) - lba;
+                mapped = ramdisk_page_mapped(bs, p);
+                for (q = p + 1; q < npages && ramdisk_page_mapped(bs, q) == mapped; q++)
+                        ;
+                *ret_status = mapped ? 0 : 1;
+                return MAX(MIN(q * RAMDISK_PAGE / bsz, end), lba + 1) - lba;
         }
         *ret_status = 0;
         return end - lba;

@@ -74,9 +74,10 @@ int ramdisk_rw(struct scsi_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uin
                         memset(buf, 0, len);
                 return 0;
         }
-        if (write)
+        if (write) {
                 memcpy(bs->mem + off, buf, len);
-        else
+                ramdisk_map_range(bs, off, len, true);
+        } else
                 memcpy(buf, bs->mem + off, len);
         return 0;
 }
@@ -88,6 +89,7 @@ int ramdisk_punch(struct scsi_lu *lu, uint64_t off, uint64_t len) {
 
         if (bs->nullio || len == 0)
                 return 0;
+        ramdisk_map_range(bs, off, len, false);
         start = (off + page - 1) & ~(page - 1);
         end = (off + len) & ~(page - 1);
         if (start < end) {

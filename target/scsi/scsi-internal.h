@@ -53,6 +53,7 @@ struct backstore {
         enum backstore_type type;
         int fd;                 /* fileio, block */
         uint8_t *mem;           /* ramdisk (NULL for nullio) */
+        uint64_t *map;          /* ramdisk: one bit per RAMDISK_PAGE written since last unmap */
         uint64_t size;
         uint32_t min_block;     /* O_DIRECT granularity (block: logical block size) */
         bool readonly;
@@ -61,6 +62,13 @@ struct backstore {
         bool nullio;
         bool can_unmap;
 };
+
+/* Ramdisk provisioning granularity: pages written are "mapped", UNMAP drops whole pages. */
+#define RAMDISK_PAGE UINT64_C(4096)
+static inline bool ramdisk_page_mapped(const struct backstore *b, uint64_t page) {
+        return __atomic_load_n(&b->map[page / 64], __ATOMIC_RELAXED) & (UINT64_C(1) << (page % 64));
+}
+void ramdisk_map_range(struct backstore *b, uint64_t off, uint64_t len, bool mapped);
 
 /* ---- I_T nexus ---- */
 #define NEXUS_MAX_LUS 64
