@@ -34,7 +34,8 @@ bool iscsi_key_name_valid(const char *name) {
         if (n == 0 || n > ISCSI_KEY_NAME_MAX)
                 return false;
         for (size_t i = 0; i < n; i++)
-                if (!key_char_valid(name[i]))
+                /* '#' only in the "X#" prefix of IANA-registered extension keys */
+                if (!key_char_valid(name[i]) && !(i == 1 && name[0] == 'X' && name[1] == '#'))
                         return false;
         return true;
 }

@@ -279,7 +279,7 @@ int iscsi_neg_set(struct iscsi_negotiator *n, const char *key, const char *value
         if (strlen(value) > iscsi_key_value_max(key))
                 return -EINVAL;
         /* Our own value may be a list for LIST keys (what we support), never a special value. */
-        r = value_valid(d, id, value, true);
+        r = value_valid(d, id, value, d->result == ISCSI_RESULT_LIST);
         if (r < 0)
                 return r;
         r = slot_set_local(s, value);
@@ -404,6 +404,11 @@ static int answer_offer(struct iscsi_negotiator *n, enum iscsi_key_id id, const 
 
                 /* First value of the proposer's list that we support; unknown values in the
                  * list are skipped (RFC 7143 §6.2.1), a malformed list is rejected. */
+                while ((r = iscsi_value_list_next(value, &state, item, sizeof(item))) > 0)
+                        ;
+                if (r < 0)
+                        goto reject;
+                state = NULL;
                 while ((r = iscsi_value_list_next(value, &state, item, sizeof(item))) > 0)
                         if (local && iscsi_value_list_contains(local, item)) {
                                 snprintf(ans, ans_size, "%s", item);
