@@ -132,6 +132,7 @@ void scsi_cmd_init(struct scsi_cmd *cmd) {
 
 void scsi_cmd_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq) {
         cmd_fail(cmd, key, (uint16_t) (asc << 8 | ascq));
+        cmd->priv.stage = -1;           /* decided: scsi_cmd_submit() will not execute it */
 }
 
 static int prep_complete(struct scsi_cmd *cmd) {
