@@ -103,3 +103,28 @@ EOF
         [ "$(json "len(c['storage_objects'])")" = 12 ]
         [ "$(json "len(c['targets'][0]['tpgs'][0]['node_acls'])")" = 12 ]
 }
+
+@test "the shipped examples load and replay" {
+        ex="$BATS_TEST_DIRNAME/../../target/examples"
+        cp "$ex/saveconfig.json" "$CONF"
+        run it ls /iscsi
+        assert_success
+        refute_output --partial warning
+        assert_line --regexp 'o- iqn\.2022-08\.com\.test:node01\.initiator01 \.+ \[1-way auth, Mapped LUNs: 1\]$'
+        rm "$CONF"
+        sed "s|/var/lib/iscsi_disks|$DISKS|" "$ex/walkthrough.iscsi-target" | it -f - >/dev/null
+        # the same configuration, up to the generated serials and link names
+        python3 - "$ex/saveconfig.json" "$CONF" "$DISKS" <<'PY'
+import json, sys
+def norm(c):
+    for so in c["storage_objects"]:
+        so["wwn"] = "-"; so["dev"] = so["dev"].replace(sys.argv[3], "/var/lib/iscsi_disks")
+    for t in c["targets"]:
+        for tpg in t["tpgs"]:
+            for l in tpg["luns"]: l["alias"] = "-"
+            for a in tpg["node_acls"]:
+                for m in a["mapped_luns"]: m["alias"] = "-"
+    return c
+assert norm(json.load(open(sys.argv[1]))) == norm(json.load(open(sys.argv[2])))
+PY
+}
