@@ -97,7 +97,8 @@ int mode_iface(Context *c) {
                         log_error("Could not add interface %s: %s", name, strerror(-k));
                         return ISCSI_ERR_IDBM;
                 }
-                printf("New interface %s added\n", name);
+                /* open-iscsi 2.1.8 prints both lines for a new iface */
+                printf("%s updated.\nNew interface %s added\n", name, name);
                 return 0;
         }
         if (o->op & OP_DELETE) {

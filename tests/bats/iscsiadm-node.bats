@@ -170,7 +170,8 @@ import json,sys; i=json.load(sys.stdin)["ifaces"]; assert [x["name"] for x in i]
         assert_output "default tcp,<empty>,<empty>,<empty>,<empty>
 iser iser,<empty>,<empty>,<empty>,<empty>"
         run iscsiadm -m iface -I iface0 -o new
-        assert_output "New interface iface0 added"
+        assert_output "iface0 updated.
+New interface iface0 added"
         run iscsiadm -m iface -I iface0 -o update -n iface.initiatorname -v iqn.2016-04.com.open-iscsi:if0
         assert_output "iface0 updated."
         run iscsiadm -m iface
