@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iscsi-name.h"
+#include "iscsi-name.h" /* ISCSI_NAME_MAX */
 #include "macro.h"
 #include "sendtargets.h"
 
@@ -242,7 +242,9 @@ int iscsi_sendtargets_build(const struct iscsi_st_list *l, uint8_t **ret, size_t
         for (size_t i = 0; i < l->n_targets; i++) {
                 const struct iscsi_st_target *t = &l->targets[i];
 
-                if (!t->name || iscsi_name_validate(t->name) < 0)
+                /* Same liberal check as the parser: a target configured with an upper-case
+                 * name must still be discoverable (names compare case-insensitively). */
+                if (!t->name || !name_acceptable(t->name))
                         return -EINVAL;
                 r = buf_append(&buf, &len, &allocated, "TargetName", t->name);
                 if (r < 0)

@@ -60,7 +60,8 @@ void iscsi_portal_clear(struct iscsi_portal *p);
 /*
  * Build the Text Response data for a list: "TargetName=..\0TargetAddress=..\0...".
  * *ret is malloc()ed, *ret_len is its length (no padding). Split it into PDUs with the text
- * splitting helpers of keys.h. -EINVAL if a name/host is invalid, -ENOMEM.
+ * splitting helpers of keys.h. -EINVAL if a name is empty, longer than 223 bytes or has
+ * spaces/control bytes (the strict RFC form is iscsi_name_validate()'s job), -ENOMEM.
  */
 int iscsi_sendtargets_build(const struct iscsi_st_list *l, uint8_t **ret, size_t *ret_len);
 
