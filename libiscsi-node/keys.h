@@ -51,7 +51,7 @@ void iscsi_keys_clear(struct iscsi_keys *keys);
 /* For _cleanup_(iscsi_keys_clear). */
 #define _cleanup_keys_ __attribute__((cleanup(iscsi_keys_clear)))
 
-/* True if name is a valid key name: 1..63 bytes of [A-Za-z0-9.+@_-]. */
+/* True if name is a valid key name: 1..63 bytes of [A-Za-z0-9.+@_-] ("X#" prefix allowed). */
 bool iscsi_key_name_valid(const char *name);
 /* Maximum string length of the value of this key: ISCSI_LONG_VALUE_MAX for CHAP_C/CHAP_R,
  * ISCSI_VALUE_MAX for everything else. */

@@ -147,11 +147,11 @@ int iscsi_login_initiator_next(struct iscsi_login *l, struct iscsi_login_pdu *re
         return 0;
 }
 
-/* Queue an empty request (asks the target for the rest of a continued response). */
+/* Queue an empty request asking the target for the rest of a continued response. It repeats
+ * the T/NSG of the request being answered, so the target may still transit at the end. */
 static int queue_empty(struct iscsi_login *l) {
         struct iscsi_keys none = {};
 
-        l->out_transit = false;
         l->out_csg = l->stage;
         return login_set_text(l, &none);
 }

@@ -409,9 +409,10 @@ int iscsi_login_target_receive(struct iscsi_login *l, const struct iscsi_bhs *bh
                 return target_fail(l, bhs, rsp, ISCSI_LOGIN_FAIL_PROTOCOL, ISCSI_LOGIN_STATUS_INIT_ERR,
                                    "bad transit to stage %u", bhs->nsg);
 
-        /* Our response is longer than one PDU: each empty request fetches the next part. */
+        /* Our response is longer than one PDU: each empty request fetches the next part (it
+         * may repeat the T bit of the request we are answering). */
         if (iscsi_text_out_pending(&l->tx) && l->tx.started) {
-                if (data_len > 0 || bhs->final || more)
+                if (data_len > 0 || more)
                         return target_fail(l, bhs, rsp, ISCSI_LOGIN_FAIL_PROTOCOL, ISCSI_LOGIN_STATUS_INIT_ERR,
                                            "non-empty request during a continued response");
                 return send_chunk(l, bhs, rsp);
