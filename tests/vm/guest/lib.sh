@@ -7,13 +7,15 @@
 # scenario that ends without reporting any step is a failure on the host side.
 #
 #   step DESC CMD [ARG...]        run CMD, show "$ CMD" and its output, ok iff exit 0
+#                                 (CMD may be a shell function: it runs in a subshell)
 #   step_sh DESC 'SHELL'          same for a shell snippet (sh -c; lib functions not available)
 #   step_rc RC DESC CMD [ARG...]  ok iff CMD exits with RC
 #   run CMD [ARG...]              show and run, no TAP line (setup); returns CMD's status
 #   ok DESC / not_ok DESC / skip DESC WHY   report directly
 #   say TEXT / note TEXT          transcript line / transcript comment ("# TEXT")
 #   wait_for SECS 'SHELL'         poll (0.2 s) until SHELL (eval'd in a subshell) succeeds; 1 on timeout
-#   bg NAME CMD [ARG...]          start a daemon in the background, log in /tmp/NAME.log
+#   bg NAME CMD [ARG...]          start a daemon in the background, log in /tmp/NAME.log;
+#                                 its pid in $PID_NAME (non-alphanumerics in NAME become _)
 #   disks                         sd disks now in /proc/partitions (names, one per line)
 #   new_disks BEFORE              disks not in the list BEFORE
 #   set_conf FILE KEY VALUE       set "KEY = VALUE", replacing a commented or live line
@@ -79,8 +81,22 @@ _show_out() {
 # _exec CMD...: runs CMD with a timeout, output to the transcript; sets _VM_RC and _VM_T.
 _exec() {
   _t0=$(_now)
-  timeout -s KILL "$STEP_TIMEOUT" "$@" > "$_VM_OUT" 2>&1 < /dev/null
-  _VM_RC=$?
+  case "$(type "$1" 2>/dev/null)" in
+    *function*)
+      # A shell function cannot be exec'd by timeout: run it in a subshell with a watchdog.
+      ( "$@" ) > "$_VM_OUT" 2>&1 < /dev/null &
+      _p=$!
+      { sleep "$STEP_TIMEOUT" && kill -KILL $_p 2>/dev/null; } >/dev/null 2>&1 &
+      _w=$!
+      wait $_p
+      _VM_RC=$?
+      kill $_w 2>/dev/null
+      ;;
+    *)
+      timeout -s KILL "$STEP_TIMEOUT" "$@" > "$_VM_OUT" 2>&1 < /dev/null
+      _VM_RC=$?
+      ;;
+  esac
   _VM_T=$(_since "$_t0")
   cp "$_VM_OUT" /tmp/.vm-last.out
   _show_out
