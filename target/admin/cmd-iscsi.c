@@ -56,7 +56,7 @@ static bool ip_is_v6(const char *ip) {
 /* Two listeners on one port conflict when one is a wildcard covering the other's address
  * (the daemon could not bind both, and LIO refuses the same). The same address:port in
  * several TPGs is one shared listener, which is fine. */
-static int check_portal_conflict(const TargetConfig *c, const TcTpg *self, const char *ip, uint16_t port) {
+static int check_portal_conflict(const TargetConfig *c, const TcTpg *self, const char *ip, uint16_t port, bool quiet) {
         for (size_t t = 0; t < c->n_targets; t++)
                 for (size_t g = 0; g < c->targets[t]->n_tpgs; g++) {
                         const TcTpg *tpg = c->targets[t]->tpgs[g];
@@ -75,6 +75,8 @@ static int check_portal_conflict(const TargetConfig *c, const TcTpg *self, const
                                              (ip_is_wildcard(p->ip_address) &&
                                               (streq(p->ip_address, "[::]") || !ip_is_v6(ip)));
                                 if (clash) {
+                                        if (quiet)
+                                                return -EADDRINUSE;
                                         cli_error("Could not create network portal %s:%u: it overlaps %s:%u of %s tpg%u "
                                                   "(delete that portal first)", ip, port, p->ip_address, p->port,
                                                   c->targets[t]->wwn, tpg->tag);
@@ -88,8 +90,10 @@ static int check_portal_conflict(const TargetConfig *c, const TcTpg *self, const
 static int add_default_portal(Session *s, TcTpg *tpg) {
         printf("Global pref auto_add_default_portal=true\n");
         /* An overlapping portal elsewhere means LIO would fail here too; keep the TPG. */
-        if (check_portal_conflict(s->cfg, tpg, DEFAULT_PORTAL_IP, DEFAULT_PORTAL_PORT) < 0)
+        if (check_portal_conflict(s->cfg, tpg, DEFAULT_PORTAL_IP, DEFAULT_PORTAL_PORT, true) < 0) {
+                printf("Default portal not created: 0.0.0.0:3260 would overlap an existing portal on port 3260.\n");
                 return 0;
+        }
         int r = tc_tpg_add_portal(tpg, DEFAULT_PORTAL_IP, DEFAULT_PORTAL_PORT, NULL);
         if (r < 0)
                 return r;
@@ -521,7 +525,7 @@ int cmd_portals_create(Session *s, const Node *n, const Args *a) {
         _cleanup_free_ char *ip = NULL;
         uint16_t port;
         int r = parse_portal_args(a, "create", true, &ip, &port);
-        if (r < 0 || (r = check_portal_conflict(s->cfg, n->tpg, ip, port)) < 0)
+        if (r < 0 || (r = check_portal_conflict(s->cfg, n->tpg, ip, port, false)) < 0)
                 return r;
         if ((r = tc_tpg_add_portal(n->tpg, ip, port, NULL)) < 0) {
                 cli_error("Could not create network portal %s:%u: %s", ip, port, strerror(-r));

@@ -361,3 +361,17 @@ mutual_password="
         run it --bogus-option
         [ "$status" -eq 2 ]
 }
+
+@test "a second target gets no default portal when 0.0.0.0:3260 would overlap" {
+        it /iscsi create "$TGT" >/dev/null
+        it "/iscsi/$TGT/tpg1/portals" delete 0.0.0.0 3260
+        it "/iscsi/$TGT/tpg1/portals" create 127.0.0.1 3260
+        run it /iscsi create iqn.2024-01.org.example:second
+        assert_success
+        assert_line "Created TPG 1."
+        assert_line "Default portal not created: 0.0.0.0:3260 would overlap an existing portal on port 3260."
+        [ "$(json "c['targets'][1]['tpgs'][0]['portals']")" = "[]" ]
+        # the same address and port in two TPGs is one shared listener: allowed
+        run it /iscsi/iqn.2024-01.org.example:second/tpg1/portals create 127.0.0.1 3260
+        assert_success
+}
