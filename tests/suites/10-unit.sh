@@ -8,7 +8,7 @@ import json, subprocess, sys
 tests = json.loads(subprocess.check_output(["meson", "introspect", "--tests", sys.argv[1]]))
 for t in tests:
     if any(s.startswith("unit-") for s in t["suite"]) or any(":unit-" in s for s in t["suite"]):
-        print("\t".join([t["name"], t.get("workdir") or ""] + t["cmd"]))
+        print("\t".join([t["name"], t.get("workdir") or sys.argv[1]] + t["cmd"]))  # never empty: IFS=tab would collapse it
 PY
 rc=0
 while IFS=$'\t' read -r name workdir cmd; do
