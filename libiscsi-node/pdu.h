@@ -208,7 +208,6 @@ enum iscsi_async_event {
         ISCSI_ASYNC_DROP_CONNECTION     = 2,
         ISCSI_ASYNC_DROP_ALL_CONNECTIONS = 3,
         ISCSI_ASYNC_REQUEST_NEGOTIATION = 4,
-        ISCSI_ASYNC_TASK_TERMINATION    = 5,
         ISCSI_ASYNC_VENDOR              = 255,
 };
 
