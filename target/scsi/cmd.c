@@ -250,7 +250,7 @@ int scsi_cmd_submit(struct scsi_engine *engine, struct scsi_cmd *cmd) {
         if (!cmd->priv.prepared || cmd->priv.stage < 0 || !op)
                 return 1;
         cmd->priv.engine = engine;
-        if (!engine && cmd->priv.lu && cmd->priv.lu->bs->type != BACKSTORE_RAMDISK &&
+        if (!engine && cmd->priv.lu && !bs_mem(cmd->priv.lu->bs) && !cmd->priv.lu->bs->sync_io &&
             (op->flags & (OP_MEDIUM_READ | OP_MEDIUM_WRITE))) {
                 cmd_fail(cmd, SCSI_SENSE_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
                 cmd->priv.stage = -1;
@@ -286,7 +286,9 @@ void cmd_io_finished(struct scsi_cmd *cmd) {
 }
 
 void scsi_cmd_release(struct scsi_cmd *cmd) {
-        free(cmd->buf);
+        if (!cmd->priv.borrowed)
+                buf_pool_free(cmd->buf, cmd->buf_len);
+        cmd->priv.borrowed = false;
         cmd->buf = NULL;
         cmd->buf_len = 0;
         free(cmd->priv.aux);

@@ -4,7 +4,9 @@
  * eventfd registered with the ring so the caller's epoll loop can watch it. */
 #include <errno.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 
 #include "scsi-internal.h"
 
@@ -131,9 +133,52 @@ static int engine_push(struct scsi_engine *e, struct io_req *req) {
         return 0;
 }
 
+/* Inline execution for backstores io_uring cannot serve asynchronously (tmpfs). */
+static int sync_exec(struct backstore *bs, uint8_t op, uint8_t *buf, uint64_t len, uint64_t off,
+                     int rw_flags, int mode) {
+        uint64_t done = 0;
+
+        switch (op) {
+        case IORING_OP_READ:
+        case IORING_OP_WRITE:
+                while (done < len) {
+                        struct iovec iov = { buf + done, len - done };
+                        ssize_t r = op == IORING_OP_READ ?
+                                preadv2(bs->fd, &iov, 1, (off_t) (off + done), 0) :
+                                pwritev2(bs->fd, &iov, 1, (off_t) (off + done), rw_flags);
+                        if (r < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        if (r == 0) {
+                                if (op == IORING_OP_WRITE)
+                                        return -EIO;
+                                memset(buf + done, 0, len - done);
+                                break;
+                        }
+                        done += (uint64_t) r;
+                }
+                return 0;
+        case IORING_OP_FSYNC:
+                return fdatasync(bs->fd) < 0 ? -errno : 0;
+        case IORING_OP_FALLOCATE:
+                return fallocate(bs->fd, mode, (off_t) off, (off_t) len) < 0 ? -errno : 0;
+        default:
+                return -EINVAL;
+        }
+}
+
 static int engine_queue(struct scsi_cmd *cmd, uint8_t op, uint8_t *buf, uint64_t len, uint64_t off,
                         int rw_flags, int mode) {
         struct scsi_engine *e = cmd->priv.engine;
+
+        if (cmd->priv.lu->bs->sync_io) {
+                int r = sync_exec(cmd->priv.lu->bs, op, buf, len, off, rw_flags, mode);
+                if (r < 0 && cmd->priv.error == 0)
+                        cmd->priv.error = r;
+                return r;
+        }
         struct io_req *req;
         int r;
 

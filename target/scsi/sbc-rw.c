@@ -89,6 +89,7 @@ int ramdisk_punch(struct scsi_lu *lu, uint64_t off, uint64_t len) {
 
         if (bs->nullio || len == 0)
                 return 0;
+
         ramdisk_map_range(bs, off, len, false);
         start = (off + page - 1) & ~(page - 1);
         end = (off + len) & ~(page - 1);
@@ -110,11 +111,19 @@ int exec_read(struct scsi_cmd *cmd) {
                 cmd_good(cmd);
                 return 1;
         }
+        if (lu->bs->mem && !cmd->buf) {
+                /* Zero copy: Data-In is sent straight from the backstore's memory. */
+                cmd->buf = lu->bs->mem + off;
+                cmd->buf_len = cmd->priv.xfer_len;
+                cmd->priv.borrowed = true;
+                cmd_good(cmd);
+                return 1;
+        }
         if (cmd_alloc_buf(cmd, cmd->priv.xfer_len) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
                 return 1;
         }
-        if (lu->bs->type == BACKSTORE_RAMDISK) {
+        if (bs_mem(lu->bs)) {
                 ramdisk_rw(cmd, false, cmd->buf, cmd->priv.xfer_len, off);
                 cmd_good(cmd);
                 return 1;
@@ -149,7 +158,7 @@ int exec_write(struct scsi_cmd *cmd) {
                 cmd_good(cmd);
                 return 1;
         }
-        if (lu->bs->type == BACKSTORE_RAMDISK) {
+        if (bs_mem(lu->bs)) {
                 ramdisk_rw(cmd, true, cmd->buf, cmd->priv.xfer_len, off);
                 cmd_good(cmd);
                 return 1;
@@ -218,7 +227,7 @@ int exec_verify(struct scsi_cmd *cmd) {
                 cmd_good(cmd);
                 return 1;
         }
-        if (lu->bs->type == BACKSTORE_RAMDISK && !lu->bs->nullio)
+        if (lu->bs->mem)
                 return verify_compare(cmd, lu->bs->mem + off);
         if (posix_memalign(&p, 4096, total) != 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
@@ -226,7 +235,7 @@ int exec_verify(struct scsi_cmd *cmd) {
         }
         free(cmd->priv.aux);
         cmd->priv.aux = p;
-        if (lu->bs->type == BACKSTORE_RAMDISK) {
+        if (bs_mem(lu->bs)) {
                 memset(p, 0, total);
                 return verify_compare(cmd, p);
         }
@@ -259,7 +268,7 @@ int parse_sync_cache(struct scsi_cmd *cmd) {
 int exec_sync_cache(struct scsi_cmd *cmd) {
         struct backstore *bs = cmd_lu(cmd)->bs;
 
-        if (bs->type == BACKSTORE_RAMDISK || (bs->type == BACKSTORE_FILEIO && !bs->write_back)) {
+        if (bs_mem(bs) || (bs->type == BACKSTORE_FILEIO && !bs->write_back)) {
                 cmd_good(cmd);
                 return 1;
         }

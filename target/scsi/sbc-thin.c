@@ -58,7 +58,7 @@ static int punch(struct scsi_cmd *cmd, uint64_t lba, uint64_t n) {
 
         if (n == 0)
                 return 0;
-        if (lu->bs->type == BACKSTORE_RAMDISK)
+        if (bs_mem(lu->bs))
                 return ramdisk_punch(lu, off, len);
         return engine_queue_fallocate(cmd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
 }
@@ -77,7 +77,7 @@ int exec_write_same(struct scsi_cmd *cmd) {
         if (unmap && (ndob || all_zero(cmd->buf, bsz))) {
                 /* LBPRZ=1: unmapped blocks read as zeroes, so a zero pattern may be punched. */
                 punch(cmd, cmd->priv.lba, cmd->priv.nblocks);
-                if (lu->bs->type == BACKSTORE_RAMDISK) {
+                if (bs_mem(lu->bs)) {
                         cmd_good(cmd);
                         return 1;
                 }
@@ -97,13 +97,13 @@ int exec_write_same(struct scsi_cmd *cmd) {
         }
         for (uint64_t done = 0; done < total; done += chunk) {
                 uint32_t len = (uint32_t) MIN((uint64_t) chunk, total - done);
-                if (lu->bs->type == BACKSTORE_RAMDISK)
+                if (bs_mem(lu->bs))
                         ramdisk_rw(cmd, true, pat, len, off + done);
                 else if (engine_queue_rw(cmd, true, pat, len, off + done, lu->bs->write_back &&
                                          !__atomic_load_n(&lu->wce, __ATOMIC_RELAXED) ? RWF_DSYNC : 0) < 0)
                         break;
         }
-        if (lu->bs->type == BACKSTORE_RAMDISK) {
+        if (bs_mem(lu->bs)) {
                 cmd_good(cmd);
                 return 1;
         }
@@ -158,7 +158,7 @@ int exec_unmap(struct scsi_cmd *cmd) {
                 if (punch(cmd, get_be64(d), get_be32(d + 8)) < 0)
                         break;
         }
-        if (lu->bs->type == BACKSTORE_RAMDISK) {
+        if (bs_mem(lu->bs)) {
                 cmd_good(cmd);
                 return 1;
         }
@@ -237,7 +237,7 @@ static int rmw_read(struct scsi_cmd *cmd, uint8_t **ret, uint32_t len, uint64_t 
         void *p;
         int r;
 
-        if (bs->type == BACKSTORE_RAMDISK && !bs->nullio) {
+        if (bs->mem) {
                 *ret = bs->mem + off;
                 return 0;
         }
@@ -245,7 +245,7 @@ static int rmw_read(struct scsi_cmd *cmd, uint8_t **ret, uint32_t len, uint64_t 
                 return -ENOMEM;
         free(cmd->priv.aux);
         cmd->priv.aux = p;
-        if (bs->type == BACKSTORE_RAMDISK) {
+        if (bs_mem(bs)) {
                 memset(p, 0, len);
                 r = 0;
         } else
@@ -261,7 +261,7 @@ static int rmw_write(struct scsi_cmd *cmd, uint8_t *data, uint32_t len, uint64_t
         struct backstore *bs = lu->bs;
         int r;
 
-        if (bs->type == BACKSTORE_RAMDISK)
+        if (bs_mem(bs))
                 return ramdisk_rw(cmd, true, data, len, off);
         r = sync_rw(bs, true, data, len, off);
         if (r >= 0 && bs->write_back && (cmd->priv.fua || !__atomic_load_n(&lu->wce, __ATOMIC_RELAXED)) &&

@@ -60,8 +60,14 @@ struct backstore {
         bool write_back;
         bool direct;            /* opened with O_DIRECT */
         bool nullio;
+        bool sync_io;           /* fileio on tmpfs: pread/pwrite inline instead of io_uring */
         bool can_unmap;
 };
+
+/* Served from memory (memcpy, inline completion) rather than through the engine. */
+static inline bool bs_mem(const struct backstore *b) {
+        return b->type == BACKSTORE_RAMDISK;
+}
 
 /* Ramdisk provisioning granularity: pages written are "mapped", UNMAP drops whole pages. */
 #define RAMDISK_PAGE UINT64_C(4096)
@@ -203,6 +209,10 @@ void cmd_good(struct scsi_cmd *cmd);
  * allocation length and EDTL. */
 void cmd_data_in(struct scsi_cmd *cmd, uint32_t len);
 int cmd_alloc_buf(struct scsi_cmd *cmd, uint32_t len);
+
+/* ---- buffers (buf-pool.c): 4 KiB aligned, recycled per thread; free with the same len ---- */
+void *buf_pool_alloc(size_t len);
+void buf_pool_free(void *p, size_t len);
 
 /* ---- engine hooks (engine.c) ---- */
 int engine_queue_rw(struct scsi_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off, int rw_flags);

@@ -124,7 +124,7 @@ struct scsi_cmd {
         void *userdata;
 
         /* ---- set by scsi_cmd_prepare() ---- */
-        uint8_t *buf;                   /* data buffer, owned by the command, 4 KiB aligned */
+        uint8_t *buf;                   /* data buffer, owned by the layer (do not free/resize), 4 KiB aligned */
         uint32_t buf_len;
         uint32_t data_out_len;          /* bytes of Data-Out to place into buf (== expected_len) */
 
@@ -150,7 +150,7 @@ struct scsi_cmd {
                 bool fua;
                 bool prepared;
                 bool in_flight;
-                bool locked;            /* holds the LU's COMPARE AND WRITE lock */
+                bool borrowed;          /* buf points into the backstore's memory (zero copy) */
                 uint8_t *aux;           /* scratch buffer (compare data, verify) */
                 struct scsi_cmd *next;  /* engine's queue of commands waiting for ring space */
         } priv;

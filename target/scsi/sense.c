@@ -105,11 +105,14 @@ void cmd_data_in(struct scsi_cmd *cmd, uint32_t len) {
 int cmd_alloc_buf(struct scsi_cmd *cmd, uint32_t len) {
         void *p;
 
-        if (cmd->buf && cmd->buf_len >= len)
+        if (cmd->buf && cmd->buf_len >= len && !cmd->priv.borrowed)
                 return 0;
-        if (posix_memalign(&p, 4096, MAX(len, 1u)) != 0)
+        p = buf_pool_alloc(MAX(len, 1u));
+        if (!p)
                 return -ENOMEM;
-        free(cmd->buf);
+        if (!cmd->priv.borrowed)
+                buf_pool_free(cmd->buf, cmd->buf_len);
+        cmd->priv.borrowed = false;
         cmd->buf = p;
         cmd->buf_len = len;
         return 0;

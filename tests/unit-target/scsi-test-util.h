@@ -38,8 +38,8 @@ static inline int fx_setup(void **state, enum backstore_type type, uint32_t bloc
 
         assert_non_null(f);
         assert_int_equal(scsi_engine_new(64, &f->e), 0);
-        if (type == BACKSTORE_FILEIO) {
-                snprintf(f->dir, sizeof(f->dir), "/tmp/unit-target-XXXXXX");
+        if (type == BACKSTORE_FILEIO || (int) type == BACKSTORE_FILEIO + 100) {
+                snprintf(f->dir, sizeof(f->dir), "%s/unit-target-XXXXXX", type == BACKSTORE_FILEIO ? "/tmp" : "/dev/shm");
                 assert_non_null(mkdtemp(f->dir));
                 snprintf(f->path, sizeof(f->path), "%s/disk.img", f->dir);
                 assert_int_equal(backstore_open_fileio(f->path, FX_SIZE, true, false, &b), 0);
@@ -68,6 +68,10 @@ static inline int fx_setup_ram(void **state) {
 }
 static inline int fx_setup_file(void **state) {
         return fx_setup(state, BACKSTORE_FILEIO, 512);
+}
+/* fileio on tmpfs: served through a shared mapping instead of io_uring. */
+static inline int fx_setup_shm(void **state) {
+        return fx_setup(state, BACKSTORE_FILEIO + 100, 512);
 }
 static inline int fx_setup_file4k(void **state) {
         return fx_setup(state, BACKSTORE_FILEIO, 4096);

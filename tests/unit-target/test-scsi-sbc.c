@@ -462,8 +462,8 @@ static void test_async_many(void **state) {
                         inflight++;
         }
         assert_int_equal(scsi_engine_flush(f->e), 0);
-        if (f->path[0])
-                assert_int_equal(inflight, N);                          /* fileio is asynchronous */
+        if (f->path[0] && strncmp(f->path, "/dev/shm/", 9) != 0)
+                assert_int_equal(inflight, N);                          /* fileio on disk is asynchronous */
         for (int i = 0; i < N; i++)
                 while (!done[i])
                         assert_true(scsi_engine_wait(f->e) >= 0);
@@ -539,6 +539,7 @@ static void test_nullio(void **state) {
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup_ram, fx_teardown), \
               cmocka_unit_test_setup_teardown(fn, fx_setup_file, fx_teardown), \
+              cmocka_unit_test_setup_teardown(fn, fx_setup_shm, fx_teardown), \
               cmocka_unit_test_setup_teardown(fn, fx_setup_file4k, fx_teardown)
 
 int main(void) {

@@ -375,7 +375,8 @@ static void test_lun_codec(void **state) {
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup_ram, fx_teardown), \
-              cmocka_unit_test_setup_teardown(fn, fx_setup_file, fx_teardown)
+              cmocka_unit_test_setup_teardown(fn, fx_setup_file, fx_teardown), \
+              cmocka_unit_test_setup_teardown(fn, fx_setup_shm, fx_teardown)
 
 int main(void) {
         const struct CMUnitTest tests[] = {
