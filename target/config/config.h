@@ -185,6 +185,10 @@ typedef struct TargetConfig {
         TcFabricModule **fabric_modules;
         size_t n_fabric_modules;
         TcExtraList extra;
+        /* Storage objects of plugins not served here (pscsi, user:...), kept verbatim: key
+         * "/backstores/<plugin>/<name>", value the JSON object. LUNs may refer to them; such
+         * LUNs resolve to no TcStorageObject and are not served. */
+        TcExtraList unsupported_storage_objects;
 } TargetConfig;
 
 /* ---- life cycle, load, save --------------------------------------------------------------- */

@@ -178,6 +178,7 @@ TargetConfig *tc_config_free(TargetConfig *c) {
                 tc_fabric_module_free(c->fabric_modules[i]);
         free(c->fabric_modules);
         tc_extra_list_clear(&c->extra);
+        tc_extra_list_clear(&c->unsupported_storage_objects);
         free(c);
         return NULL;
 }

@@ -560,6 +560,39 @@ fail:
         return r;
 }
 
+/* Storage objects of plugins this target cannot serve (pscsi, user:...) are kept verbatim
+ * with a warning, so a targetcli file that has them still loads; LUNs on them are kept too
+ * and simply not served. */
+static int parse_storage_objects(Parser *p, const char *path, const char *key, struct json_object *v,
+                                 TargetConfig *c) {
+        int r = need_array(p, path, key, v);
+        for (size_t i = 0; r >= 0 && i < json_object_array_length(v); i++) {
+                struct json_object *o = json_object_array_get_idx(v, i), *pl, *nm;
+                _cleanup_free_ char *sub = NULL;
+                if (asprintf(&sub, "%s.%s[%zu]", path, key, i) < 0)
+                        return -ENOMEM;
+                if (json_object_is_type(o, json_type_object) &&
+                    json_object_object_get_ex(o, "plugin", &pl) && json_object_is_type(pl, json_type_string) &&
+                    json_object_object_get_ex(o, "name", &nm) && json_object_is_type(nm, json_type_string) &&
+                    tc_backstore_type_from_string(json_object_get_string(pl)) < 0) {
+                        _cleanup_free_ char *so_path = NULL;
+                        if (asprintf(&so_path, "/backstores/%s/%s", json_object_get_string(pl),
+                                     json_object_get_string(nm)) < 0)
+                                return -ENOMEM;
+                        warn(p, "%s (%s): plugin '%s' is not supported by this target (kept, not served)",
+                             sub, json_object_get_string(nm), json_object_get_string(pl));
+                        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+                        r = text ? tc_extra_add(&c->unsupported_storage_objects, so_path, text) : -ENOMEM;
+                        continue;
+                }
+                TcStorageObject *so = NULL;
+                r = parse_storage_object(p, sub, o, &so);
+                if (r >= 0 && (r = TC_APPEND(c->storage_objects, c->n_storage_objects, so)) < 0)
+                        tc_storage_object_free(so);
+        }
+        return r;
+}
+
 static int parse_root(Parser *p, struct json_object *o, TargetConfig *c) {
         const char *path = "config";
         int r = need_object(p, path, o);
@@ -567,8 +600,7 @@ static int parse_root(Parser *p, struct json_object *o, TargetConfig *c) {
                 return r;
         json_object_object_foreach(o, key, v) {
                 if (streq(key, "storage_objects"))
-                        r = PARSE_LIST(p, path, key, v, c->storage_objects, c->n_storage_objects,
-                                       parse_storage_object, tc_storage_object_free);
+                        r = parse_storage_objects(p, path, key, v, c);
                 else if (streq(key, "targets"))
                         r = PARSE_LIST(p, path, key, v, c->targets, c->n_targets, parse_target, tc_target_free);
                 else if (streq(key, "fabric_modules"))

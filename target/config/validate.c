@@ -62,7 +62,8 @@ static int validate_tpg(const TargetConfig *c, const TcTarget *t, const TcTpg *t
                         if (tpg->luns[j]->index == l->index)
                                 return invalid(ret_error, "%s tpg%u: LUN %u is defined twice",
                                                t->wwn, tpg->tag, l->index);
-                if (!tc_config_resolve_storage_object(c, l->storage_object))
+                if (!tc_config_resolve_storage_object(c, l->storage_object) &&
+                    !tc_extra_get(&c->unsupported_storage_objects, l->storage_object))
                         return invalid(ret_error, "%s tpg%u: LUN %u refers to %s, which does not exist",
                                        t->wwn, tpg->tag, l->index, l->storage_object);
         }

@@ -210,6 +210,10 @@ static int build(const TargetConfig *c, struct json_object *root) {
                 if ((r = append(sos, o)) >= 0)
                         r = dump_storage_object(c->storage_objects[i], o);
         }
+        for (size_t i = 0; r >= 0 && i < c->unsupported_storage_objects.n; i++) {
+                struct json_object *o = json_tokener_parse(c->unsupported_storage_objects.items[i].json);
+                r = o ? append(sos, o) : -EINVAL;
+        }
         if (r < 0)
                 return r;
 

@@ -277,8 +277,8 @@ static void test_malformed_json_rejected(void **state) {
                 " \"tpgs\": [{\"tag\": 1, \"portals\": [{\"ip_address\": \"1.2.3.4\", \"port\": 70000}]}]}]}", -EINVAL);
         assert_non_null(strstr(e8, "port: 70000 is out of range 1..65535"));
         _cleanup_free_ char *e9 = parse_error(
-                "{\"storage_objects\": [{\"plugin\": \"pscsi\", \"name\": \"p\", \"dev\": \"0:0:0:0\"}]}", -EINVAL);
-        assert_non_null(strstr(e9, "plugin 'pscsi' is not supported"));
+                "{\"storage_objects\": [{\"plugin\": 5, \"name\": \"p\", \"dev\": \"0:0:0:0\"}]}", -EINVAL);
+        assert_non_null(strstr(e9, "plugin: expected a string"));
         _cleanup_free_ char *e10 = parse_error("{\"storage_objects\": [{\"plugin\": \"fileio\", \"name\": \"f\"}]}", -EINVAL);
         assert_non_null(strstr(e10, "'dev' is missing"));
         _cleanup_free_ char *e11 = parse_error(
@@ -342,6 +342,34 @@ static void test_validation(void **state) {
         assert_false(tc_iscsi_name_is_valid("iqn.2022-08.com test"));
         assert_false(tc_iscsi_name_is_valid("eui.0200"));
         assert_false(tc_iscsi_name_is_valid(""));
+}
+
+/* A targetcli file may hold pscsi or user-backed objects: kept verbatim, LUNs on them too. */
+static void test_unsupported_plugins_kept(void **state) {
+        const char *text =
+                "{\"storage_objects\": [{\"plugin\": \"pscsi\", \"name\": \"tape\", \"dev\": \"/dev/sg1\"},"
+                " {\"plugin\": \"ramdisk\", \"name\": \"r\", \"size\": 4096}],"
+                " \"targets\": [{\"wwn\": \"iqn.2024-01.org.example:t\", \"fabric\": \"iscsi\", \"tpgs\": [{\"tag\": 1,"
+                " \"luns\": [{\"index\": 0, \"storage_object\": \"/backstores/pscsi/tape\"},"
+                " {\"index\": 1, \"storage_object\": \"/backstores/ramdisk/r\"}]}]}], \"fabric_modules\": []}";
+        _cleanup_tc_strv_ char **w = NULL;
+        _cleanup_tc_config_ TargetConfig *c = parse_ok(text, &w);
+        assert_int_equal(strv_length(w), 1);
+        assert_true(strv_contains_substring(w, "plugin 'pscsi' is not supported by this target"));
+        assert_int_equal(c->n_storage_objects, 1);
+        TcTpg *tpg = c->targets[0]->tpgs[0];
+        assert_null(tc_config_lun_storage_object(c, tc_tpg_find_lun(tpg, 0)));
+        assert_non_null(tc_config_lun_storage_object(c, tc_tpg_find_lun(tpg, 1)));
+        _cleanup_free_ char *out = NULL;
+        assert_int_equal(tc_config_to_json(c, &out), 0);
+        assert_non_null(strstr(out, "\"dev\": \"/dev/sg1\""));
+        assert_non_null(strstr(out, "\"storage_object\": \"/backstores/pscsi/tape\""));
+        _cleanup_tc_config_ TargetConfig *c2 = parse_ok(out, NULL);
+        assert_int_equal(c2->unsupported_storage_objects.n, 1);
+        /* a LUN on a storage object that exists nowhere is still an error */
+        _cleanup_free_ char *e = parse_error(
+                "{\"targets\": [{\"wwn\": \"iqn.2024-01.org.example:t\", \"fabric\": \"iscsi\", \"tpgs\": [{\"tag\": 1,"
+                " \"luns\": [{\"index\": 0, \"storage_object\": \"/backstores/pscsi/tape\"}]}]}]}", -EINVAL);
 }
 
 static void test_load_missing_file(void **state) {
@@ -457,6 +485,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(test_unknown_keys_warned_and_kept),
                 cmocka_unit_test(test_malformed_json_rejected),
                 cmocka_unit_test(test_validation),
+                cmocka_unit_test(test_unsupported_plugins_kept),
                 cmocka_unit_test(test_load_missing_file),
                 cmocka_unit_test(test_empty_object_and_python_escapes),
                 cmocka_unit_test(test_edit_and_cascade),
