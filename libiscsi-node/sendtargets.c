@@ -58,10 +58,21 @@ static bool host_valid(const char *host, size_t len, bool ipv6) {
         if (len == 0 || len > ISCSI_ST_HOST_MAX)
                 return false;
         if (ipv6) {
-                if (len >= sizeof(buf))
+                /* A link-local address may carry a zone ("fe80::1%eth0", RFC 6874 style). */
+                const char *zone = memchr(host, '%', len);
+                size_t alen = zone ? (size_t) (zone - host) : len;
+
+                if (alen >= sizeof(buf))
                         return false;
-                memcpy(buf, host, len);
-                buf[len] = 0;
+                if (zone) {
+                        if (zone + 1 == host + len)
+                                return false;
+                        for (const char *c = zone + 1; c < host + len; c++)
+                                if (!host_char_ok(*c))
+                                        return false;
+                }
+                memcpy(buf, host, alen);
+                buf[alen] = 0;
                 return inet_pton(AF_INET6, buf, &a6) == 1;
         }
         for (size_t i = 0; i < len; i++)

@@ -49,7 +49,7 @@ int iscsi_st_list_add_portal(struct iscsi_st_list *l, const char *host, uint16_t
 
 /*
  * Parse one TargetAddress value into *ret (host malloc()ed). -EINVAL if malformed: empty host,
- * unbalanced brackets, bad IPv6 literal, host characters outside [A-Za-z0-9.-_] (DNS/IPv4),
+ * unbalanced brackets, bad IPv6 literal (a "%zone" suffix is allowed), host characters outside [A-Za-z0-9.-_] (DNS/IPv4),
  * port not 1..65535, tpgt not 0..65535, trailing garbage.
  */
 int iscsi_portal_parse(const char *s, struct iscsi_portal *ret);
