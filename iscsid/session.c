@@ -496,7 +496,7 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
         if (!initial) {
                 s->recoveries++;
                 s->state = SESSION_LOGGED_IN;
-                log_info("connection%u:0 is operational after recovery (%u attempts)", s->sid, s->recoveries);
+                log_info("connection%u:0 is operational after recovery (recovery #%u)", s->sid, s->recoveries);
                 return;
         }
         log_info("Login to [iface: %s, target: %s, portal: %s,%d] successful (session %u, host %d).",
@@ -566,6 +566,23 @@ static void handle_login_response(struct session *s) {
         s->rlen = s->rneed = 0;
         if (r < 0) {
                 attempt_failed(s, ISCSI_ERR_LOGIN, "malformed PDU from the target during login");
+                return;
+        }
+        if (v.bhs.opcode == ISCSI_OP_LOGIN_RSP && v.bhs.status_class >= ISCSI_STATUS_CLASS_INITIATOR_ERR) {
+                /* A final error status ends the login whatever else the PDU says: tgtd, for one,
+                 * zeroes the ISID in the Login Response that refuses a CHAP response. */
+                struct iscsi_login_result res = {
+                        .failure = ISCSI_LOGIN_FAIL_STATUS,
+                        .status = (uint16_t) (v.bhs.status_class << 8 | v.bhs.status_detail),
+                };
+                char msg[160];
+                snprintf(msg, sizeof msg, "target answered status 0x%04x (%s)", res.status,
+                         iscsi_login_status_to_string(res.status));
+                int code = iscsi_login_exit_code(&res);
+                if (s->kernel_session)
+                        attempt_failed(s, code ?: ISCSI_ERR_LOGIN, msg);
+                else
+                        fail_login(s, code ?: ISCSI_ERR_LOGIN, msg);
                 return;
         }
         r = iscsi_login_initiator_receive(s->login, &v.bhs, v.data, v.data_len);
