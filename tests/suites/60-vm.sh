@@ -2,41 +2,73 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The kernel path, proven in a VM (the host kernel has no SCSI): boots Debian's cloud kernel
 # under qemu TCG with tests/vm/run.sh and turns every scenario step into a TAP line.
-# Scenarios are grouped into a few boots (a boot costs ~8 s); each group gets a fresh guest.
-# Env: SRC_DIR, BUILD_DIR, OUT_DIR (from tests/run-all.sh); VM_GROUPS overrides the grouping,
-#      e.g. VM_GROUPS="baseline walkthrough" (one boot per word, scenarios in a word joined by +).
+# Each scenario gets a fresh guest (a boot costs ~5-8 s), so one scenario's leftovers
+# (sessions, hung daemons) cannot fail the next; VM_JOBS guests run at once (TCG uses one
+# host core per guest). The suite stops starting guests once VM_BUDGET seconds are used up
+# and reports the scenarios it did not run as failures.
+# Env: SRC_DIR, BUILD_DIR, OUT_DIR (from tests/run-all.sh);
+#      VM_GROUPS: one boot per word, scenarios in a word joined by "+" (default: every
+#                 tests/vm/scenarios/*.sh, baseline first); VM_JOBS (default 2);
+#      VM_BUDGET (seconds, default 780).
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT_DIR=${OUT_DIR:-$SRC_DIR/tests-out}
 export SRC_DIR OUT_DIR BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
+jobs_max=${VM_JOBS:-2}
+budget=${VM_BUDGET:-780}
 
-# Default grouping: the harness baseline on its own (if it fails, the harness is broken, not
-# the project), then the project's own scenarios, each in a fresh boot so one scenario's
-# leftovers (sessions, hung daemons) cannot fail the next.
 if [ -z "${VM_GROUPS:-}" ]; then
   VM_GROUPS="baseline"
   for f in "$SRC_DIR"/tests/vm/scenarios/*.sh; do
     name=$(basename "$f" .sh)
-    [ "$name" = baseline ] && continue
-    VM_GROUPS="$VM_GROUPS $name"
+    [ "$name" = baseline ] || VM_GROUPS="$VM_GROUPS $name"
   done
 fi
+read -r -a groups <<<"$VM_GROUPS"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/60-vm.XXXXXX")
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+start=$(date +%s)
+for i in "${!groups[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+  used=$(( $(date +%s) - start ))
+  if [ "$used" -ge "$budget" ]; then
+    for s in $(echo "${groups[$i]}" | tr '+' ' '); do
+      echo "not ok 1 - vm/$s: not run: the VM suite's ${budget}s budget was used up by earlier scenarios"
+    done > "$work/$i.tap"
+    continue
+  fi
+  # shellcheck disable=SC2046
+  ( VM_MAX_SECONDS=$((budget - used + 60)) "$SRC_DIR/tests/vm/run.sh" $(echo "${groups[$i]}" | tr '+' ' ') \
+      >"$work/$i.tap" 2>"$work/$i.log" ) &
+  pids+=($!)
+done
+wait
 
 n=0 rc=0
-start=$(date +%s)
-for group in $VM_GROUPS; do
-  # shellcheck disable=SC2046
-  out=$("$SRC_DIR/tests/vm/run.sh" $(echo "$group" | tr '+' ' ')) || rc=1
+for i in "${!groups[@]}"; do
+  echo "===== group ${groups[$i]}" >&2
+  [ -f "$work/$i.log" ] && cat "$work/$i.log" >&2
   # Renumber run.sh's TAP lines into one sequence for this suite.
   while IFS= read -r line; do
     if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ (.*)$ ]]; then
       n=$((n + 1))
+      [ "${BASH_REMATCH[1]}" = "not ok" ] && rc=1
       echo "${BASH_REMATCH[1]} $n ${BASH_REMATCH[2]}"
     else
       echo "$line"
     fi
-  done <<<"$out"
+  done < "$work/$i.tap"
 done
-echo "# 60-vm: $(( $(date +%s) - start ))s in all"
+echo "# 60-vm: $(( $(date +%s) - start ))s in all, ${#groups[@]} boots, $jobs_max at a time"
 echo "1..$n"
 exit $rc

@@ -10,7 +10,8 @@
 #   tests/vm/run.sh [--live] SCENARIO...
 # Env: SRC_DIR, BUILD_DIR (project binaries), VM_CACHE (kernel cache, default $SRC_DIR/.cache/vm),
 #      VM_OUT (logs: console.log, markers.log, transcript-*.txt; default $OUT_DIR/vm or a temp dir),
-#      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions).
+#      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions),
+#      VM_MAX_SECONDS (cap on the whole boot's time limit; 60-vm.sh's budget).
 # --live: print each scenario's transcript on stdout as the guest runs (the demo uses it); those
 #         lines are indented or start with "===", so they never read as TAP results.
 # Exit status: 0 if no "not ok" line.
@@ -79,6 +80,7 @@ for f in "${files[@]}"; do
   t=$(sed -n 's/^# vm-timeout: *\([0-9]*\).*/\1/p' "$f" | head -1)
   limit=$((limit + ${t:-300} + 5))
 done
+if [ -n "${VM_MAX_SECONDS:-}" ] && [ "$VM_MAX_SECONDS" -lt "$limit" ]; then limit=$VM_MAX_SECONDS; fi
 
 : > "$out/console.log"; : > "$out/markers.log"
 # No network device: the guest's iSCSI traffic stays on its own loopback.
