@@ -226,7 +226,15 @@ static bool security_satisfied(const struct iscsi_login *l) {
 
 static int process_response(struct iscsi_login *l, const struct iscsi_bhs *bhs, const struct iscsi_keys *keys) {
         _cleanup_(iscsi_keys_clear) struct iscsi_keys out = {};
+        const char *auth = iscsi_keys_get(keys, "AuthMethod");
+        const char *offered = iscsi_neg_get_local(l->neg, ISCSI_KEY_AUTH_METHOD);
         int r;
+
+        /* A target choosing an authentication we did not allow (None when we demand mutual
+         * CHAP) is an authentication failure, not just a negotiation error. */
+        if (l->stage == ISCSI_STAGE_SECURITY && auth && !iscsi_value_is_special(auth) &&
+            (strchr(auth, ',') || !iscsi_value_list_contains(offered, auth)))
+                return login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "target chose AuthMethod=%s, we offered %s", auth, offered);
 
         r = iscsi_neg_receive(l->neg, l->stage, keys, &out);
         if (r == -EPROTO)

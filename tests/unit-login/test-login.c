@@ -28,6 +28,7 @@ struct policy {
         size_t n_algs;
         const struct iscsi_keys *target_oper;
         unsigned binds;
+        bool redirect_permanent;
         uint16_t existing_tsih;
 };
 
@@ -36,7 +37,7 @@ static int p_lookup(void *ud, const char *name, struct iscsi_login_target_info *
 
         if (streq(name, MOVED_IQN)) {
                 snprintf(info->redirect_address, sizeof(info->redirect_address), "[::1]:3261,2");
-                info->redirect_permanent = false;
+                info->redirect_permanent = p->redirect_permanent;
                 return -EREMOTE;
         }
         if (streq(name, GONE_IQN))
@@ -94,6 +95,8 @@ static struct iscsi_login_initiator_config icfg(void) {
                 .auth = ISCSI_AUTH_NONE,
         };
 }
+
+static struct iscsi_login *new_target(struct policy *p);
 
 /* ---- moving PDUs ---- */
 
@@ -193,6 +196,8 @@ static void assert_success(const struct outcome *o) {
         assert_int_equal(o->ir.params.session_type, o->tr.params.session_type);
         assert_string_equal(o->ir.params.auth_method, o->tr.params.auth_method);
 }
+
+#define T(s) s, sizeof(s) - 1
 
 /* ---- conversations ---- */
 
@@ -363,6 +368,91 @@ static void test_redirect(void **state) {
         assert_int_equal(iscsi_login_exit_code(&o.ir), 5);
 }
 
+static void test_redirect_permanent(void **state) {
+        struct policy p = {};
+        _cleanup_(iscsi_login_freep) struct iscsi_login *t = new_target(&p);
+        _cleanup_(iscsi_login_freep) struct iscsi_login *i = NULL;
+        struct iscsi_login_initiator_config ic = icfg();
+        struct outcome o;
+
+        p.redirect_permanent = true;
+        ic.target_name = MOVED_IQN;
+        assert_int_equal(iscsi_login_initiator_new(&ic, &i), 0);
+        converse(i, t, &o);
+        assert_int_equal(o.ir.failure, ISCSI_LOGIN_FAIL_REDIRECT);
+        assert_int_equal(o.ir.status, ISCSI_LOGIN_STATUS_TGT_MOVED_PERM);
+        assert_true(o.ir.redirect_permanent);
+        assert_int_equal(o.tr.failure, ISCSI_LOGIN_FAIL_REDIRECT);
+}
+
+/* What the initiator puts into its first Login Request. */
+static void test_first_request_content(void **state) {
+        struct iscsi_login_initiator_config ic = icfg();
+        _cleanup_(iscsi_login_freep) struct iscsi_login *i = NULL, *d = NULL, *c = NULL;
+        _cleanup_keys_ struct iscsi_keys k = {}, kd = {}, kc = {};
+        struct iscsi_login_pdu req;
+
+        ic.initiator_alias = "host one";
+        assert_int_equal(iscsi_login_initiator_new(&ic, &i), 0);
+        assert_int_equal(iscsi_login_initiator_next(i, &req), 0);
+        assert_int_equal(req.bhs.opcode, ISCSI_OP_LOGIN_REQ);
+        assert_true(req.bhs.immediate);
+        assert_true(req.bhs.final);
+        assert_int_equal(req.bhs.csg, 0);
+        assert_int_equal(req.bhs.nsg, 1);
+        assert_int_equal(req.bhs.itt, 0x11);
+        assert_int_equal(req.bhs.cmdsn, 5);
+        assert_int_equal(req.bhs.tsih, 0);
+        assert_memory_equal(req.bhs.isid, ic.isid, 6);
+        assert_int_equal(req.bhs.dlength, req.data_len);
+        assert_int_equal(iscsi_keys_parse(req.data, req.data_len, &k), 0);
+        assert_string_equal(iscsi_keys_get(&k, "InitiatorName"), INIT_IQN);
+        assert_string_equal(iscsi_keys_get(&k, "InitiatorAlias"), "host one");
+        assert_string_equal(iscsi_keys_get(&k, "TargetName"), TARGET_IQN);
+        assert_string_equal(iscsi_keys_get(&k, "SessionType"), "Normal");
+        assert_string_equal(iscsi_keys_get(&k, "AuthMethod"), "None");
+        assert_null(iscsi_keys_get(&k, "HeaderDigest")); /* operational keys wait for their stage */
+        assert_int_equal(k.n, 5);
+
+        ic.session_type = ISCSI_SESSION_DISCOVERY;
+        ic.initiator_alias = NULL;
+        assert_int_equal(iscsi_login_initiator_new(&ic, &d), 0);
+        assert_int_equal(iscsi_login_initiator_next(d, &req), 0);
+        assert_int_equal(iscsi_keys_parse(req.data, req.data_len, &kd), 0);
+        assert_null(iscsi_keys_get(&kd, "TargetName"));
+        assert_string_equal(iscsi_keys_get(&kd, "SessionType"), "Discovery");
+
+        ic = icfg();
+        ic.auth = ISCSI_AUTH_CHAP;
+        ic.chap = (struct iscsi_chap_credentials) { "u", "abcdefabcdef", "m", "mutualsecret" };
+        assert_int_equal(iscsi_login_initiator_new(&ic, &c), 0);
+        assert_int_equal(iscsi_login_initiator_next(c, &req), 0);
+        assert_false(req.bhs.final); /* CHAP needs more round trips */
+        assert_int_equal(iscsi_keys_parse(req.data, req.data_len, &kc), 0);
+        assert_string_equal(iscsi_keys_get(&kc, "AuthMethod"), "CHAP"); /* mutual: no None */
+}
+
+/* A target that picks an AuthMethod we did not offer. */
+static void test_initiator_auth_downgrade(void **state) {
+        struct iscsi_login_initiator_config ic = icfg();
+        _cleanup_(iscsi_login_freep) struct iscsi_login *i = NULL;
+        struct iscsi_login_pdu req;
+        struct iscsi_login_result r;
+        struct iscsi_bhs b = {
+                .opcode = ISCSI_OP_LOGIN_RSP, .itt = 0x11, .isid = { 0x00, 0x02, 0x3d, 0, 0, 1 },
+                .dlength = sizeof("AuthMethod=None") - 1,
+        };
+
+        ic.auth = ISCSI_AUTH_CHAP;
+        ic.chap = (struct iscsi_chap_credentials) { "u", "abcdefabcdef", "m", "mutualsecret" };
+        assert_int_equal(iscsi_login_initiator_new(&ic, &i), 0);
+        assert_int_equal(iscsi_login_initiator_next(i, &req), 0);
+        assert_int_equal(iscsi_login_initiator_receive(i, &b, T("AuthMethod=None")), ISCSI_LOGIN_FAILED);
+        iscsi_login_get_result(i, &r);
+        assert_int_equal(r.failure, ISCSI_LOGIN_FAIL_AUTH);
+        assert_int_equal(iscsi_login_exit_code(&r), 24);
+}
+
 static void test_discovery(void **state) {
         struct iscsi_login_initiator_config ic = icfg();
         struct policy p = { .require_chap = true, .chap = { .username = "x", .secret = "normal-only!" } };
@@ -462,7 +552,6 @@ static struct iscsi_login *new_target(struct policy *p) {
         return t;
 }
 
-#define T(s) s, sizeof(s) - 1
 #define FIRST "InitiatorName=" INIT_IQN "\0TargetName=" TARGET_IQN "\0SessionType=Normal\0"
 
 static void expect_reject(const void *text, size_t len, uint8_t csg, bool transit, uint16_t status,
@@ -823,6 +912,9 @@ int main(void) {
                 cmocka_unit_test(test_not_found),
                 cmocka_unit_test(test_acl_denied),
                 cmocka_unit_test(test_redirect),
+                cmocka_unit_test(test_redirect_permanent),
+                cmocka_unit_test(test_first_request_content),
+                cmocka_unit_test(test_initiator_auth_downgrade),
                 cmocka_unit_test(test_discovery),
                 cmocka_unit_test(test_operational_values),
                 cmocka_unit_test(test_bad_config),
