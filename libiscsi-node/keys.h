@@ -77,10 +77,11 @@ int iscsi_keys_remove(struct iscsi_keys *keys, const char *key);
 int iscsi_keys_extend(struct iscsi_keys *dst, const struct iscsi_keys *src);
 
 /*
- * Parse a complete text (all PDUs joined) into *ret (which must be empty). Trailing NUL
+ * Parse a complete text (all PDUs joined) into *ret (old content freed on success). Trailing NUL
  * padding is allowed; a record not terminated by NUL at the very end of the text is
  * accepted too, as some peers omit the final NUL.
- * Errors: -EBADMSG record without '=' or empty key name / malformed name,
+ * Errors: -EBADMSG record without '=', empty or malformed key name, control byte in a value,
+ *         data after the NUL padding,
  *         -EMSGSIZE key name or value too long, or text longer than ISCSI_TEXT_MAX,
  *         -EEXIST the same key twice (RFC 7143 §6.1: a key must not be repeated),
  *         -ENOMEM.
