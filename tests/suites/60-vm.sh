@@ -55,6 +55,7 @@ done
 wait
 
 n=0 rc=0
+summary=""
 for i in "${!groups[@]}"; do
   echo "===== group ${groups[$i]}" >&2
   [ -f "$work/$i.log" ] && cat "$work/$i.log" >&2
@@ -68,7 +69,14 @@ for i in "${!groups[@]}"; do
       echo "$line"
     fi
   done < "$work/$i.tap"
+  for s in $(echo "${groups[$i]}" | tr '+' ' '); do
+    f=$(grep -c "^not ok [0-9]* - vm/$s:" "$work/$i.tap")
+    [ "$f" -gt 0 ] && summary="$summary  vm/$s: $f failing (transcript: $OUT_DIR/vm/${groups[$i]}/transcript-$s.txt)
+"
+  done
 done
+# run-all.sh shows the last lines of this log on failure: make them the list of what failed.
+[ -n "$summary" ] && printf '===== 60-vm failures\n%s' "$summary" >&2
 echo "# 60-vm: $(( $(date +%s) - start ))s in all, ${#groups[@]} boots, $jobs_max at a time"
 echo "1..$n"
 exit $rc
