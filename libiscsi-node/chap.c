@@ -391,6 +391,9 @@ int iscsi_chap_new(bool initiator, const struct iscsi_chap_credentials *creds, c
         static const enum iscsi_chap_alg default_algs[] = {
                 ISCSI_CHAP_SHA3_256, ISCSI_CHAP_SHA256, ISCSI_CHAP_SHA1, ISCSI_CHAP_MD5,
         };
+        /* open-iscsi's default chap_algs is MD5 alone; some targets (tgt 1.0.85) pick SHA-256
+         * from a longer list and then cannot handle its response. */
+        static const enum iscsi_chap_alg initiator_default_algs[] = { ISCSI_CHAP_MD5 };
         _cleanup_(iscsi_chap_freep) struct iscsi_chap *c = NULL;
         bool fail = false;
 
@@ -411,7 +414,10 @@ int iscsi_chap_new(bool initiator, const struct iscsi_chap_credentials *creds, c
                 return -ENOMEM;
         c->initiator = initiator;
         c->state = initiator ? CHAP_I_START : CHAP_T_WAIT_ALGS;
-        if (n_algs == 0) {
+        if (n_algs == 0 && initiator) {
+                algs = initiator_default_algs;
+                n_algs = ELEMENTSOF(initiator_default_algs);
+        } else if (n_algs == 0) {
                 algs = default_algs;
                 n_algs = ELEMENTSOF(default_algs);
         }

@@ -126,7 +126,8 @@ struct iscsi_chap;
 /*
  * algs: acceptable algorithms in order of preference (the initiator offers them in this
  * order; the target picks the first of the initiator's list that is in algs). n_algs == 0
- * means the default list SHA3-256, SHA256, SHA1, MD5 (those OpenSSL supports).
+ * means the default: MD5 alone for the initiator (open-iscsi's default chap_algs), and
+ * SHA3-256, SHA256, SHA1, MD5 (those OpenSSL supports) for the target.
  * Errors: -EINVAL (missing username/secret, secret longer than ISCSI_CHAP_SECRET_MAX,
  * mutual name without secret or vice versa, unsupported alg), -ENOMEM.
  */

@@ -300,8 +300,6 @@ int iscsi_login_initiator_receive(struct iscsi_login *l, const struct iscsi_bhs 
                 return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "expected a Login Response, got opcode 0x%02x", bhs->opcode);
         if (bhs->itt != l->itt)
                 return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "Login Response for ITT 0x%08x, expected 0x%08x", bhs->itt, l->itt);
-        if (memcmp(bhs->isid, l->isid, sizeof(l->isid)) != 0)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "Login Response for another ISID");
         if (data_len != bhs->dlength)
                 return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "data length does not match the header");
 
@@ -309,8 +307,12 @@ int iscsi_login_initiator_receive(struct iscsi_login *l, const struct iscsi_bhs 
         l->result.exp_cmdsn = bhs->expcmdsn;
         l->result.max_cmdsn = bhs->maxcmdsn;
 
+        /* Checked before the ISID: some targets (tgt) send rejections with a zero ISID, and
+         * the status is what the user needs to see. */
         if (bhs->status_class != ISCSI_STATUS_CLASS_SUCCESS || bhs->status_detail != 0)
                 return handle_failure_status(l, bhs, data, data_len);
+        if (memcmp(bhs->isid, l->isid, sizeof(l->isid)) != 0)
+                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "Login Response for another ISID");
 
         if (bhs->csg != l->out_csg)
                 return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "response in stage %u to a request in stage %u", bhs->csg, l->out_csg);

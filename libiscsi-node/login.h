@@ -139,7 +139,7 @@ struct iscsi_login_initiator_config {
         enum iscsi_auth_method auth;
         /* CHAP: username+secret required with ISCSI_AUTH_CHAP; mutual_* set = require mutual. */
         struct iscsi_chap_credentials chap;
-        const enum iscsi_chap_alg *chap_algs; /* preference order; NULL/0: default list */
+        const enum iscsi_chap_alg *chap_algs; /* preference order; NULL/0: MD5 (open-iscsi's default) */
         size_t n_chap_algs;
         /* Optional operational keys to propose instead of the defaults, e.g.
          * HeaderDigest=CRC32C,None  MaxRecvDataSegmentLength=262144  ImmediateData=No.

@@ -222,7 +222,10 @@ static void test_exchange_each_alg(void **state) {
 
                 assert_int_equal(run_exchange(&one_way, &one_way, &only, 1, NULL, 0, ISCSI_CHAP_ENCODING_HEX, &alg, &f), 1);
                 assert_int_equal(alg, only);
-                assert_int_equal(run_exchange(&mutual, &mutual, NULL, 0, &only, 1, ISCSI_CHAP_ENCODING_BASE64, &alg, &f), 1);
+                assert_int_equal(run_exchange(&mutual, &mutual, &only, 1, &only, 1, ISCSI_CHAP_ENCODING_BASE64, &alg, &f), 1);
+                assert_int_equal(alg, only);
+                /* the target's default accepts every algorithm */
+                assert_int_equal(run_exchange(&mutual, &mutual, &only, 1, NULL, 0, ISCSI_CHAP_ENCODING_HEX, &alg, &f), 1);
                 assert_int_equal(alg, only);
         }
 }
@@ -239,6 +242,15 @@ static void test_exchange_alg_choice(void **state) {
         assert_int_equal(alg, ISCSI_CHAP_SHA256);
         assert_int_equal(run_exchange(&one_way, &one_way, ia, 3, tb, 1, ISCSI_CHAP_ENCODING_HEX, &alg, &f), -EACCES);
         assert_int_equal(f, ISCSI_CHAP_FAIL_NO_ALGORITHM);
+}
+
+static void test_initiator_default_md5(void **state) {
+        _cleanup_(iscsi_chap_freep) struct iscsi_chap *i = NULL;
+        _cleanup_keys_ struct iscsi_keys a = {};
+
+        assert_int_equal(iscsi_chap_new(true, &one_way, NULL, 0, &i), 0);
+        assert_int_equal(iscsi_chap_initiator_start(i, &a), 0);
+        assert_string_equal(iscsi_keys_get(&a, "CHAP_A"), "5");
 }
 
 static void test_exchange_failures(void **state) {
@@ -390,6 +402,7 @@ int main(void) {
                 cmocka_unit_test(test_random),
                 cmocka_unit_test(test_exchange_each_alg),
                 cmocka_unit_test(test_exchange_alg_choice),
+                cmocka_unit_test(test_initiator_default_md5),
                 cmocka_unit_test(test_exchange_failures),
                 cmocka_unit_test(test_target_reflected),
                 cmocka_unit_test(test_target_malformed),

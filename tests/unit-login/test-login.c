@@ -809,6 +809,33 @@ static void test_initiator_bad_responses(void **state) {
                 iscsi_login_get_result(i, &r);
                 assert_int_equal(r.failure, ISCSI_LOGIN_FAIL_PROTOCOL);
         }
+        {       /* a rejection with a zero ISID (tgt does this) still reports the status */
+                _cleanup_(iscsi_login_freep) struct iscsi_login *i = NULL;
+                struct iscsi_bhs b = {
+                        .opcode = ISCSI_OP_LOGIN_RSP, .itt = 0x11,
+                        .status_class = 2, .status_detail = 3,
+                };
+
+                ic = icfg();
+                assert_int_equal(iscsi_login_initiator_new(&ic, &i), 0);
+                assert_int_equal(iscsi_login_initiator_next(i, &req), 0);
+                assert_int_equal(iscsi_login_initiator_receive(i, &b, NULL, 0), ISCSI_LOGIN_FAILED);
+                iscsi_login_get_result(i, &r);
+                assert_int_equal(r.failure, ISCSI_LOGIN_FAIL_STATUS);
+                assert_int_equal(r.status, ISCSI_LOGIN_STATUS_TGT_NOT_FOUND);
+                assert_int_equal(iscsi_login_exit_code(&r), 19);
+        }
+        {       /* a successful response for another ISID is refused */
+                _cleanup_(iscsi_login_freep) struct iscsi_login *i = NULL;
+                struct iscsi_bhs b = { .opcode = ISCSI_OP_LOGIN_RSP, .itt = 0x11, .isid = { 1 } };
+
+                ic = icfg();
+                assert_int_equal(iscsi_login_initiator_new(&ic, &i), 0);
+                assert_int_equal(iscsi_login_initiator_next(i, &req), 0);
+                assert_int_equal(iscsi_login_initiator_receive(i, &b, NULL, 0), ISCSI_LOGIN_FAILED);
+                iscsi_login_get_result(i, &r);
+                assert_int_equal(r.failure, ISCSI_LOGIN_FAIL_PROTOCOL);
+        }
         {       /* malformed text from the target */
                 _cleanup_(iscsi_login_freep) struct iscsi_login *i = NULL;
                 struct iscsi_bhs b = { .opcode = ISCSI_OP_LOGIN_RSP, .itt = 0x11, .isid = { 0x00, 0x02, 0x3d, 0, 0, 1 } };
