@@ -380,13 +380,10 @@ static int rx_piece_done(Conn *c) {
                         crc = iscsi_crc32c_update(crc, c->rx_trailer, pad);
                         ok = iscsi_crc32c_final(crc) == iscsi_digest_get(c->rx_trailer + pad);
                 }
-                if (c->rx_discard) {
-                        c->rx_data = NULL;
-                        r = 0;
-                } else {
-                        c->rx_data = c->rx_dst;
-                        r = c->ops->pdu(c, ok);
-                }
+                /* A discarded data segment still completes its PDU (rx_data NULL): the
+                 * protocol layer may owe an answer for it. */
+                c->rx_data = c->rx_discard ? NULL : c->rx_dst;
+                r = c->ops->pdu(c, ok);
                 goto next_pdu;
         }
         }

@@ -107,9 +107,9 @@ static void login_done(IscsiConn *ic) {
         c->data_digest = res.params.data_digest;
         c->rx_max_dlen = res.params.target_max_recv_dsl;
 
-        log_info("%s: %s session %s%s%s for %s (TSIH %u, digests %s/%s, MRDSL %u/%u, burst %u/%u)", c->peer,
-                 s->discovery ? "discovery" : "normal", s->discovery ? "" : "to ", s->target ?: "",
-                 s->discovery ? "" : "", s->initiator, s->tsih, c->header_digest ? "CRC32C" : "None",
+        log_info("%s: %s session%s%s for %s (TSIH %u, digests %s/%s, MRDSL %u/%u, burst %u/%u)", c->peer,
+                 s->discovery ? "discovery" : "normal", s->discovery ? "" : " to ", s->target ?: "",
+                 s->initiator, s->tsih, c->header_digest ? "CRC32C" : "None",
                  c->data_digest ? "CRC32C" : "None", res.params.initiator_max_recv_dsl,
                  res.params.target_max_recv_dsl, res.params.first_burst_length, res.params.max_burst_length);
 }
@@ -219,12 +219,13 @@ static int send_text_chunk(IscsiConn *ic, uint32_t itt) {
                         s->next_ttt++;
                 while (s->next_ttt == ISCSI_RESERVED_TAG || s->next_ttt == 0);
                 ic->text_ttt = h.ttt = s->next_ttt;
-        } else {
+        }
+        session_fill_sn(s, &h, true);
+        queue_simple(ic->c, &h, chunk, n);      /* copies chunk */
+        if (!more) {
                 ic->text_ttt = 0;
                 iscsi_text_out_clear(&ic->text_out);
         }
-        session_fill_sn(s, &h, true);
-        queue_simple(ic->c, &h, chunk, n);
         return 0;
 }
 

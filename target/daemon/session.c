@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
 #include <strings.h>
 
 #include "log.h"
@@ -260,4 +261,18 @@ void session_registry_foreach_on_worker(Daemon *d, Worker *w, void (*fn)(Session
         for (size_t i = 0; i < n; i++)
                 fn(v[i]);
         free(v);
+}
+
+void session_log_bad_input(Session *s, const char *fmt, ...) {
+        char buf[256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        if (s->logged_bad_input)
+                log_debug("%s (%s): %s", s->conn ? s->conn->peer : "?", s->initiator, buf);
+        else
+                log_warning("%s (%s): %s", s->conn ? s->conn->peer : "?", s->initiator, buf);
+        s->logged_bad_input = true;
 }

@@ -49,6 +49,7 @@ struct Session {
         unsigned n_task_objs;           /* allocated, incl. aborted ones still in the engine */
         uint32_t next_ttt;
 
+        bool logged_bad_input;
         bool closed;            /* dropped from the registry / being torn down */
         bool reinstated;        /* replaced by a new login with the same ISID */
         Session *reg_next;
@@ -77,6 +78,9 @@ void session_fill_sn(Session *s, struct iscsi_bhs *h, bool advance_statsn);
 /* Refresh the LUN map if the configuration changed. Returns <0 if the session's target or
  * ACL disappeared (the caller closes the session). */
 int session_refresh_map(Session *s);
+
+/* One warning per session about broken or hostile input, later ones at debug level. */
+void session_log_bad_input(Session *s, const char *fmt, ...) _printf_(2, 3);
 
 /* Every live session on worker w: run fn (used after a reload). */
 void session_registry_foreach_on_worker(Daemon *d, Worker *w, void (*fn)(Session *s));

@@ -434,22 +434,26 @@ enum rx_verdict task_data_out_header(Session *s, Conn *c, const struct iscsi_bhs
                             c->peer, h->dlength, s->params.target_max_recv_dsl);
                 return RX_CLOSE;
         }
-        if (h->ttt == ISCSI_RESERVED_TAG) {
-                if (end > t->unsol_len || h->datasn != t->unsol_next_datasn) {
-                        log_warning("%s: unsolicited Data-Out out of sequence (ITT 0x%x, DataSN %u, offset %u), dropping connection",
-                                    c->peer, h->itt, h->datasn, h->buffer_offset);
-                        return RX_CLOSE;
+        if (!t->early_status) {
+                bool ok;
+
+                if (h->ttt == ISCSI_RESERVED_TAG)
+                        ok = end <= t->unsol_len && h->datasn == t->unsol_next_datasn;
+                else {
+                        R2tSlot *slot = NULL;
+                        for (unsigned i = 0; i < TASK_MAX_R2T; i++)
+                                if (t->r2t[i].active && t->r2t[i].ttt == h->ttt)
+                                        slot = &t->r2t[i];
+                        ok = slot && h->buffer_offset >= slot->offset && end <= slot->offset + slot->length &&
+                             h->datasn == slot->next_datasn;
                 }
-        } else {
-                R2tSlot *slot = NULL;
-                for (unsigned i = 0; i < TASK_MAX_R2T; i++)
-                        if (t->r2t[i].active && t->r2t[i].ttt == h->ttt)
-                                slot = &t->r2t[i];
-                if (!slot || h->buffer_offset < slot->offset || end > slot->offset + slot->length ||
-                    h->datasn != slot->next_datasn) {
-                        log_warning("%s: Data-Out does not match its R2T (ITT 0x%x, TTT 0x%x, DataSN %u, offset %u), dropping connection",
-                                    c->peer, h->itt, h->ttt, h->datasn, h->buffer_offset);
-                        return RX_CLOSE;
+                if (!ok) {
+                        /* ERL 0 cannot recover the sequence: fail the command (DATA PHASE
+                         * ERROR) and drop the rest of its data, keeping the session. */
+                        session_log_bad_input(s, "Data-Out out of sequence (ITT 0x%x, TTT 0x%x, DataSN %u, offset %u), command failed",
+                                              h->itt, h->ttt, h->datasn, h->buffer_offset);
+                        scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ABORTED_COMMAND, 0x4b, 0x00);
+                        t->early_status = true;
                 }
         }
         if (t->cmd.buf && end <= t->cmd.buf_len && !t->early_status)

@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Hostile and malformed PDUs against iscsi-targetd; each case on its own connection.
+
+Usage: target-badinput.py PORT TARGET INITIATOR
+Prints unnumbered TAP lines. Only connects to 127.0.0.1.
+"""
+import socket
+import struct
+import sys
+import time
+
+PORT, TARGET, INITIATOR = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+results = []
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return (~crc) & 0xFFFFFFFF
+
+
+def report(ok, name, why=""):
+    results.append(("ok" if ok else "not ok") + " - " + name + ("" if ok else ": " + why))
+
+
+def connect():
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def pad(b):
+    return b + b"\0" * ((4 - len(b) % 4) % 4)
+
+
+class Conn:
+    def __init__(self):
+        self.s = connect()
+        self.hd = False
+        self.dd = False
+        self.cmdsn = 1
+        self.statsn = 0
+        self.itt = 1
+
+    def send(self, bhs, data=b"", ahs=b"", bad_hdigest=False):
+        bhs = bytearray(bhs)
+        bhs[4] = len(ahs) // 4
+        bhs[5:8] = len(data).to_bytes(3, "big")
+        hdr = bytes(bhs) + ahs
+        out = hdr
+        if self.hd:
+            d = crc32c(hdr)
+            if bad_hdigest:
+                d ^= 0xDEADBEEF
+            out += struct.pack("<I", d)
+        if data:
+            out += pad(data)
+            if self.dd:
+                out += struct.pack("<I", crc32c(pad(data)))
+        self.s.sendall(out)
+
+    def recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.s.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("closed")
+            buf += chunk
+        return buf
+
+    def recv(self):
+        bhs = self.recv_exact(48)
+        ahs = self.recv_exact(bhs[4] * 4)
+        if self.hd:
+            self.recv_exact(4)
+        dlen = int.from_bytes(bhs[5:8], "big")
+        data = self.recv_exact(dlen + (4 - dlen % 4) % 4)[:dlen]
+        if self.dd and dlen:
+            self.recv_exact(4)
+        return bhs, data
+
+    def closed_within(self, secs):
+        """True if the peer closes the connection (reading and discarding until then)."""
+        self.s.settimeout(secs)
+        end = time.time() + secs
+        try:
+            while time.time() < end:
+                if not self.s.recv(65536):
+                    return True
+        except (ConnectionError, OSError):
+            return True
+        except socket.timeout:
+            return False
+        return False
+
+
+def login_bhs(csg, nsg, transit, itt=1, cmdsn=1, cont=False):
+    b = bytearray(48)
+    b[0] = 0x43
+    b[1] = (0x80 if transit else 0) | (0x40 if cont else 0) | (csg << 2) | nsg
+    b[8:14] = bytes([0x80, 0x00, 0x12, 0x34, 0x56, 0x78])
+    struct.pack_into(">I", b, 16, itt)
+    struct.pack_into(">I", b, 24, cmdsn)
+    return b
+
+
+def keys(*kv):
+    return b"".join(k.encode() + b"=" + v.encode() + b"\0" for k, v in kv)
+
+
+def full_login(digests=False, extra=()):
+    c = Conn()
+    c.send(login_bhs(0, 1, True), keys(("InitiatorName", INITIATOR), ("SessionType", "Normal"),
+                                       ("TargetName", TARGET), ("AuthMethod", "None")))
+    bhs, data = c.recv()
+    if bhs[0] != 0x23 or bhs[36] != 0:
+        raise RuntimeError(f"security stage failed: status {bhs[36]:#x}/{bhs[37]:#x}")
+    d = "CRC32C" if digests else "None"
+    c.send(login_bhs(1, 3, True), keys(("HeaderDigest", d), ("DataDigest", d), *extra))
+    bhs, data = c.recv()
+    if bhs[0] != 0x23 or bhs[36] != 0 or not bhs[1] & 0x80:
+        raise RuntimeError(f"operational stage failed: status {bhs[36]:#x}/{bhs[37]:#x}")
+    c.statsn = struct.unpack(">I", bhs[24:28])[0] + 1
+    c.cmdsn = struct.unpack(">I", bhs[28:32])[0]
+    c.last_login_data = data
+    if digests:
+        c.hd = b"HeaderDigest=CRC32C" in data
+        c.dd = b"DataDigest=CRC32C" in data
+    return c
+
+
+def nop(c, immediate=True, ping=b"ping"):
+    b = bytearray(48)
+    b[0] = 0x00 | (0x40 if immediate else 0)
+    b[1] = 0x80
+    c.itt += 1
+    struct.pack_into(">I", b, 16, c.itt)
+    struct.pack_into(">I", b, 20, 0xFFFFFFFF)
+    struct.pack_into(">I", b, 24, c.cmdsn)
+    struct.pack_into(">I", b, 28, c.statsn)
+    if not immediate:
+        c.cmdsn += 1
+    c.send(b, ping)
+    return c.itt
+
+
+def expect_nop_in(c, itt):
+    c.s.settimeout(5)
+    for _ in range(10):
+        bhs, data = c.recv()
+        if bhs[0] & 0x3F == 0x20 and struct.unpack(">I", bhs[16:20])[0] == itt:
+            return data
+    raise RuntimeError("no NOP-In")
+
+
+def case(name):
+    def wrap(fn):
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - every failure is a test result
+            report(False, name, f"{type(e).__name__}: {e}")
+        return fn
+    return wrap
+
+
+@case("bad input: unknown opcode as first PDU drops the connection")
+def _():
+    c = Conn()
+    b = bytearray(48)
+    b[0] = 0x0F
+    c.send(b)
+    report(c.closed_within(5), "bad input: unknown opcode as first PDU drops the connection", "still open")
+
+
+@case("bad input: login PDU with 16 MiB DataSegmentLength drops the connection")
+def _():
+    c = Conn()
+    b = login_bhs(0, 1, True)
+    b[5:8] = (0xFFFFFF).to_bytes(3, "big")
+    c.s.sendall(bytes(b) + b"X" * 4096)
+    report(c.closed_within(5), "bad input: login PDU with 16 MiB DataSegmentLength drops the connection",
+           "still open")
+
+
+@case("bad input: login jumping to full feature phase without security negotiation fails")
+def _():
+    c = Conn()
+    # CSG=0 -> NSG=3 with only the names: the target requires AuthMethod to be negotiated
+    # first; any answer but success (or a drop) is correct.
+    c.send(login_bhs(0, 3, True), keys(("InitiatorName", INITIATOR), ("SessionType", "Normal"),
+                                       ("TargetName", TARGET)))
+    try:
+        bhs, data = c.recv()
+        ok = bhs[36] != 0 or not (bhs[1] & 0x80 and bhs[1] & 3 == 3)
+    except ConnectionError:
+        ok = True
+    report(ok, "bad input: login jumping to full feature phase without security negotiation fails",
+           "target granted full feature phase")
+
+
+@case("bad input: login stage 2 (reserved) is refused")
+def _():
+    c = Conn()
+    c.send(login_bhs(2, 3, True), keys(("InitiatorName", INITIATOR), ("TargetName", TARGET)))
+    try:
+        bhs, data = c.recv()
+        ok = bhs[0] == 0x23 and bhs[36] != 0
+    except ConnectionError:
+        ok = True
+    report(ok, "bad input: login stage 2 (reserved) is refused", "accepted")
+
+
+@case("bad input: key flood over continued login PDUs ends the login")
+def _():
+    c = Conn()
+    chunk = b"".join(b"X-flood%05d=%s\0" % (i, b"v" * 40) for i in range(150))[:8192]
+    ok = False
+    try:
+        for i in range(64):      # 512 KiB of keys, far above the 64 KiB text bound
+            c.send(login_bhs(0, 1, False, cont=True), chunk)
+            c.s.settimeout(0.05)
+            try:
+                bhs, data = c.recv()
+                if bhs[0] == 0x23 and bhs[36] != 0:
+                    ok = True
+                    break
+            except socket.timeout:
+                pass
+            except ConnectionError:
+                ok = True
+                break
+    except (ConnectionError, OSError):
+        ok = True
+    if not ok:
+        ok = c.closed_within(5)
+    report(ok, "bad input: key flood over continued login PDUs ends the login", "login still going")
+
+
+@case("bad input: unknown login keys are answered NotUnderstood and the login succeeds")
+def _():
+    c = full_login(extra=(("X-com.example.Foo", "1"), ("FooBarKey", "2")))
+    ok = b"FooBarKey=NotUnderstood" in c.last_login_data
+    report(ok, "bad input: unknown login keys are answered NotUnderstood and the login succeeds",
+           repr(c.last_login_data))
+
+
+@case("bad input: unknown opcode in full feature phase gets a Reject, session continues")
+def _():
+    c = full_login()
+    b = bytearray(48)
+    b[0] = 0x1D | 0x40
+    b[1] = 0x80
+    c.send(b)
+    bhs, data = c.recv()
+    ok = bhs[0] & 0x3F == 0x3F and bhs[2] in (0x04, 0x05) and data[:1] == bytes([0x5D])
+    itt = nop(c)
+    expect_nop_in(c, itt)
+    report(ok, "bad input: unknown opcode in full feature phase gets a Reject, session continues",
+           f"got opcode {bhs[0]:#x} reason {bhs[2]:#x}")
+
+
+@case("bad input: command with CmdSN outside the window is ignored")
+def _():
+    c = full_login()
+    b = bytearray(48)
+    b[0] = 0x01
+    b[1] = 0x80
+    struct.pack_into(">I", b, 16, 0x7777)
+    struct.pack_into(">I", b, 24, (c.cmdsn + 100000) & 0xFFFFFFFF)
+    struct.pack_into(">I", b, 28, c.statsn)
+    c.send(b)                       # TEST UNIT READY, CmdSN far beyond MaxCmdSN
+    itt = nop(c)
+    c.s.settimeout(5)
+    ok = True
+    while True:
+        bhs, data = c.recv()
+        if bhs[0] & 0x3F == 0x21 and struct.unpack(">I", bhs[16:20])[0] == 0x7777:
+            ok = False
+        if bhs[0] & 0x3F == 0x20 and struct.unpack(">I", bhs[16:20])[0] == itt:
+            break
+    report(ok, "bad input: command with CmdSN outside the window is ignored", "it was answered")
+
+
+@case("bad input: bad header digest drops the connection")
+def _():
+    c = full_login(digests=True)
+    if not c.hd:
+        raise RuntimeError("HeaderDigest=CRC32C not negotiated")
+    itt = nop(c)
+    expect_nop_in(c, itt)           # digests work both ways
+    b = bytearray(48)
+    b[0] = 0x40
+    b[1] = 0x80
+    struct.pack_into(">I", b, 16, 0x55)
+    struct.pack_into(">I", b, 20, 0xFFFFFFFF)
+    struct.pack_into(">I", b, 24, c.cmdsn)
+    c.send(b, bad_hdigest=True)
+    report(c.closed_within(5), "bad input: bad header digest drops the connection", "still open")
+
+
+@case("bad input: bad data digest gets a Reject, session continues")
+def _():
+    c = full_login(digests=True)
+    if not c.dd:
+        raise RuntimeError("DataDigest=CRC32C not negotiated")
+    b = bytearray(48)
+    b[0] = 0x40
+    b[1] = 0x80
+    struct.pack_into(">I", b, 16, 0x66)
+    struct.pack_into(">I", b, 20, 0xFFFFFFFF)
+    struct.pack_into(">I", b, 24, c.cmdsn)
+    bhs_bytes = bytes(b[:4]) + (4).to_bytes(3, "big")[0:0] + bytes(b[4:])
+    b[5:8] = (4).to_bytes(3, "big")
+    hdr = bytes(b)
+    c.s.sendall(hdr + struct.pack("<I", crc32c(hdr)) + b"abcd" + struct.pack("<I", 0x12345678))
+    bhs, data = c.recv()
+    ok = bhs[0] & 0x3F == 0x3F and bhs[2] == 0x02
+    itt = nop(c)
+    expect_nop_in(c, itt)
+    report(ok, "bad input: bad data digest gets a Reject, session continues",
+           f"got opcode {bhs[0]:#x} reason {bhs[2]:#x}")
+
+
+@case("protocol: NOP-Out ping data is echoed in NOP-In")
+def _():
+    c = full_login()
+    itt = nop(c, immediate=False, ping=b"hello target")
+    data = expect_nop_in(c, itt)
+    report(data == b"hello target", "protocol: NOP-Out ping data is echoed in NOP-In", repr(data))
+
+
+@case("protocol: logout gets a Logout Response and the connection closes")
+def _():
+    c = full_login()
+    b = bytearray(48)
+    b[0] = 0x06 | 0x40
+    b[1] = 0x80
+    struct.pack_into(">I", b, 16, 0x99)
+    struct.pack_into(">I", b, 24, c.cmdsn)
+    struct.pack_into(">I", b, 28, c.statsn)
+    c.send(b)
+    bhs, data = c.recv()
+    ok = bhs[0] & 0x3F == 0x26 and bhs[2] == 0
+    report(ok and c.closed_within(5), "protocol: logout gets a Logout Response and the connection closes",
+           f"opcode {bhs[0]:#x} response {bhs[2]}")
+
+
+for line in results:
+    print(line)

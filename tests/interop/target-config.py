@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Write the saveconfig.json used by the target conformance suite.
+
+Usage: target-config.py WORKDIR PORT [--extra-portal PORT2] [--discovery-auth] [--extra-target]
+Targets (all on 127.0.0.1:PORT):
+  CONF   fileio LUN 0 for libiscsi's iscsi-test-cu initiators (no auth)
+  CHAP   ramdisk LUNs 0 and 1 (1 write-protected) for CHAP_INIT (one-way CHAP),
+         MUTUAL_INIT (mutual CHAP) and LUN 0 only for PLAIN_INIT (no CHAP)
+  HIDDEN one LUN, ACL for another initiator only
+"""
+import json
+import sys
+
+work, port = sys.argv[1], int(sys.argv[2])
+args = sys.argv[3:]
+P = "iqn.2026-11.org.iscsi-tools.test"
+LIBISCSI = "iqn.2007-10.com.github:sahlberg:libiscsi"
+
+
+def portal(p):
+    return {"ip_address": "127.0.0.1", "iser": False, "offload": False, "port": p}
+
+
+def acl(name, luns, chap=None):
+    a = {"attributes": {}, "node_wwn": name,
+         "mapped_luns": [{"index": i, "tpg_lun": t, "write_protect": wp} for i, t, wp in luns]}
+    if chap:
+        a.update(chap)
+    return a
+
+
+def tpg(luns, acls, ports, auth=0):
+    return {"tag": 1, "enable": True,
+            "attributes": {"authentication": auth, "generate_node_acls": 0, "demo_mode_write_protect": 1},
+            "parameters": {},
+            "luns": [{"index": i, "storage_object": so} for i, so in luns],
+            "portals": [portal(p) for p in ports],
+            "node_acls": acls}
+
+
+ports = [port]
+if "--extra-portal" in args:
+    ports.append(int(args[args.index("--extra-portal") + 1]))
+
+cfg = {
+    "fabric_modules": [],
+    "storage_objects": [
+        {"plugin": "fileio", "name": "conf0", "dev": f"{work}/conf0.img", "size": 128 * 1024 * 1024,
+         "write_back": True, "attributes": {"block_size": 512}},
+        {"plugin": "ramdisk", "name": "rd1", "size": 64 * 1024 * 1024, "attributes": {}},
+        {"plugin": "ramdisk", "name": "rd2", "size": 32 * 1024 * 1024, "attributes": {}},
+        {"plugin": "ramdisk", "name": "rd3", "size": 16 * 1024 * 1024, "attributes": {}},
+    ],
+    "targets": [
+        # libiscsi lists targets in reverse order and iscsi-ls -s stops at the first one it
+        # cannot log in to: the inaccessible target goes first so it is shown last.
+        {"wwn": f"{P}:hidden", "fabric": "iscsi", "tpgs": [tpg(
+            [(0, "/backstores/ramdisk/rd3")],
+            [acl(f"{P}:someone-else", [(0, 0, False)])],
+            ports)]},
+        {"wwn": f"{P}:conf", "fabric": "iscsi", "tpgs": [tpg(
+            [(0, "/backstores/fileio/conf0")],
+            [acl(f"{LIBISCSI}:iscsi-test", [(0, 0, False)]),
+             acl(f"{LIBISCSI}:iscsi-test-2", [(0, 0, False)])],
+            ports)]},
+        {"wwn": f"{P}:chap", "fabric": "iscsi", "tpgs": [tpg(
+            [(0, "/backstores/ramdisk/rd1"), (1, "/backstores/ramdisk/rd2")],
+            [acl(f"{P}:chap-init", [(0, 0, False), (1, 1, True)],
+                 {"chap_userid": "chapuser", "chap_password": "chapsecret123"}),
+             acl(f"{P}:mutual-init", [(0, 0, False)],
+                 {"chap_userid": "muser", "chap_password": "msecret12345",
+                  "chap_mutual_userid": "tuser", "chap_mutual_password": "tsecret12345"}),
+             acl(f"{P}:plain-init", [(0, 0, False)])],
+            ports, auth=0)]},
+    ],
+}
+if "--discovery-auth" in args:
+    cfg["fabric_modules"] = [{"name": "iscsi", "discovery_enable_auth": True,
+                              "discovery_userid": "discuser", "discovery_password": "discsecret12"}]
+if "--extra-target" in args:
+    cfg["storage_objects"].append({"plugin": "ramdisk", "name": "rd4", "size": 8 * 1024 * 1024, "attributes": {}})
+    cfg["targets"].append({"wwn": f"{P}:added", "fabric": "iscsi", "tpgs": [tpg(
+        [(0, "/backstores/ramdisk/rd4")], [acl(f"{P}:plain-init", [(0, 0, False)])], ports)]})
+
+json.dump(cfg, open(f"{work}/saveconfig.json.tmp", "w"), indent=2, sort_keys=True)
+import os
+os.rename(f"{work}/saveconfig.json.tmp", f"{work}/saveconfig.json")
