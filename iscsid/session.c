@@ -907,7 +907,7 @@ int session_start_logout(struct session *s) {
         struct kernel_transport *t = s->manager->transport;
         if (s->state == SESSION_LOGGING_OUT)
                 return -EALREADY;
-        if (!s->kernel_session || !t || s->state != SESSION_LOGGED_IN) {
+        if (!s->kernel_session || !t || (s->state != SESSION_LOGGED_IN && s->state != SESSION_SCANNING)) {
                 /* Not running in the kernel (login or recovery in progress): just stop. */
                 s->state = SESSION_LOGGING_OUT;
                 finish_logout(s, 1, NULL);
