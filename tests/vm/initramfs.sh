@@ -8,6 +8,7 @@
 # Env: KDIR, KVER (from kernel.sh), SRC_DIR, BUILD_DIR.
 # Logs on stderr. Fails (non-zero) if something the guest cannot do without is missing.
 set -euo pipefail
+export PATH=$PATH:/usr/sbin:/sbin   # modprobe, depmod
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 VM_DIR=$SRC_DIR/tests/vm

@@ -5,6 +5,7 @@
 # Reused across runs. Prints "KVER=<version>" and "KDIR=<dir>" on stdout; logs on stderr.
 # Exit 0 on success; 77 when the kernel cannot be obtained (callers turn that into SKIP).
 set -euo pipefail
+export PATH=$PATH:/usr/sbin:/sbin   # modprobe, depmod
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 VM_CACHE=${VM_CACHE:-$SRC_DIR/.cache/vm}
 mkdir -p "$VM_CACHE/kernel"

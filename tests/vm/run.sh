@@ -16,6 +16,7 @@
 #         lines are indented or start with "===", so they never read as TAP results.
 # Exit status: 0 if no "not ok" line.
 set -uo pipefail
+export PATH=$PATH:/usr/sbin:/sbin   # modprobe, depmod
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 VM_DIR=$SRC_DIR/tests/vm
