@@ -38,23 +38,30 @@ int iscsi_pdu_parse(const void *buf, size_t len, unsigned digests, uint32_t max_
         size_t off;
         int r;
 
+        if (!buf || len < ISCSI_BHS_SIZE)
+                return -ENODATA;
+
+        /* Check the header digest before believing anything in the header: a corrupted
+         * opcode must be reported as a digest error, not as an unknown opcode. */
+        v.ahs_len = (size_t) b[4] * 4;
+        off = ISCSI_BHS_SIZE + v.ahs_len;
+        if (digests & ISCSI_DIGEST_HEADER) {
+                if (len < off + ISCSI_DIGEST_SIZE)
+                        return -ENODATA;
+                if (iscsi_crc32c(b, off) != iscsi_digest_get(b + off))
+                        return -EPROTO;
+                off += ISCSI_DIGEST_SIZE;
+        }
+
         r = iscsi_bhs_decode(buf, len, &v.bhs);
         if (r < 0)
                 return r;
         if (max_dlength > 0 && v.bhs.dlength > max_dlength)
                 return -E2BIG;
-
         v.total_len = iscsi_pdu_total_length(&v.bhs, digests);
         if (len < v.total_len)
                 return -ENODATA;
 
-        v.ahs_len = (size_t) v.bhs.totalahslen * 4;
-        off = ISCSI_BHS_SIZE + v.ahs_len;
-        if (digests & ISCSI_DIGEST_HEADER) {
-                if (iscsi_crc32c(b, off) != iscsi_digest_get(b + off))
-                        return -EPROTO;
-                off += ISCSI_DIGEST_SIZE;
-        }
         if (v.ahs_len > 0) {
                 v.ahs = b + ISCSI_BHS_SIZE;
                 r = iscsi_ahs_validate(v.ahs, v.ahs_len);

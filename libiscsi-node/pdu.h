@@ -352,6 +352,8 @@ struct iscsi_pdu_view {
  * max_dlength: reject larger data segments with -E2BIG (0 = no limit beyond 24 bits).
  * Validates the AHS chain (-EBADMSG) and the digests (-EPROTO header, -EILSEQ data).
  * Returns 0, -ENODATA if len is shorter than the PDU, or any iscsi_bhs_decode() error.
+ * Order: the header digest is checked first (a corrupted header is -EPROTO, never
+ * -EOPNOTSUPP/-EBADMSG), then the BHS, -E2BIG, length, AHS, and the data digest last.
  * On -EOPNOTSUPP/-EILSEQ/-E2BIG the caller may still want the raw header for a Reject: it is
  * the first 48 bytes of buf.
  */

@@ -83,6 +83,11 @@ static void test_digests(void **state) {
         buf[20] ^= 1;
         assert_int_equal(iscsi_pdu_parse(buf, (size_t) n, ISCSI_DIGEST_HEADER | ISCSI_DIGEST_DATA, 0, &v), -EPROTO);
         buf[20] ^= 1;
+        /* A corrupted opcode is a digest error first, not an unknown opcode. */
+        buf[0] ^= 0x02; /* Data-Out 0x05 -> unassigned 0x07 */
+        assert_int_equal(iscsi_pdu_parse(buf, (size_t) n, ISCSI_DIGEST_HEADER | ISCSI_DIGEST_DATA, 0, &v), -EPROTO);
+        assert_int_equal(iscsi_pdu_parse(buf, (size_t) n, 0, 0, &v), -EOPNOTSUPP);
+        buf[0] ^= 0x02; /* Data-Out 0x05 -> unassigned 0x07 */
         buf[52] ^= 0x80;
         assert_int_equal(iscsi_pdu_parse(buf, (size_t) n, ISCSI_DIGEST_HEADER | ISCSI_DIGEST_DATA, 0, &v), -EILSEQ);
         buf[52] ^= 0x80;
