@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Guest half of bench/login-64.sh (not a test scenario: the bench copies it into a private
+# scenario directory). 64 targets on tgtd in the guest; our iscsid+iscsiadm, then Debian's
+# open-iscsi, each: --loginall=all (time until iscsiadm returns, and until all 64 disks exist),
+# then --logoutall=all. Results are "BENCH <who> <metric> <seconds>" transcript lines.
+# vm-timeout: 900
+. /lib/vm/lib.sh
+N=${BENCH_N:-64}
+now() { cut -d' ' -f1 /proc/uptime; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
+
+mkdir -p /var/lib/iscsi_disks
+start_tgtd
+cfg=""
+i=1
+while [ $i -le $N ]; do
+  truncate -s 8M /var/lib/iscsi_disks/t$i.img
+  cfg="$cfg tgtadm --lld iscsi --mode target --op new --tid $i --targetname iqn.2026-11.org.example.bench:t$i &&
+    tgtadm --lld iscsi --mode logicalunit --op new --tid $i --lun 1 --backing-store /var/lib/iscsi_disks/t$i.img &&
+    tgtadm --lld iscsi --mode target --op bind --tid $i --initiator-address ALL &&"
+  i=$((i + 1))
+done
+step_sh "tgtd: $N targets" "$cfg true"
+
+# Each command's own wall time, output kept out of the transcript while it runs (printing 64
+# lines on the serial console would be measured too).
+timed() {  # timed DESC VAR CMD...: runs CMD, sets VAR to its wall time, reports the step
+  _desc=$1 _var=$2; shift 2
+  _t0=$(now)
+  "$@" > /tmp/bench-cmd.out 2>&1; _rc=$?
+  eval "$_var=$(elapsed "$_t0")"
+  tail -n 3 /tmp/bench-cmd.out
+  if [ $_rc = 0 ]; then ok "$_desc"; else not_ok "$_desc (exit $_rc)"; fi
+}
+
+measure() {  # measure WHO
+  before=$(disks)
+  step "$1: discovery" iscsiadm -m discovery -t sendtargets -p 127.0.0.1
+  _t0=$(now)
+  timed "$1: --loginall=all ($N nodes)" t_login iscsiadm -m node --loginall=all
+  if wait_for 300 "[ \$(new_disks \"$before\" | wc -l) -ge $N ]"; then ok "$1: $N disks"; else not_ok "$1: $N disks ($(new_disks "$before" | wc -l))"; fi
+  t_disks=$(elapsed "$_t0")
+  timed "$1: --logoutall=all" t_logout iscsiadm -m node --logoutall=all
+  wait_for 60 "! ls -d /sys/class/iscsi_session/session* 2>/dev/null"
+  say "BENCH $1 login $t_login"
+  say "BENCH $1 disks $t_disks"
+  say "BENCH $1 logout $t_logout"
+}
+
+use_our_initiator iqn.2026-11.org.example.bench:ours
+at_exit 'iscsiadm -m node -U all >/dev/null 2>&1'
+measure ours
+kill "$PID_iscsid"
+sleep 1
+rm -rf /etc/iscsi
+use_debian_initiator iqn.2026-11.org.example.bench:open-iscsi
+measure open-iscsi
+kill "$PID_iscsid_debian" 2>/dev/null
