@@ -732,6 +732,47 @@ static void test_target_continuation(void **state) {
         }
 }
 
+/* A response longer than 8192 bytes (600 NotUnderstood answers) goes out in two PDUs. */
+static void test_target_long_response(void **state) {
+        struct policy p = {};
+        _cleanup_(iscsi_login_freep) struct iscsi_login *t = new_target(&p);
+        _cleanup_keys_ struct iscsi_keys req = {}, back = {};
+        _cleanup_free_ uint8_t *text = NULL;
+        struct iscsi_text_accum acc = {};
+        struct iscsi_login_pdu rsp;
+        struct wire w;
+        size_t len;
+        char name[16];
+
+        assert_int_equal(iscsi_keys_add(&req, "InitiatorName", INIT_IQN), 0);
+        assert_int_equal(iscsi_keys_add(&req, "TargetName", TARGET_IQN), 0);
+        assert_int_equal(iscsi_keys_add(&req, "AuthMethod", "None"), 0);
+        for (int k = 0; k < 600; k++) {
+                snprintf(name, sizeof(name), "X-k%04d", k);
+                assert_int_equal(iscsi_keys_add(&req, name, "v"), 0);
+        }
+        assert_int_equal(iscsi_keys_build(&req, &text, &len), 0);
+        assert_true(len <= ISCSI_LOGIN_MAX_SEGMENT);
+        request(&w, 0, 1, true, false, 0, text, len);
+        assert_int_equal(iscsi_login_target_receive(t, &w.v.bhs, w.v.data, w.v.data_len, &rsp), ISCSI_LOGIN_CONTINUE);
+        assert_int_equal(rsp.data_len, ISCSI_LOGIN_MAX_SEGMENT);
+        assert_true(rsp.bhs.flags & ISCSI_FLAG_CONTINUE);
+        assert_false(rsp.bhs.final);
+        assert_int_equal(iscsi_text_accum_feed(&acc, rsp.data, rsp.data_len, true), 0);
+        /* an empty request (repeating T) fetches the rest */
+        request(&w, 0, 1, true, false, 0, NULL, 0);
+        assert_int_equal(iscsi_login_target_receive(t, &w.v.bhs, w.v.data, w.v.data_len, &rsp), ISCSI_LOGIN_CONTINUE);
+        assert_false(rsp.bhs.flags & ISCSI_FLAG_CONTINUE);
+        assert_true(rsp.bhs.final);
+        assert_int_equal(rsp.bhs.nsg, 1);
+        assert_int_equal(iscsi_text_accum_feed(&acc, rsp.data, rsp.data_len, false), 1);
+        assert_int_equal(iscsi_keys_parse(acc.data, acc.len, &back), 0);
+        assert_string_equal(iscsi_keys_get(&back, "X-k0000"), "NotUnderstood");
+        assert_string_equal(iscsi_keys_get(&back, "X-k0599"), "NotUnderstood");
+        assert_string_equal(iscsi_keys_get(&back, "AuthMethod"), "None");
+        iscsi_text_accum_clear(&acc);
+}
+
 /* The initiator handles a target response split with the C bit. */
 static void test_initiator_continued_response(void **state) {
         struct iscsi_login_initiator_config ic = icfg();
@@ -950,6 +991,7 @@ int main(void) {
                 cmocka_unit_test(test_target_skip_security),
                 cmocka_unit_test(test_target_reflected_challenge),
                 cmocka_unit_test(test_target_continuation),
+                cmocka_unit_test(test_target_long_response),
                 cmocka_unit_test(test_initiator_continued_response),
                 cmocka_unit_test(test_initiator_bad_responses),
                 cmocka_unit_test(test_non_leading),
