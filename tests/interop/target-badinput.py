@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile and malformed PDUs against iscsi-targetd; each case on its own connection.
 
-Usage: target-badinput.py PORT TARGET INITIATOR
+Usage: target-badinput.py PORT TARGET INITIATOR CHAP_TARGET CHAP_INITIATOR
 Prints unnumbered TAP lines. Only connects to 127.0.0.1.
 """
 import socket
@@ -11,6 +11,7 @@ import sys
 import time
 
 PORT, TARGET, INITIATOR = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+CHAP_TARGET, CHAP_INITIATOR = sys.argv[4], sys.argv[5]
 results = []
 
 
@@ -186,20 +187,19 @@ def _():
            "still open")
 
 
-@case("bad input: login jumping to full feature phase without security negotiation fails")
+@case("bad input: skipping the security stage where CHAP is required fails the login")
 def _():
     c = Conn()
-    # CSG=0 -> NSG=3 with only the names: the target requires AuthMethod to be negotiated
-    # first; any answer but success (or a drop) is correct.
-    c.send(login_bhs(0, 3, True), keys(("InitiatorName", INITIATOR), ("SessionType", "Normal"),
-                                       ("TargetName", TARGET)))
+    # First PDU already in the operational stage although this ACL has CHAP credentials.
+    c.send(login_bhs(1, 3, True), keys(("InitiatorName", CHAP_INITIATOR), ("SessionType", "Normal"),
+                                       ("TargetName", CHAP_TARGET)))
     try:
         bhs, data = c.recv()
-        ok = bhs[36] != 0 or not (bhs[1] & 0x80 and bhs[1] & 3 == 3)
+        ok = bhs[0] == 0x23 and bhs[36] != 0
+        why = f"login status {bhs[36]:#x}/{bhs[37]:#x}"
     except ConnectionError:
-        ok = True
-    report(ok, "bad input: login jumping to full feature phase without security negotiation fails",
-           "target granted full feature phase")
+        ok, why = True, ""
+    report(ok, "bad input: skipping the security stage where CHAP is required fails the login", why)
 
 
 @case("bad input: login stage 2 (reserved) is refused")
@@ -313,7 +313,6 @@ def _():
     struct.pack_into(">I", b, 16, 0x66)
     struct.pack_into(">I", b, 20, 0xFFFFFFFF)
     struct.pack_into(">I", b, 24, c.cmdsn)
-    bhs_bytes = bytes(b[:4]) + (4).to_bytes(3, "big")[0:0] + bytes(b[4:])
     b[5:8] = (4).to_bytes(3, "big")
     hdr = bytes(b)
     c.s.sendall(hdr + struct.pack("<I", crc32c(hdr)) + b"abcd" + struct.pack("<I", 0x12345678))

@@ -89,13 +89,13 @@ if command -v iscsi-test-cu >/dev/null; then
         for family in SCSI iSCSI; do
                 log=$OUT_DIR/40-iscsi-test-cu-$family.log
                 timeout 600 iscsi-test-cu --dataloss -v -t "$family" "$URL/$P:conf/0" >"$log" 2>&1
-                python3 "$INTEROP/target-cunit-tap.py" "$family" "$log" | tap_lines
+                tap_lines < <(python3 "$INTEROP/target-cunit-tap.py" "$family" "$log")
         done
         # A write-protected mapping: the ReadOnly suite needs one.
         log=$OUT_DIR/40-iscsi-test-cu-readonly.log
         timeout 120 iscsi-test-cu --dataloss -v -i "$P:chap-init" -t SCSI.ReadOnly \
                 "iscsi://chapuser%chapsecret123@127.0.0.1:$PORT/$P:chap/1" >"$log" 2>&1
-        python3 "$INTEROP/target-cunit-tap.py" "SCSI-writeprotected" "$log" | tap_lines
+        tap_lines < <(python3 "$INTEROP/target-cunit-tap.py" "SCSI-writeprotected" "$log")
 else
         tap skip "libiscsi iscsi-test-cu conformance" "iscsi-test-cu not installed (Debian libiscsi-bin)"
 fi
@@ -144,7 +144,7 @@ if command -v iscsi-ls >/dev/null && command -v iscsi-inq >/dev/null; then
                 iscsi-inq -i "$P:plain-init" "$URL/$P:nonexistent/0"
         check_fails "iscsi-inq to a LUN outside the ACL's map fails" \
                 iscsi-inq -i "$P:plain-init" "$URL/$P:chap/1"
-        out=$(iscsi-inq -i "$P:plain-init" "$URL/$P:conf/0" 2>&1)
+        out=$(iscsi-inq -i "$LIBISCSI:iscsi-test" "$URL/$P:conf/0" 2>&1)
         if grep -qi "LIO-ORG\|iscsi-tools\|Vendor" <<<"$out"; then
                 tap ok "iscsi-inq: standard INQUIRY data of a fileio LUN"
         else
@@ -162,7 +162,7 @@ else
 fi
 
 # ---- hostile input ----
-python3 "$INTEROP/target-badinput.py" "$PORT" "$P:conf" "$LIBISCSI:iscsi-test" | tap_lines
+tap_lines < <(python3 "$INTEROP/target-badinput.py" "$PORT" "$P:conf" "$LIBISCSI:iscsi-test" "$P:chap" "$P:chap-init")
 if kill -0 "$PID" 2>/dev/null && command -v iscsi-inq >/dev/null &&
    iscsi-inq -i "$P:plain-init" "$URL/$P:chap/0" >>"$OUT_DIR/40-target-commands.log" 2>&1; then
         tap ok "daemon still serves after the hostile input"
