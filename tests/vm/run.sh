@@ -7,7 +7,7 @@
 # step, or reports no step at all is a failing line too. If qemu or the kernel is missing, every
 # scenario is reported as "# SKIP <why>".
 #
-#   tests/vm/run.sh [--live] SCENARIO...
+#   tests/vm/run.sh [--live] SCENARIO...     (a name in tests/vm/scenarios/, or a path/to/script.sh)
 # Env: SRC_DIR, BUILD_DIR (project binaries), VM_CACHE (kernel cache, default $SRC_DIR/.cache/vm),
 #      VM_OUT (logs: console.log, markers.log, transcript-*.txt; default $OUT_DIR/vm or a temp dir),
 #      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions),
@@ -25,7 +25,16 @@ export SRC_DIR BUILD_DIR
 live=0
 if [ "${1:-}" = --live ]; then live=1; shift; fi
 [ $# -gt 0 ] || { echo "usage: $0 [--live] SCENARIO..." >&2; exit 2; }
-scenarios=("$@")
+# A scenario is a name in tests/vm/scenarios/ or a path to a script elsewhere (bench/ uses that).
+scenarios=() files=()
+for a in "$@"; do
+  case $a in
+    */*) f=$a ;;
+    *) f=$VM_DIR/scenarios/$a.sh ;;
+  esac
+  [ -f "$f" ] || { echo "run.sh: no scenario $f" >&2; exit 2; }
+  scenarios+=("$(basename "$f" .sh)"); files+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+done
 
 n=0
 tap() {  # tap ok|not_ok|skip NAME [REASON]
@@ -44,9 +53,6 @@ skip_all() {
   exit 0
 }
 
-for s in "${scenarios[@]}"; do
-  [ -f "$VM_DIR/scenarios/$s.sh" ] || { echo "run.sh: no scenario $VM_DIR/scenarios/$s.sh" >&2; exit 2; }
-done
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (scripts/install-deps.sh)"
 
 if [ -n "${VM_OUT:-}" ]; then
@@ -66,8 +72,6 @@ fi
 eval "$kinfo"   # KVER, KDIR
 export KVER KDIR
 
-files=()
-for s in "${scenarios[@]}"; do files+=("$VM_DIR/scenarios/$s.sh"); done
 if ! "$VM_DIR/initramfs.sh" "$out/initramfs.cpio.gz" "${files[@]}" 2>"$out/initramfs.log"; then
   cat "$out/initramfs.log" >&2
   for s in "${scenarios[@]}"; do tap not_ok "vm/$s: initramfs build failed ($(tail -1 "$out/initramfs.log"))"; done
