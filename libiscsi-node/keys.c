@@ -17,7 +17,43 @@ void iscsi_keys_clear(struct iscsi_keys *keys) {
                 free(keys->items[i].value);
         }
         free(keys->items);
+        free(keys->index);
         *keys = (struct iscsi_keys) {};
+}
+
+/* FNV-1a */
+static uint32_t key_hash(const char *s) {
+        uint32_t h = 2166136261u;
+
+        for (; *s; s++)
+                h = (h ^ (uint8_t) *s) * 16777619u;
+        return h;
+}
+
+static void index_insert(struct iscsi_keys *keys, size_t i) {
+        size_t mask = keys->index_size - 1, slot = key_hash(keys->items[i].key) & mask;
+
+        while (keys->index[slot] != 0)
+                slot = (slot + 1) & mask;
+        keys->index[slot] = (uint32_t) i + 1;
+}
+
+/* (Re)build the open-addressing index with room for at least 2 * want entries. */
+static int index_rebuild(struct iscsi_keys *keys, size_t want) {
+        size_t size = 32;
+        uint32_t *idx;
+
+        while (size < 2 * want)
+                size *= 2;
+        idx = calloc(size, sizeof(*idx));
+        if (!idx)
+                return -ENOMEM;
+        free(keys->index);
+        keys->index = idx;
+        keys->index_size = size;
+        for (size_t i = 0; i < keys->n; i++)
+                index_insert(keys, i);
+        return 0;
 }
 
 static bool key_char_valid(char c) {
@@ -62,9 +98,18 @@ static int value_check(const char *key, const char *value, size_t len) {
 }
 
 static ssize_t keys_find(const struct iscsi_keys *keys, const char *key) {
-        for (size_t i = 0; i < keys->n; i++)
-                if (streq(keys->items[i].key, key))
-                        return (ssize_t) i;
+        size_t mask, slot;
+
+        if (!keys->index) {
+                for (size_t i = 0; i < keys->n; i++)
+                        if (streq(keys->items[i].key, key))
+                                return (ssize_t) i;
+                return -1;
+        }
+        mask = keys->index_size - 1;
+        for (slot = key_hash(key) & mask; keys->index[slot] != 0; slot = (slot + 1) & mask)
+                if (streq(keys->items[keys->index[slot] - 1].key, key))
+                        return (ssize_t) keys->index[slot] - 1;
         return -1;
 }
 
@@ -79,11 +124,19 @@ static int keys_append_n(struct iscsi_keys *keys, const char *key, const char *v
                 keys->items = ni;
                 keys->allocated = na;
         }
+        /* Small lists are scanned; from 16 entries on a hash index keeps lookups O(1). */
+        if (keys->n + 1 >= 16 && 2 * (keys->n + 1) > keys->index_size) {
+                int r = index_rebuild(keys, 2 * (keys->n + 1));
+                if (r < 0)
+                        return r;
+        }
         k = strdup(key);
         v = strndup(value, vlen);
         if (!k || !v)
                 return -ENOMEM;
         keys->items[keys->n++] = (struct iscsi_key_value) { TAKE_PTR(k), TAKE_PTR(v) };
+        if (keys->index)
+                index_insert(keys, keys->n - 1);
         return 0;
 }
 
@@ -157,6 +210,12 @@ int iscsi_keys_remove(struct iscsi_keys *keys, const char *key) {
         free(keys->items[i].value);
         memmove(keys->items + i, keys->items + i + 1, (keys->n - (size_t) i - 1) * sizeof(keys->items[0]));
         keys->n--;
+        if (keys->index && index_rebuild(keys, keys->n) < 0) {
+                /* Without memory for a new index fall back to scanning. */
+                free(keys->index);
+                keys->index = NULL;
+                keys->index_size = 0;
+        }
         return 1;
 }
 

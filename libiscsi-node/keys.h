@@ -44,7 +44,11 @@ struct iscsi_key_value {
 struct iscsi_keys {
         struct iscsi_key_value *items;
         size_t n;
+        /* internal: allocation and a hash index, so that duplicate checks stay O(1) even for
+         * a 64 KiB flood of tiny keys */
         size_t allocated;
+        uint32_t *index;
+        size_t index_size;
 };
 
 void iscsi_keys_clear(struct iscsi_keys *keys);

@@ -147,6 +147,47 @@ static void test_set_remove_extend(void **state) {
         assert_int_equal(iscsi_keys_add(&b, "D", big), -EMSGSIZE);
 }
 
+/* Many keys: lookups, duplicates and removal stay right once the hash index is in use. */
+static void test_many_keys(void **state) {
+        _cleanup_keys_ struct iscsi_keys k = {}, parsed = {};
+        _cleanup_free_ uint8_t *buf = NULL;
+        char name[16], value[16];
+        size_t len;
+
+        for (int i = 0; i < 1000; i++) {
+                snprintf(name, sizeof(name), "X-k%04d", i);
+                snprintf(value, sizeof(value), "%d", i);
+                assert_int_equal(iscsi_keys_add(&k, name, value), 0);
+        }
+        for (int i = 0; i < 1000; i += 37) {
+                snprintf(name, sizeof(name), "X-k%04d", i);
+                snprintf(value, sizeof(value), "%d", i);
+                assert_string_equal(iscsi_keys_get(&k, name), value);
+                assert_int_equal(iscsi_keys_add(&k, name, "again"), -EEXIST);
+        }
+        assert_null(iscsi_keys_get(&k, "X-k1000"));
+        /* remove every other key, the rest must still be found */
+        for (int i = 0; i < 1000; i += 2) {
+                snprintf(name, sizeof(name), "X-k%04d", i);
+                assert_int_equal(iscsi_keys_remove(&k, name), 1);
+        }
+        assert_int_equal(k.n, 500);
+        assert_null(iscsi_keys_get(&k, "X-k0000"));
+        assert_string_equal(iscsi_keys_get(&k, "X-k0999"), "999");
+        assert_int_equal(iscsi_keys_set(&k, "X-k0999", "changed"), 0);
+        assert_string_equal(iscsi_keys_get(&k, "X-k0999"), "changed");
+        assert_int_equal(iscsi_keys_add(&k, "X-k0000", "back"), 0);
+        assert_string_equal(iscsi_keys_get(&k, "X-k0000"), "back");
+
+        /* the parser finds a duplicate far apart */
+        assert_int_equal(iscsi_keys_build(&k, &buf, &len), 0);
+        assert_int_equal(iscsi_keys_parse(buf, len, &parsed), 0);
+        assert_int_equal(parsed.n, 501);
+        memcpy(buf + len - sizeof("X-k0000=back"), "X-k0001=back", 12);
+        iscsi_keys_clear(&parsed);
+        assert_int_equal(iscsi_keys_parse(buf, len, &parsed), -EEXIST);
+}
+
 static void test_accum(void **state) {
         struct iscsi_text_accum a = {};
         _cleanup_keys_ struct iscsi_keys k = {};
@@ -289,6 +330,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_total_limit),
                 cmocka_unit_test(test_build_roundtrip),
                 cmocka_unit_test(test_set_remove_extend),
+                cmocka_unit_test(test_many_keys),
                 cmocka_unit_test(test_accum),
                 cmocka_unit_test(test_accum_bound),
                 cmocka_unit_test(test_text_out),
