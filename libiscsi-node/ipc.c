@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -512,5 +513,163 @@ int iscsid_client_stats(int sid, struct iscsid_stats_result *ret) {
                 res.n_stats = n;
         }
         *ret = res;
+        return 0;
+}
+
+/* ---- batches ---- */
+
+/* Connections open at once in a batch (stays well below the usual 1024 descriptors). */
+#define BATCH_MAX 256
+
+static int batch_send(const char *type, struct json_object *request, int *ret_fd) {
+        _cleanup_json_ struct json_object *msg = json_object_new_object();
+        if (!msg) {
+                json_object_put(request);
+                return -ENOMEM;
+        }
+        add_int(msg, "version", ISCSID_IPC_VERSION);
+        add_str(msg, "type", type);
+        json_object_object_add(msg, "request", request);
+        _cleanup_close_ int fd = -EBADF;
+        int r = client_connect(&fd);
+        if (r < 0)
+                return r;
+        r = ipc_send_message(fd, msg);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* Wait for every fds[i] >= 0 to deliver one reply; replies[i] stays NULL when none came. */
+static void batch_collect(int *fds, size_t n, struct json_object **replies) {
+        struct pollfd *p = calloc(n, sizeof *p);
+        if (!p)
+                return;
+        size_t pending = 0;
+        for (size_t i = 0; i < n; i++) {
+                p[i] = (struct pollfd) { .fd = fds[i], .events = POLLIN };
+                if (fds[i] >= 0)
+                        pending++;
+        }
+        while (pending > 0) {
+                int r = poll(p, n, -1);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        break;
+                for (size_t i = 0; i < n; i++) {
+                        if (p[i].fd < 0 || !p[i].revents)
+                                continue;
+                        struct json_object *reply = NULL;
+                        if (ipc_recv_message(p[i].fd, &reply) == 0 &&
+                            get_int(reply, "version", -1) == ISCSID_IPC_VERSION)
+                                replies[i] = reply;
+                        else
+                                json_object_put(reply);
+                        safe_close(p[i].fd);
+                        fds[i] = p[i].fd = -1;
+                        pending--;
+                }
+        }
+        free(p);
+}
+
+static int batch_run(const char *type, struct json_object **requests, size_t n, struct json_object **replies,
+                     int *connect_errors) {
+        _cleanup_free_ int *fds = calloc(n ?: 1, sizeof *fds);
+        if (!fds) {
+                for (size_t i = 0; i < n; i++)
+                        json_object_put(requests[i]);
+                return -ENOMEM;
+        }
+        size_t sent = 0;
+        int first_error = 0;
+        for (size_t i = 0; i < n; i++) {
+                fds[i] = -1;
+                int r = requests[i] ? batch_send(type, requests[i], &fds[i]) : -ENOMEM;
+                requests[i] = NULL;
+                if (r < 0) {
+                        connect_errors[i] = r;
+                        if (!first_error)
+                                first_error = r;
+                } else
+                        sent++;
+        }
+        if (sent == 0 && n > 0)
+                return first_error;
+        batch_collect(fds, n, replies);
+        return 0;
+}
+
+static int login_many_chunk(const struct node_login_req *reqs, size_t n, struct login_result *results) {
+        _cleanup_free_ struct json_object **req = calloc(n ?: 1, sizeof *req);
+        _cleanup_free_ struct json_object **rep = calloc(n ?: 1, sizeof *rep);
+        _cleanup_free_ int *cerr = calloc(n ?: 1, sizeof *cerr);
+        if (!req || !rep || !cerr)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                req[i] = ipc_login_req_to_json(&reqs[i]);
+        int r = batch_run("login", req, n, rep, cerr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                struct login_result res = { .sid = -1, .host_no = -1 };
+                if (rep[i]) {
+                        fill_status(rep[i], &res.status, res.message, sizeof res.message);
+                        struct json_object *result = get_result(rep[i]);
+                        if (result) {
+                                res.sid = (int) get_int(result, "sid", -1);
+                                res.host_no = (int) get_int(result, "host_no", -1);
+                        }
+                        json_object_put(rep[i]);
+                } else
+                        res.status = cerr[i] ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR;
+                results[i] = res;
+        }
+        return 0;
+}
+
+static int logout_many_chunk(const struct session_logout_req *reqs, size_t n, struct logout_result *results) {
+        _cleanup_free_ struct json_object **req = calloc(n ?: 1, sizeof *req);
+        _cleanup_free_ struct json_object **rep = calloc(n ?: 1, sizeof *rep);
+        _cleanup_free_ int *cerr = calloc(n ?: 1, sizeof *cerr);
+        if (!req || !rep || !cerr)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                req[i] = ipc_logout_req_to_json(&reqs[i]);
+        int r = batch_run("logout", req, n, rep, cerr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                struct logout_result res = { .sid = -1 };
+                if (rep[i]) {
+                        fill_status(rep[i], &res.status, res.message, sizeof res.message);
+                        struct json_object *result = get_result(rep[i]);
+                        if (result)
+                                res.sid = (int) get_int(result, "sid", -1);
+                        json_object_put(rep[i]);
+                } else
+                        res.status = cerr[i] ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR;
+                results[i] = res;
+        }
+        return 0;
+}
+
+int iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct login_result *results) {
+        for (size_t off = 0; off < n; off += BATCH_MAX) {
+                int r = login_many_chunk(reqs + off, MIN(n - off, (size_t) BATCH_MAX), results + off);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int iscsid_client_logout_many(const struct session_logout_req *reqs, size_t n, struct logout_result *results) {
+        for (size_t off = 0; off < n; off += BATCH_MAX) {
+                int r = logout_many_chunk(reqs + off, MIN(n - off, (size_t) BATCH_MAX), results + off);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }

@@ -205,6 +205,16 @@ int iscsid_client_rescan(int sid, struct iscsid_simple_result *ret);   /* sid -1
 int iscsid_client_stats(int sid, struct iscsid_stats_result *ret);
 int iscsid_client_ping(struct iscsid_simple_result *ret);              /* daemon alive? */
 
+/*
+ * Batches: send every request at once on its own connection, then collect the replies, so the
+ * daemon works on all of them in parallel (--loginall / --logoutall). results[i] answers
+ * reqs[i]; a request whose connection failed gets status ISCSI_ERR_ISCSID_NOTCONN (could not
+ * connect) or ISCSI_ERR_ISCSID_COMM_ERR (no valid reply). Returns 0, or a negative errno only
+ * when nothing could be sent at all (e.g. -ENOENT: no daemon).
+ */
+int iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct login_result *results);
+int iscsid_client_logout_many(const struct session_logout_req *reqs, size_t n, struct logout_result *results);
+
 /* Wire helpers shared by client and daemon. */
 int ipc_send_message(int fd, struct json_object *msg);
 int ipc_recv_message(int fd, struct json_object **ret);                 /* -ENODATA on EOF */

@@ -241,6 +241,9 @@ static void target_stop(struct target *t) {
 
 struct call {
         pthread_t thread;
+        bool is_batch;
+        struct node_login_req batch[3];
+        struct login_result batch_res[3];
         atomic_bool done;
         int r;
         struct node_login_req req;
@@ -252,7 +255,9 @@ struct call {
 
 static void *call_main(void *arg) {
         struct call *c = arg;
-        if (c->is_logout)
+        if (c->is_batch)
+                c->r = iscsid_client_login_many(c->batch, 3, c->batch_res);
+        else if (c->is_logout)
                 c->r = iscsid_client_logout(&c->logout_req, &c->logout);
         else
                 c->r = iscsid_client_login(&c->req, &c->login);
@@ -452,6 +457,29 @@ static void test_recovery(void **state) {
         target_stop(&t);
 }
 
+static void test_parallel_batch(void **state) {
+        /* Three logins at once for one node: one of the two plain ones gets 15, the third asks
+         * for an additional session (nr_sessions) and gets its own. */
+        struct target t;
+        target_start(&t, false);
+        struct call c = { .is_batch = true };
+        for (int i = 0; i < 3; i++)
+                req_init(&c.batch[i], t.port);
+        c.batch[2].allow_existing = true;
+        call_run(&c);
+        assert_int_equal(c.r, 0);
+        int st0 = c.batch_res[0].status, st1 = c.batch_res[1].status;
+        assert_true((st0 == 0 && st1 == ISCSI_ERR_SESS_EXISTS) || (st0 == ISCSI_ERR_SESS_EXISTS && st1 == 0));
+        assert_int_equal(c.batch_res[2].status, 0);
+        assert_int_equal(fake->creates, 2);
+        assert_int_not_equal(c.batch_res[2].sid, st0 == 0 ? c.batch_res[0].sid : c.batch_res[1].sid);
+        /* the two sessions use different ISIDs */
+        assert_non_null(m->sessions);
+        assert_non_null(m->sessions->next);
+        assert_memory_not_equal(m->sessions->isid, m->sessions->next->isid, 6);
+        target_stop(&t);
+}
+
 static void test_bad_version(void **state) {
         /* A request with a future version gets 16 and the daemon's version. */
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -478,6 +506,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_wrong_chap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_parallel_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
