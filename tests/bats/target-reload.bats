@@ -94,6 +94,16 @@ hups() {
         run it "/iscsi/$TGT/tpg1/portals" create 127.0.0.1 "$p2"
         assert_success
         wait_for "ss -ltnH 'sport = :$p2' | grep -q 127.0.0.1" || { cat "$BATS_TEST_TMPDIR/targetd.log" >&2; false; }
+        run it "/iscsi/$TGT/tpg1/portals" delete 127.0.0.1 "$p1"
+        assert_success
+        wait_for "! ss -ltnH 'sport = :$p1' | grep -q 127.0.0.1" || { cat "$BATS_TEST_TMPDIR/targetd.log" >&2; false; }
+        ss -ltnH "sport = :$p2" | grep -q 127.0.0.1
+        # a file that does not load is not applied: the daemon keeps serving the last good one
+        cp "$CONF" "$BATS_TEST_TMPDIR/good.json"
+        echo '{"targets": [' > "$CONF"
+        kill -HUP "$(cat "$ISCSI_TARGETD_PIDFILE")"
+        wait_for "grep -q 'keeping the running configuration' '$BATS_TEST_TMPDIR/targetd.log'"
+        ss -ltnH "sport = :$p2" | grep -q 127.0.0.1
         # and the daemon is still the same process
         kill -0 "${PIDS_TO_KILL[0]}"
 }
