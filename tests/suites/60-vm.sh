@@ -7,8 +7,8 @@
 # host core per guest). The suite stops starting guests once VM_BUDGET seconds are used up
 # and reports the scenarios it did not run as failures.
 # Env: SRC_DIR, BUILD_DIR, OUT_DIR (from tests/run-all.sh);
-#      VM_GROUPS: one boot per word, scenarios in a word joined by "+" (default: every
-#                 tests/vm/scenarios/*.sh, baseline first); VM_JOBS (default 2);
+#      VM_GROUPS: one boot per word, scenarios in a word joined by "+" (default: the harness
+#                 self-test, then every tests/vm/scenarios/*.sh, baseline first); VM_JOBS (default 2);
 #      VM_BUDGET (seconds, default 780).
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -17,8 +17,9 @@ export SRC_DIR OUT_DIR BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 jobs_max=${VM_JOBS:-2}
 budget=${VM_BUDGET:-780}
 
+# "@selftest" is tests/vm/selftest.sh: the harness proving it reports failures as failures.
 if [ -z "${VM_GROUPS:-}" ]; then
-  VM_GROUPS="baseline"
+  VM_GROUPS="@selftest baseline"
   for f in "$SRC_DIR"/tests/vm/scenarios/*.sh; do
     name=$(basename "$f" .sh)
     [ "$name" = baseline ] || VM_GROUPS="$VM_GROUPS $name"
@@ -47,9 +48,13 @@ for i in "${!groups[@]}"; do
     done > "$work/$i.tap"
     continue
   fi
-  # shellcheck disable=SC2046
-  ( VM_MAX_SECONDS=$((budget - used + 60)) "$SRC_DIR/tests/vm/run.sh" $(echo "${groups[$i]}" | tr '+' ' ') \
-      >"$work/$i.tap" 2>"$work/$i.log" ) &
+  if [ "${groups[$i]}" = @selftest ]; then
+    ( VM_OUT=$OUT_DIR/vm/selftest "$SRC_DIR/tests/vm/selftest.sh" >"$work/$i.tap" 2>"$work/$i.log" ) &
+  else
+    # shellcheck disable=SC2046
+    ( VM_MAX_SECONDS=$((budget - used + 60)) "$SRC_DIR/tests/vm/run.sh" $(echo "${groups[$i]}" | tr '+' ' ') \
+        >"$work/$i.tap" 2>"$work/$i.log" ) &
+  fi
   pids+=($!)
 done
 wait
@@ -70,6 +75,7 @@ for i in "${!groups[@]}"; do
     fi
   done < "$work/$i.tap"
   for s in $(echo "${groups[$i]}" | tr '+' ' '); do
+    [ "$s" = @selftest ] && continue
     f=$(grep -c "^not ok [0-9]* - vm/$s:" "$work/$i.tap")
     [ "$f" -gt 0 ] && summary="$summary  vm/$s: $f failing (transcript: $OUT_DIR/vm/${groups[$i]}/transcript-$s.txt)
 "
