@@ -107,3 +107,34 @@ hups() {
         # and the daemon is still the same process
         kill -0 "${PIDS_TO_KILL[0]}"
 }
+
+@test "the walk-through's configuration serves its ACL with CHAP (iscsi-ls)" {
+        [ -x "$TARGETD" ] || skip "iscsi-targetd is not built in $BUILD_DIR"
+        command -v iscsi-ls >/dev/null || skip "iscsi-ls (libiscsi-bin) not installed"
+        port=$(free_port)
+        it /backstores/fileio create disk01 "$DISKS/disk01.img" 64M
+        it /iscsi create "$TGT"
+        it "/iscsi/$TGT/tpg1/luns" create /backstores/fileio/disk01
+        it "/iscsi/$TGT/tpg1/acls" create "$INI"
+        it "/iscsi/$TGT/tpg1/acls/$INI" set auth userid=username password=password
+        it "/iscsi/$TGT/tpg1/portals" delete 0.0.0.0 3260
+        it "/iscsi/$TGT/tpg1/portals" create 127.0.0.1 "$port"
+        "$TARGETD" -f -c "$CONF" -p "$ISCSI_TARGETD_PIDFILE" 2>"$BATS_TEST_TMPDIR/targetd.log" &
+        PIDS_TO_KILL+=($!)
+        wait_for "ss -ltnH 'sport = :$port' | grep -q 127.0.0.1"
+        run timeout 20 iscsi-ls -i "$INI" -s "iscsi://username%password@127.0.0.1:$port"
+        assert_success
+        assert_line "Target:$TGT Portal:127.0.0.1:$port,1"
+        assert_line --regexp '^Lun:0 +Type:DIRECT_ACCESS \(Size:6[34]M\)$'
+        run timeout 20 iscsi-ls -i "$INI" -s "iscsi://username%wrong@127.0.0.1:$port"
+        assert_output --partial "Authentication failure"
+        # an initiator without an ACL is refused
+        run timeout 20 iscsi-ls -i iqn.2022-08.com.test:stranger -s "iscsi://127.0.0.1:$port"
+        assert_output --partial "Authorization failure"
+        # ... until generate_node_acls lets everyone in (reload, same daemon)
+        it "/iscsi/$TGT/tpg1" set attribute generate_node_acls=1
+        wait_for "grep -c 'configuration reloaded' '$BATS_TEST_TMPDIR/targetd.log' | grep -q 1"
+        run timeout 20 iscsi-ls -i iqn.2022-08.com.test:stranger -s "iscsi://127.0.0.1:$port"
+        assert_success
+        assert_line --regexp '^Lun:0 +Type:DIRECT_ACCESS'
+}
