@@ -414,7 +414,10 @@ char *node_summary(const TargetConfig *c, const Node *n) {
                 break;
         case NODE_TPG: {
                 bool gen = tc_tpg_generate_node_acls(n->tpg);
-                const char *auth = !tc_tpg_authentication(n->tpg) ? "no-auth" : gen ? "tpg-auth" : "auth per-acl";
+                /* iscsi-targetd asks for CHAP when the TPG's authentication attribute is set, and
+                 * from any explicit ACL that has credentials. */
+                const char *auth = tc_tpg_authentication(n->tpg) ? (gen ? "tpg-auth" : "auth required")
+                                                                 : (gen ? "no-auth" : "auth per-acl");
                 r = asprintf(&s, "%s%s, %s", n->tpg->enable ? "" : "disabled, ", gen ? "gen-acls" : "no-gen-acls", auth);
                 break;
         }

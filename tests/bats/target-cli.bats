@@ -57,7 +57,7 @@ Created mapped LUN 0."
   | o- ramdisk ... [Storage Objects: 0]
   o- iscsi ... [Targets: 1]
     o- $TGT ... [TPGs: 1]
-      o- tpg1 ... [no-gen-acls, no-auth]
+      o- tpg1 ... [no-gen-acls, auth per-acl]
         o- acls ... [ACLs: 1]
         | o- $INI ... [1-way auth, Mapped LUNs: 1]
         |   o- mapped_lun0 ... [lun0 fileio/disk01 (rw)]
