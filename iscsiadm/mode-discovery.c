@@ -142,6 +142,7 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
 
         (void) record_get_int(st, ST_KEY_PORT, &st_port);
         snprintf(pbuf, sizeof(pbuf), "%d", st_port);
+        nodedb_batch_begin(c->db);
         for (size_t f = 0; f < n_if; f++) {
                 const char *iface = c->o->n_ifaces ? c->o->ifaces[f] : "default";
 
@@ -195,6 +196,10 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
                         }
                         node_entries_free(e, ne);
                 }
+        }
+        if (nodedb_batch_commit(c->db) < 0) {
+                log_error("Could not write the discovered records");
+                rc = rc ?: ISCSI_ERR_IDBM;
         }
         return rc;
 }

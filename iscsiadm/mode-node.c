@@ -127,12 +127,17 @@ static int node_update(Context *c, NodeEntry *e, size_t n) {
                 log_error("update requires name and value");
                 return ISCSI_ERR_INVAL;
         }
+        nodedb_batch_begin(c->db);
         for (size_t i = 0; i < n; i++) {
                 int r = apply_updates(c->o, e[i].rec);
                 if (r == 0 && nodedb_save_node(c->db, &e[i]) < 0)
                         r = ISCSI_ERR_IDBM;
                 if (r && !rc)
                         rc = r;
+        }
+        if (nodedb_batch_commit(c->db) < 0 && !rc) {
+                log_error("Could not write the updated records");
+                rc = ISCSI_ERR_IDBM;
         }
         if (rc)
                 log_error("Could not execute operation on all records: %s", iscsi_err_text(rc));
@@ -141,6 +146,7 @@ static int node_update(Context *c, NodeEntry *e, size_t n) {
 
 static int node_delete(Context *c, NodeEntry *e, size_t n) {
         int rc = 0;
+        nodedb_batch_begin(c->db);
         for (size_t i = 0; i < n; i++) {
                 int r = nodedb_delete_node(c->db, &e[i]);
                 if (r < 0) {
@@ -149,6 +155,8 @@ static int node_delete(Context *c, NodeEntry *e, size_t n) {
                                 rc = ISCSI_ERR_IDBM;
                 }
         }
+        if (nodedb_batch_commit(c->db) < 0 && !rc)
+                rc = ISCSI_ERR_IDBM;
         return rc;
 }
 

@@ -83,20 +83,26 @@ int nodes_login_ex(Context *c, NodeEntry *e, size_t n, bool loginall) {
                 printf("Logging in to %s\n", d);
         }
         fflush(stdout);
+        /* All requests go to iscsid at once (one connection each), so it logs in in parallel. */
+        _cleanup_free_ struct node_login_req *qs = calloc(n ?: 1, sizeof(*qs));
+        _cleanup_free_ struct login_result *rs = calloc(n ?: 1, sizeof(*rs));
+        if (!qs || !rs)
+                return ISCSI_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-                struct node_login_req q;
-                struct login_result res = { 0 };
+                fill_login_req(e[i].rec, &qs[i]);
+                if (!qs[i].initiator_name)
+                        qs[i].initiator_name = iname;
+                qs[i].initiator_alias = alias;
+        }
+        int kb = iscsid_client_login_many(qs, n, rs);
+        for (size_t i = 0; i < n; i++) {
+                struct login_result res = rs[i];
                 char d[512];
-                int k, status;
+                int status;
 
-                fill_login_req(e[i].rec, &q);
-                if (!q.initiator_name)
-                        q.initiator_name = iname;
-                q.initiator_alias = alias;
                 node_desc(e[i].rec, d, sizeof(d));
-                k = iscsid_client_login(&q, &res);
-                status = k < 0 ? (k == -ENOENT || k == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR)
-                               : res.status;
+                status = kb < 0 ? (kb == -ENOENT || kb == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR)
+                                : res.status;
                 if (status == 0) {
                         printf("Login to %s successful.\n", d);
                         fflush(stdout);
@@ -181,11 +187,17 @@ static int logout_sessions(struct sysfs_session **s, size_t n) {
                 printf("Logging out of session [sid: %d, target: %s, portal: %s,%d]\n", s[i]->sid, s[i]->target_name,
                        s[i]->persistent_address, s[i]->persistent_port);
         fflush(stdout);
+        /* All requests go to iscsid at once, so it logs out in parallel. */
+        _cleanup_free_ struct session_logout_req *qs = calloc(n ?: 1, sizeof(*qs));
+        _cleanup_free_ struct logout_result *rs = calloc(n ?: 1, sizeof(*rs));
+        if (!qs || !rs)
+                return ISCSI_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++)
+                qs[i] = (struct session_logout_req) { .sid = s[i]->sid };
+        int kb = iscsid_client_logout_many(qs, n, rs);
         for (size_t i = 0; i < n; i++) {
-                struct session_logout_req q = { .sid = s[i]->sid };
-                struct logout_result res = { 0 };
-                int k = iscsid_client_logout(&q, &res);
-                int status = k < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status;
+                struct logout_result res = rs[i];
+                int status = kb < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status;
 
                 if (status == 0) {
                         printf("Logout of [sid: %d, target: %s, portal: %s,%d] successful.\n", s[i]->sid,

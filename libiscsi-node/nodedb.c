@@ -14,10 +14,17 @@
 #include "nodedb.h"
 #include "paths.h"
 
+typedef struct PendingRename {
+        char *tmp, *dst;
+} PendingRename;
+
 struct NodeDb {
         char *root;      /* <ISCSI_ROOT><ISCSI_DB_ROOT> */
         char *lock_path; /* <ISCSI_ROOT>/run/lock/iscsi/iscsi-tools.lock */
         int lock_fd;
+        bool batch;      /* between nodedb_batch_begin() and nodedb_batch_commit() */
+        PendingRename *pending;
+        size_t n_pending;
 };
 
 int nodedb_open(NodeDb **ret) {
@@ -36,9 +43,23 @@ int nodedb_open(NodeDb **ret) {
         return 0;
 }
 
+static void pending_clear(NodeDb *db, bool unlink_tmp) {
+        for (size_t i = 0; i < db->n_pending; i++) {
+                if (unlink_tmp)
+                        (void) unlink(db->pending[i].tmp);
+                free(db->pending[i].tmp);
+                free(db->pending[i].dst);
+        }
+        free(db->pending);
+        db->pending = NULL;
+        db->n_pending = 0;
+}
+
 NodeDb *nodedb_free(NodeDb *db) {
         if (!db)
                 return NULL;
+        /* an uncommitted batch is abandoned: the old files stay as they were */
+        pending_clear(db, true);
         safe_close(db->lock_fd);
         free(db->root);
         free(db->lock_path);
@@ -140,7 +161,37 @@ static int record_to_file_text(const Record *r, char **ret) {
         return record_to_string(r, RECORD_FOR_FILE, ret);
 }
 
-static int write_record(const char *dir, const char *name, const Record *r) {
+/* Batch mode: the temp file is written but neither synced nor renamed yet. */
+static int write_pending(NodeDb *db, const char *dir, const char *name, const char *data, size_t len) {
+        _cleanup_free_ char *tmp = NULL, *dst = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        PendingRename *np;
+        int r;
+
+        r = mkdir_parents(dir, 0700);
+        if (r < 0)
+                return r;
+        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, 0600) < 0 || write(fd, data, len) != (ssize_t) len) {
+                r = errno ? -errno : -EIO;
+                (void) unlink(tmp);
+                return r;
+        }
+        np = realloc(db->pending, (db->n_pending + 1) * sizeof(*np));
+        if (!np) {
+                (void) unlink(tmp);
+                return -ENOMEM;
+        }
+        db->pending = np;
+        np[db->n_pending++] = (PendingRename) { TAKE_PTR(tmp), TAKE_PTR(dst) };
+        return 0;
+}
+
+static int write_record_db(NodeDb *db, const char *dir, const char *name, const Record *r) {
         _cleanup_free_ char *text = NULL;
         int k;
 
@@ -148,9 +199,45 @@ static int write_record(const char *dir, const char *name, const Record *r) {
         if (k < 0)
                 return k;
         /* node and discovery records can hold CHAP secrets: always 0600, as open-iscsi */
-        k = write_file_atomic(dir, name, text, strlen(text), 0600);
+        if (db && db->batch)
+                k = write_pending(db, dir, name, text, strlen(text));
+        else
+                k = write_file_atomic(dir, name, text, strlen(text), 0600);
         explicit_bzero(text, strlen(text));
         return k;
+}
+
+static int write_record(const char *dir, const char *name, const Record *r) {
+        return write_record_db(NULL, dir, name, r);
+}
+
+void nodedb_batch_begin(NodeDb *db) {
+        db->batch = true;
+}
+
+/* Two syncfs() calls make a whole batch durable instead of two fsyncs per record: the temp
+ * files are on disk before any rename, and the renames are on disk before we return. A
+ * crash in between leaves each record either old or new, never partial. */
+int nodedb_batch_commit(NodeDb *db) {
+        _cleanup_close_ int fd = -EBADF;
+        int r = 0;
+
+        db->batch = false;
+        if (db->n_pending == 0)
+                return 0;
+        fd = open(db->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || syncfs(fd) < 0) {
+                r = -errno;
+                pending_clear(db, true);
+                return r;
+        }
+        for (size_t i = 0; i < db->n_pending; i++)
+                if (rename(db->pending[i].tmp, db->pending[i].dst) < 0 && r == 0)
+                        r = -errno;
+        pending_clear(db, r < 0);
+        if (syncfs(fd) < 0 && r == 0)
+                r = -errno;
+        return r;
 }
 
 /* ---- node records ---- */
@@ -367,14 +454,14 @@ int nodedb_write_node(NodeDb *db, const Record *node) {
                 return k;
         if (tpgt == -1)
                 /* tpgt unknown: open-iscsi keeps such records in the flat legacy file */
-                return write_record(tdir, legacy, node);
+                return write_record_db(db, tdir, legacy, node);
 
         k = node_portal_name(node, false, &portal);
         if (k < 0)
                 return k;
         if (asprintf(&pdir, "%s/%s", tdir, portal) < 0)
                 return -ENOMEM;
-        k = write_record(pdir, iface, node);
+        k = write_record_db(db, pdir, iface, node);
         if (k < 0)
                 return k;
         /* the portal now has a known tpgt: retire its legacy flat file */
@@ -385,7 +472,8 @@ int nodedb_write_node(NodeDb *db, const Record *node) {
                 return -ENOMEM;
         if (lstat(legacy, &st) == 0 && S_ISREG(st.st_mode)) {
                 (void) unlink(legacy);
-                (void) fsync_dir(tdir);
+                if (!db->batch)
+                        (void) fsync_dir(tdir);
         }
         return 0;
 }
@@ -400,7 +488,7 @@ int nodedb_save_node(NodeDb *db, const NodeEntry *e) {
         if (!slash)
                 return -EINVAL;
         *slash = 0;
-        return write_record(dir, slash + 1, e->rec);
+        return write_record_db(db, dir, slash + 1, e->rec);
 }
 
 static int link_name(const Record *r, char **ret) {
@@ -450,7 +538,7 @@ int nodedb_delete_node(NodeDb *db, const NodeEntry *e) {
                 if (!slash)
                         break;
                 *slash = 0;
-                if (i == 0)
+                if (i == 0 && !db->batch)
                         (void) fsync_dir(dir);
                 if (rmdir(dir) < 0)
                         break;

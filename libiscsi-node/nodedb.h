@@ -32,6 +32,12 @@ const char *nodedb_root(const NodeDb *db);
 int nodedb_lock(NodeDb *db);
 void nodedb_unlock(NodeDb *db);
 
+/* Group many node writes (update all, discovery): records are written to temp files and
+ * renamed at commit, made durable with two syncfs() calls for the whole batch. Readers still
+ * only ever see whole records. Free without commit = abandon (no record changes). */
+void nodedb_batch_begin(NodeDb *db);
+int nodedb_batch_commit(NodeDb *db);
+
 typedef struct NodeEntry {
         Record *rec;
         char *path;  /* file the record was read from */
