@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "macro.h"
@@ -43,16 +45,37 @@ char *iscsi_rooted(const char *abs) {
         return join(abs, NULL);
 }
 
+/* A new directory is durable only once its parent's entry is: fsync the parent. */
+static void fsync_parent(char *p) {
+        char *slash = strrchr(p, '/');
+        int fd;
+
+        if (!slash || slash == p)
+                return;
+        *slash = 0;
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+                (void) fsync(fd);
+                close(fd);
+        }
+        *slash = '/';
+}
+
 int mkdir_parents(const char *path, unsigned mode) {
         _cleanup_free_ char *p = strdup(path);
+        struct stat st;
 
         if (!p)
                 return -ENOMEM;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
         for (char *s = p + 1; ; s++) {
                 if (*s == '/' || *s == 0) {
                         char c = *s;
                         *s = 0;
-                        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        if (mkdir(p, mode) == 0)
+                                fsync_parent(p);
+                        else if (errno != EEXIST)
                                 return -errno;
                         *s = c;
                         if (!c)

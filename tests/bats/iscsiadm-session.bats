@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# Session mode reads sessions from sysfs; here a fake tree under ISCSI_SYSFS_ROOT stands in
+# for the kernel's scsi_transport_iscsi classes.
+
+load iscsiadm-helpers
+
+setup() {
+        setup_root
+        S="$ISCSI_SYSFS_ROOT"
+}
+
+# fake_session SID HOST TARGET ADDRESS PORT TPGT
+fake_session() {
+        local sid=$1 host=$2 target=$3 addr=$4 port=$5 tpgt=$6
+        local sdir="$S/devices/platform/host$host/session$sid/iscsi_session/session$sid"
+        local cdir="$S/devices/platform/host$host/session$sid/connection$sid:0/iscsi_connection/connection$sid:0"
+        mkdir -p "$sdir" "$cdir" "$S/class/iscsi_connection" "$S/class/iscsi_host/host$host" "$S/class/scsi_host/host$host"
+        echo "$target" > "$sdir/targetname"
+        echo "$tpgt" > "$sdir/tpgt"
+        echo default > "$sdir/ifacename"
+        echo iqn.2016-04.com.open-iscsi:bats > "$sdir/initiatorname"
+        echo LOGGED_IN > "$sdir/state"
+        echo "$addr" > "$cdir/persistent_address"
+        echo "$port" > "$cdir/persistent_port"
+        echo "$addr" > "$cdir/address"
+        echo "$port" > "$cdir/port"
+        echo up > "$cdir/state"
+        echo 127.0.0.1 > "$S/class/iscsi_host/host$host/ipaddress"
+        echo iscsi_tcp > "$S/class/scsi_host/host$host/proc_name"
+        ln -s "$sdir" "$S/class/iscsi_session/session$sid"
+        ln -s "$cdir" "$S/class/iscsi_connection/connection$sid:0"
+}
+
+@test "-m session lists sessions in open-iscsi's format" {
+        fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
+        fake_session 3 4 iqn.2003-01.org.example:t2 ::1 3261 2
+        run iscsiadm -m session
+        assert_success
+        assert_output "tcp: [1] 127.0.0.1:3260,1 iqn.2003-01.org.example:t1 (non-flash)
+tcp: [3] [::1]:3261,2 iqn.2003-01.org.example:t2 (non-flash)"
+        run iscsiadm -m session -o show
+        assert_line --index 0 "tcp: [1] 127.0.0.1:3260,1 iqn.2003-01.org.example:t1 (non-flash)"
+}
+
+@test "-m session -P 1 tree; -r picks one session; unknown sid is exit 22" {
+        fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
+        run iscsiadm -m session -P 1 -r 1
+        assert_success
+        assert_output "Target: iqn.2003-01.org.example:t1 (non-flash)
+	Current Portal: 127.0.0.1:3260,1
+	Persistent Portal: 127.0.0.1:3260,1
+		**********
+		Interface:
+		**********
+		Iface Name: default
+		Iface Transport: tcp
+		Iface Initiatorname: iqn.2016-04.com.open-iscsi:bats
+		Iface IPaddress: 127.0.0.1
+		Iface HWaddress: default
+		Iface Netdev: default
+		SID: 1
+		iSCSI Connection State: LOGGED IN
+		iSCSI Session State: LOGGED_IN
+		Internal iscsid Session State: NO CHANGE"
+        run iscsiadm -m session -r /sys/class/iscsi_session/session1
+        assert_output "tcp: [1] 127.0.0.1:3260,1 iqn.2003-01.org.example:t1 (non-flash)"
+        run iscsiadm -m session -r 9
+        assert_failure 22
+}
+
+@test "-m session -j gives the sessions as JSON" {
+        fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
+        run iscsiadm -m session --format=json
+        echo "$output" | python3 -c '
+import json,sys; s=json.load(sys.stdin)["sessions"][0]
+assert s["sid"]==1 and s["target"]=="iqn.2003-01.org.example:t1" and s["port"]==3260 and s["tpgt"]==1, s'
+}
+
+@test "logout without iscsid: the session is named, exit 20" {
+        fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
+        run iscsiadm -m node -T iqn.2003-01.org.example:t1 -u
+        assert_failure 20
+        assert_output "Logging out of session [sid: 1, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260]
+iscsiadm: Could not logout of [sid: 1, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260].
+iscsiadm: initiator reported error (20 - could not connect to iscsid)
+iscsiadm: Could not logout of all requested sessions"
+        run iscsiadm -m node -T iqn.2003-01.org.example:other -u
+        assert_failure 21
+        assert_output "iscsiadm: No matching sessions found"
+}
