@@ -35,9 +35,12 @@
  * Reload contract (daemon <-> CLI):
  *   - iscsi-target takes an exclusive flock() on "<config>.lock" (same directory) around
  *     read-modify-write, writes the file with tc_config_save() (temp file in the same
- *     directory, fsync, rename(2), fsync of the directory, mode 0600), then sends SIGHUP to
- *     the pid in /run/iscsi-targetd.pid (env ISCSI_TARGETD_PIDFILE overrides; no file or
- *     ESRCH is not an error).
+ *     directory, fsync, rename(2), fsync of the directory, mode 0600) after every command
+ *     that changed something, and at the end of the run (one SIGHUP per invocation, even for
+ *     a script of many commands) sends SIGHUP to the pid in /run/iscsi-targetd.pid (-p or
+ *     env ISCSI_TARGETD_PIDFILE overrides; -n skips), but only if /proc/<pid>/comm is
+ *     "iscsi-targetd" (a stale pid file never hits another process). No pid file, no such
+ *     process: not an error, the change is saved and used at the next start.
  *   - iscsi-targetd on SIGHUP calls tc_config_load() on its config path; on error it keeps
  *     the running configuration and logs the message; on success it applies the new model
  *     without dropping existing sessions (sessions whose target/ACL disappeared may be
