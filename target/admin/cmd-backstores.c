@@ -195,17 +195,18 @@ static int create_fileio(Session *s, const Args *a) {
 }
 
 static int create_block(Session *s, const Args *a) {
-        static const char *const spec[] = { "name", "dev", "readonly", "write_back", "wwn", NULL };
+        /* targetcli's order: name dev readonly wwn; write_back after them. */
+        static const char *const spec[] = { "name", "dev", "readonly", "wwn", "write_back", NULL };
         const char *v[5];
         int r = args_bind(a, "create", spec, v);
-        if (r < 0 || (r = check_name(s->cfg, TC_BACKSTORE_BLOCK, v[0])) < 0 || (r = check_wwn(v[4])) < 0)
+        if (r < 0 || (r = check_name(s->cfg, TC_BACKSTORE_BLOCK, v[0])) < 0 || (r = check_wwn(v[3])) < 0)
                 return r;
         if (!v[1]) {
-                cli_error("usage: create name dev [readonly=false] [write_back=false] [wwn=]");
+                cli_error("usage: create name dev [readonly=false] [wwn=] [write_back=false]");
                 return -EINVAL;
         }
         bool readonly, write_back;
-        if ((r = opt_bool("readonly", v[2], false, &readonly)) < 0 || (r = opt_bool("write_back", v[3], false, &write_back)) < 0)
+        if ((r = opt_bool("readonly", v[2], false, &readonly)) < 0 || (r = opt_bool("write_back", v[4], false, &write_back)) < 0)
                 return r;
         struct stat st;
         if (stat(v[1], &st) < 0) {
@@ -226,7 +227,7 @@ static int create_block(Session *s, const Args *a) {
                 }
         }
         TcStorageObject *so;
-        r = tc_config_add_storage_object(s->cfg, TC_BACKSTORE_BLOCK, v[0], v[1], 0, v[4], &so);
+        r = tc_config_add_storage_object(s->cfg, TC_BACKSTORE_BLOCK, v[0], v[1], 0, v[3], &so);
         if (r >= 0)
                 r = tc_storage_object_set_write_back(so, write_back);
         if (r < 0) {
