@@ -20,6 +20,7 @@ check() {  # check DESC PATTERN: PATTERN (ERE) must match a line of run.sh's out
   if printf '%s\n' "$out" | grep -Eq "$2"; then echo "ok $n - vm-harness: $1"; else echo "not ok $n - vm-harness: $1"; fi
 }
 check "a passing step is ok" '^ok [0-9]+ - vm/st-pass: true passes$'
+check "the last output line without a newline reaches the transcript" '^ok [0-9]+ - vm/st-pass: the last line is kept$'
 check "an expected exit code is ok" '^ok [0-9]+ - vm/st-pass: exit 3 expected$'
 check "a skip carries its reason" '^ok [0-9]+ - vm/st-pass: a skipped step # SKIP because the self-test says so$'
 check "a failing step is not ok" '^not ok [0-9]+ - vm/st-fail: false fails \(exit 1\)$'
@@ -31,7 +32,7 @@ check "the scenario after a hung one still runs" '^# vm/st-empty: 0 steps'
 n=$((n + 1))
 if [ "$rc" -ne 0 ]; then echo "ok $n - vm-harness: run.sh exits non-zero when a step failed"; else echo "not ok $n - vm-harness: run.sh exits non-zero when a step failed"; fi
 n=$((n + 1))
-if [ "$(printf '%s\n' "$out" | grep -c '^ok [0-9]* - vm/st-pass')" -eq 3 ] && ! printf '%s\n' "$out" | grep -q '^not ok [0-9]* - vm/st-pass'; then
+if [ "$(printf '%s\n' "$out" | grep -c '^ok [0-9]* - vm/st-pass')" -eq 5 ] && ! printf '%s\n' "$out" | grep -q '^not ok [0-9]* - vm/st-pass'; then
   echo "ok $n - vm-harness: a passing scenario has no extra failure lines"
 else
   echo "not ok $n - vm-harness: a passing scenario has no extra failure lines"

@@ -75,7 +75,7 @@ _q() {
 }
 
 _show_out() {
-  while IFS= read -r _l; do say "$_l"; done < "$_VM_OUT"
+  while IFS= read -r _l || [ -n "$_l" ]; do say "$_l"; done < "$_VM_OUT"
 }
 
 # _exec CMD...: runs CMD with a timeout, output to the transcript; sets _VM_RC and _VM_T.
