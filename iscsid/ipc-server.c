@@ -102,7 +102,7 @@ static void handle_rescan(struct ipc_conn *c, struct json_object *req) {
         for (struct session *s = m->sessions; s; s = s->next) {
                 if (!s->kernel_session || s->host_no < 0 || (sid >= 0 && s->sid != (uint32_t) sid))
                         continue;
-                if (host_scan_async(s->host_no, s->sid, m->scan_pipe[1]) >= 0)
+                if (host_job_async(s->host_no, HOST_JOB_SCAN, s->token, m->scan_pipe[1]) >= 0)
                         n++;
         }
         if (n == 0)

@@ -17,12 +17,18 @@
 
 static int on_scan_pipe(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         struct manager *m = userdata;
-        uint32_t sids[64];
-        ssize_t n = read(fd, sids, sizeof sids);
-        for (ssize_t i = 0; n > 0 && i < n / (ssize_t) sizeof(uint32_t); i++) {
-                struct session *s = manager_find_session(m, sids[i]);
-                if (s)
+        struct host_job_done done[64];
+        ssize_t n = read(fd, done, sizeof done);
+        for (ssize_t i = 0; n > 0 && i < n / (ssize_t) sizeof done[0]; i++) {
+                struct session *s = m->sessions;
+                while (s && s->token != done[i].token)
+                        s = s->next;
+                if (!s)
+                        continue;
+                if (done[i].kind == HOST_JOB_SCAN)
                         session_scan_done(s);
+                else
+                        session_devices_deleted(s);
         }
         return 0;
 }
@@ -182,6 +188,7 @@ int manager_login(struct manager *m, const struct node_login_req *req, struct ip
                 return r;
         }
         assign_isid(m, s);
+        s->token = ++m->next_token;
         s->login_waiter = waiter;
         s->next = m->sessions;
         m->sessions = s;
@@ -275,6 +282,7 @@ int manager_resync(struct manager *m) {
                         continue;
                 }
                 /* Keep the ISID the session was made with, so later logins do not reuse it. */
+                s->token = ++m->next_token;
                 s->next = m->sessions;
                 m->sessions = s;
                 adopted++;

@@ -68,6 +68,8 @@ struct session {
 
         struct ipc_conn *login_waiter;   /* reply when the login ends */
         struct ipc_conn *logout_waiter;  /* reply when the logout ends */
+        uint32_t token;                  /* unique per session object, for host job replies */
+        bool deleting;                   /* logout: waiting for the LUN removal thread */
 };
 
 struct manager {
@@ -82,6 +84,7 @@ struct manager {
         int scan_pipe[2];                /* LUN-scan threads report finished sids here */
         sd_event_source *scan_io;
         uint8_t isid_base[3];
+        uint32_t next_token;
         bool exiting;
         /* Tests: a transport to use instead of NETLINK_ISCSI, and no sysfs scans. */
         bool no_scan;
@@ -116,6 +119,7 @@ void session_on_conn_error(struct session *s, uint32_t error);
 void session_on_recv_pdu(struct session *s, const void *pdu, size_t len);
 int session_start_logout(struct session *s);
 void session_scan_done(struct session *s);
+void session_devices_deleted(struct session *s);
 int session_config_save(struct session *s);
 int session_adopt(struct manager *m, int sid, struct session **ret);
 
@@ -127,9 +131,18 @@ void ipc_conn_reply_simple(struct ipc_conn *c, const char *type, int status, con
 /* logout-guard.c: is any block device of host_no (disk, partition, holder) mounted? */
 int logout_guard_check(int host_no, char *ret_message, size_t size);
 
-/* sysfs.c (iscsid side): LUN scan and removal for a SCSI host. The scan runs in a thread
- * (a sysfs scan write blocks until every LUN is probed) and writes sid to notify_fd when done. */
-int host_scan_async(int host_no, uint32_t sid, int notify_fd);
+/* sysfs.c (iscsid side): LUN scan and LUN removal for a SCSI host, each in a thread (the sysfs
+ * writes block: a scan until every LUN is probed, a delete until sd has flushed its cache); the
+ * thread writes a struct host_job_done to notify_fd when it is over. */
+enum host_job_kind {
+        HOST_JOB_SCAN,
+        HOST_JOB_DELETE,
+};
+struct host_job_done {
+        uint32_t token;         /* the session's token (sids are reused by the kernel) */
+        uint32_t kind;
+};
+int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int notify_fd);
 int host_delete_devices(int host_no);
 int sysfs_session_exists(uint32_t sid);
 

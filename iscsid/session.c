@@ -507,7 +507,7 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
                 return;
         }
         s->state = SESSION_SCANNING;
-        r = host_scan_async(s->host_no, s->sid, m->scan_pipe[1]);
+        r = host_job_async(s->host_no, HOST_JOB_SCAN, s->token, m->scan_pipe[1]);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: LUN scan could not start", s->sid);
                 s->state = SESSION_LOGGED_IN;
@@ -913,11 +913,27 @@ int session_start_logout(struct session *s) {
                 finish_logout(s, 1, NULL);
                 return 0;
         }
-        /* Remove the disks first, while the connection is up, so their caches are flushed. */
-        int r = host_delete_devices(s->host_no);
-        if (r < 0)
-                log_errno(LOG_WARNING, r, "session %u: removing its SCSI devices failed", s->sid);
+        /* Remove the disks first, while the connection is up, so their caches are flushed; in a
+         * thread, so other logouts proceed meanwhile. The Logout PDU follows when it is done. */
+        s->state = SESSION_LOGGING_OUT;
+        s->deleting = true;
+        int r = host_job_async(s->host_no, HOST_JOB_DELETE, s->token, s->manager->scan_pipe[1]);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "session %u: cannot start removing its SCSI devices", s->sid);
+                (void) host_delete_devices(s->host_no);
+                session_devices_deleted(s);
+                return 0;
+        }
+        /* Flushing caches can take a while on a slow target; the logout timer covers both. */
+        arm_timer(s, (uint64_t) (MAX(s->cfg.logout_timeout, 1) + 60) * 1000000ULL);
+        return 0;
+}
 
+void session_devices_deleted(struct session *s) {
+        struct kernel_transport *t = s->manager->transport;
+        if (s->state != SESSION_LOGGING_OUT || !s->deleting)
+                return;
+        s->deleting = false;
         struct iscsi_bhs h = {
                 .opcode = ISCSI_OP_LOGOUT_REQ,
                 .immediate = true,
@@ -927,17 +943,15 @@ int session_start_logout(struct session *s) {
                 .cid = (uint16_t) s->cid,
         };
         uint8_t hdr[ISCSI_BHS_SIZE];
-        s->state = SESSION_LOGGING_OUT;
-        r = iscsi_bhs_encode(&h, hdr);
+        int r = iscsi_bhs_encode(&h, hdr);
         if (r >= 0)
                 r = t->ops->send_pdu(t, s->sid, s->cid, hdr, sizeof hdr, NULL, 0);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: cannot send the Logout PDU", s->sid);
                 finish_logout(s, 1, NULL);
-                return 0;
+                return;
         }
         arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * 1000000ULL);
-        return 0;
 }
 
 static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {

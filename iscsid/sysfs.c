@@ -13,39 +13,44 @@
 #include "manager.h"
 #include "sysfs-session.h"
 
-struct scan_job {
+struct host_job_thread {
         int host_no;
-        uint32_t sid;
+        struct host_job_done done;
         int notify_fd;
 };
 
-static void *scan_thread(void *arg) {
-        struct scan_job *j = arg;
-        char path[256];
-        snprintf(path, sizeof path, "%s/class/scsi_host/host%d/scan", sysfs_root(), j->host_no);
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd >= 0) {
-                /* Blocks until the midlayer has probed every LUN the target reports. */
-                ssize_t n = write(fd, "- - -", 5);
-                (void) n;
-                close(fd);
-        }
-        ssize_t n = write(j->notify_fd, &j->sid, sizeof j->sid);
+static void *host_job_thread(void *arg) {
+        struct host_job_thread *j = arg;
+        if (j->done.kind == HOST_JOB_SCAN) {
+                char path[256];
+                snprintf(path, sizeof path, "%s/class/scsi_host/host%d/scan", sysfs_root(), j->host_no);
+                int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        /* Blocks until the midlayer has probed every LUN the target reports. */
+                        ssize_t n = write(fd, "- - -", 5);
+                        (void) n;
+                        close(fd);
+                }
+        } else
+                (void) host_delete_devices(j->host_no);
+        /* One record per write: smaller than PIPE_BUF, so records never interleave. */
+        ssize_t n = write(j->notify_fd, &j->done, sizeof j->done);
         (void) n;
         free(j);
         return NULL;
 }
 
-int host_scan_async(int host_no, uint32_t sid, int notify_fd) {
-        struct scan_job *j = malloc(sizeof *j);
+int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int notify_fd) {
+        struct host_job_thread *j = malloc(sizeof *j);
         if (!j)
                 return -ENOMEM;
-        *j = (struct scan_job) { .host_no = host_no, .sid = sid, .notify_fd = notify_fd };
+        *j = (struct host_job_thread) { .host_no = host_no, .done = { .token = token, .kind = kind },
+                                        .notify_fd = notify_fd };
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_t t;
-        int r = pthread_create(&t, &attr, scan_thread, j);
+        int r = pthread_create(&t, &attr, host_job_thread, j);
         pthread_attr_destroy(&attr);
         if (r != 0) {
                 free(j);
