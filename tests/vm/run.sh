@@ -85,6 +85,11 @@ for f in "${files[@]}"; do
   t=$(sed -n 's/^# vm-timeout: *\([0-9]*\).*/\1/p' "$f" | head -1)
   limit=$((limit + ${t:-300} + 5))
 done
+# "# vm-append: ARGS" in a scenario adds kernel command line arguments for its boot.
+append=""
+for f in "${files[@]}"; do
+  append="$append $(sed -n 's/^# vm-append: *//p' "$f" | tr '\n' ' ')"
+done
 if [ -n "${VM_MAX_SECONDS:-}" ] && [ "$VM_MAX_SECONDS" -lt "$limit" ]; then limit=$VM_MAX_SECONDS; fi
 
 : > "$out/console.log"; : > "$out/markers.log"
@@ -92,7 +97,7 @@ if [ -n "${VM_MAX_SECONDS:-}" ] && [ "$VM_MAX_SECONDS" -lt "$limit" ]; then limi
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VM_MEM:-1024}" -smp 1
       -nodefaults -no-user-config -display none -monitor none -no-reboot
       -kernel "$KDIR/vmlinuz" -initrd "$out/initramfs.cpio.gz"
-      -append "console=ttyS0 panic=-1 loglevel=4 ${VM_EXTRA_APPEND:-}"
+      -append "console=ttyS0 panic=-1 loglevel=4 $(echo $append) ${VM_EXTRA_APPEND:-}"
       -serial "file:$out/console.log" -serial "file:$out/markers.log")
 echo "vm: ${qemu[*]}" >&2
 start=$(date +%s.%N)
