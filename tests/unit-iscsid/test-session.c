@@ -18,12 +18,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "fake-sysfs.h"
 #include "login.h"
 #include "manager.h"
+#include "netlink.h"
 
 #define TARGET_IQN "iqn.2026-11.org.example:unit"
 #define INITIATOR_IQN "iqn.2026-11.org.example:initiator"
@@ -321,6 +324,7 @@ static int setup(void **state) {
         snprintf(sockpath, sizeof sockpath, "%s/iscsid.sock", tmpdir);
         setenv("ISCSID_SOCKET", sockpath, 1);
         setenv("ISCSID_RUN_DIR", tmpdir, 1);
+        setenv("ISCSID_NO_KMOD", "1", 1);
         fake_sysfs_setup();
         assert_int_equal(manager_new(&m), 0);
         fake = calloc(1, sizeof *fake);
@@ -480,6 +484,67 @@ static void test_parallel_batch(void **state) {
         target_stop(&t);
 }
 
+static bool kernel_has_iscsi(void) {
+        int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ISCSI);
+        if (fd >= 0)
+                close(fd);
+        return fd >= 0;
+}
+
+static void test_no_kernel_iscsi(void **state) {
+        /* On a kernel without scsi_transport_iscsi the daemon must say so clearly: exit 12. */
+        if (kernel_has_iscsi()) {
+                skip();
+                return;
+        }
+        struct kernel_transport *t = NULL;
+        int r = netlink_transport_new(NULL, NULL, NULL, &t);
+        assert_true(r == -EPROTONOSUPPORT || r == -ENOENT);
+        m->transport = kernel_transport_free(m->transport);
+        fake = NULL;
+        struct call c = {};
+        req_init(&c.req, 3260);
+        c.done = false;
+        assert_int_equal(pthread_create(&c.thread, NULL, call_main, &c), 0);
+        for (int i = 0; i < 200 && !c.done; i++)
+                sd_event_run(m->event, 50000);
+        pthread_join(c.thread, NULL);
+        assert_int_equal(c.login.status, ISCSI_ERR_TRANS_NOT_FOUND);
+        assert_non_null(strstr(c.login.message, "kernel"));
+        assert_null(m->sessions);
+}
+
+static void test_non_root_refused(void **state) {
+        if (geteuid() != 0) {
+                skip();
+                return;
+        }
+        assert_int_equal(chmod(sockpath, 0666), 0);
+        assert_int_equal(chmod(tmpdir, 0755), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                if (setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(100);
+                struct iscsid_simple_result res;
+                int r = iscsid_client_ping(&res);
+                _exit(r < 0 ? 101 : res.status);
+        }
+        int status = 0;
+        for (int i = 0; i < 200; i++) {
+                sd_event_run(m->event, 20000);
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        break;
+        }
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), ISCSI_ERR_ACCESS);
+        /* and root is served */
+        struct call c = { .is_logout = true };
+        c.logout_req = (struct session_logout_req) { .sid = 42 };
+        call_run(&c);
+        assert_int_equal(c.logout.status, ISCSI_ERR_SESS_NOT_FOUND);
+}
+
 static void test_bad_version(void **state) {
         /* A request with a future version gets 16 and the daemon's version. */
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -508,6 +573,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_kernel_iscsi, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
