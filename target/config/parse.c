@@ -105,14 +105,11 @@ static int get_uint(Parser *p, const char *path, const char *key, struct json_ob
                     uint64_t min, uint64_t max, uint64_t *dst) {
         if (!json_object_is_type(v, json_type_int))
                 return fail(p, "%s.%s: expected an integer", path, key);
-        errno = 0;
+        /* json-c clamps what does not fit in int64 to INT64_MAX: treat that as out of range. */
         int64_t x = json_object_get_int64(v);
-        if (x < 0 || (uint64_t) x < min || (uint64_t) x > max || (x == INT64_MAX && errno == ERANGE)) {
-                if (x >= 0 && (uint64_t) x == UINT64_MAX)
-                        return fail(p, "%s.%s: out of range", path, key);
-                return fail(p, "%s.%s: %" PRId64 " is out of range %" PRIu64 "..%" PRIu64,
-                            path, key, x, min, max);
-        }
+        if (x < 0 || x == INT64_MAX || (uint64_t) x < min || (uint64_t) x > max)
+                return fail(p, "%s.%s: %s is out of range %" PRIu64 "..%" PRIu64, path, key,
+                            json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), min, max);
         *dst = (uint64_t) x;
         return 0;
 }
@@ -215,7 +212,7 @@ static int parse_storage_object(Parser *p, const char *path, struct json_object 
                 else if (streq(key, "wwn"))
                         r = get_string(p, path, key, v, true, &so->wwn);
                 else if (streq(key, "size")) {
-                        r = get_uint(p, path, key, v, 0, INT64_MAX, &u);
+                        r = get_uint(p, path, key, v, 0, INT64_MAX - 1, &u);
                         so->size = u;
                 } else if (streq(key, "write_back"))
                         r = get_bool(p, path, key, v, &so->write_back);
