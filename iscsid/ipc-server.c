@@ -23,6 +23,7 @@ struct ipc_conn {
         sd_event_source *io;
         uint8_t *buf;
         size_t len, cap;
+        bool refused;           /* not root: the request is read, then answered with 13 */
 };
 
 static void conn_free(struct ipc_conn *c) {
@@ -224,6 +225,11 @@ static int on_conn_io(sd_event_source *es, int fd, uint32_t revents, void *userd
                 conn_free(c);
                 return 0;
         }
+        if (c->refused) {
+                explicit_bzero(text, len);
+                ipc_conn_reply_simple(c, "error", ISCSI_ERR_ACCESS, "iscsid accepts requests from root only");
+                return 0;
+        }
         _cleanup_json_ struct json_object *msg = json_tokener_parse(text);
         explicit_bzero(text, len);
         if (!msg || !json_object_is_type(msg, json_type_object)) {
@@ -249,9 +255,10 @@ static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *userda
         struct ucred cred;
         socklen_t len = sizeof cred;
         if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+                /* Answer once the request is in, so the client reads the refusal instead of
+                 * failing its write on a closed socket. */
                 log_notice("IPC connection from uid %d refused (root only)", len == sizeof cred ? (int) cred.uid : -1);
-                ipc_conn_reply_simple(c, "error", ISCSI_ERR_ACCESS, "iscsid accepts requests from root only");
-                return 0;
+                c->refused = true;
         }
         if (sd_event_add_io(m->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0)
                 conn_free(c);
