@@ -210,3 +210,27 @@ CONF
         assert_failure 11
         assert_line --partial "Could not perform SendTargets discovery: iSCSI PDU timed out"
 }
+
+@test "our iscsi-targetd: discovery with discovery CHAP (and refused without it)" {
+        TD="$BUILD_DIR/target/daemon/iscsi-targetd"
+        TA="$BUILD_DIR/target/admin/iscsi-target"
+        [ -x "$TD" ] && [ -x "$TA" ] || skip "iscsi-targetd not built"
+        PORT=$(free_port)
+        export ISCSI_TARGET_CONFIG="$BATS_TEST_TMPDIR/saveconfig.json" ISCSI_TARGETD_PIDFILE="$BATS_TEST_TMPDIR/targetd.pid"
+        IQN=iqn.2003-01.org.example:ours1
+        "$TA" -n /backstores/ramdisk create rd1 16M
+        "$TA" -n /iscsi create $IQN
+        "$TA" -n /iscsi/$IQN/tpg1/portals delete 0.0.0.0 3260
+        "$TA" -n /iscsi/$IQN/tpg1/portals create 127.0.0.1 $PORT
+        "$TA" -n /iscsi/$IQN/tpg1/luns create /backstores/ramdisk/rd1
+        "$TA" -n /iscsi set discovery_auth enable=1 userid=disc password=discsecret123
+        "$TD" -f -c "$ISCSI_TARGET_CONFIG" -p "$ISCSI_TARGETD_PIDFILE" -t 1 >"$BATS_TEST_TMPDIR/targetd.log" 2>&1 3>&- &
+        RESP_PID=$!     # stopped by teardown
+        for _ in $(seq 100); do grep -q listening "$BATS_TEST_TMPDIR/targetd.log" && break; sleep 0.05; done
+        run iscsiadm -m discovery -t st -p 127.0.0.1:$PORT
+        assert_failure 24
+        printf 'discovery.sendtargets.auth.authmethod = CHAP\ndiscovery.sendtargets.auth.username = disc\ndiscovery.sendtargets.auth.password = discsecret123\n' > "$ETC/iscsid.conf"
+        run iscsiadm -m discovery -t st -p 127.0.0.1:$PORT
+        assert_success
+        assert_output "127.0.0.1:$PORT,1 $IQN"
+}

@@ -7,6 +7,12 @@ load iscsiadm-helpers
 setup() {
         setup_root
         S="$ISCSI_SYSFS_ROOT"
+        IPID=
+}
+
+teardown() {
+        if [ -n "$IPID" ]; then kill "$IPID" 2>/dev/null; wait "$IPID" 2>/dev/null; fi
+        return 0
 }
 
 # fake_session SID HOST TARGET ADDRESS PORT TPGT
@@ -87,4 +93,22 @@ iscsiadm: Could not logout of all requested sessions"
         run iscsiadm -m node -T iqn.2003-01.org.example:other -u
         assert_failure 21
         assert_output "iscsiadm: No matching sessions found"
+}
+
+@test "our iscsid: login and session list go through its IPC" {
+        ID="$BUILD_DIR/iscsid/iscsid"
+        [ -x "$ID" ] || skip "iscsid not built"
+        [ -e /sys/class/iscsi_transport/tcp ] && skip "kernel has iSCSI: real logins are the VM suite's job"
+        export ISCSID_SOCKET="$BATS_TEST_TMPDIR/iscsid.sock" ISCSID_NO_KMOD=1
+        "$ID" -f -s "$ISCSID_SOCKET" >"$BATS_TEST_TMPDIR/iscsid.log" 2>&1 3>&- &
+        IPID=$!
+        for _ in $(seq 100); do [ -S "$ISCSID_SOCKET" ] && break; sleep 0.05; done
+        iscsiadm -m node -o new -T iqn.2003-01.org.example:t1 -p 127.0.0.1:3260,1
+        run iscsiadm -m node -T iqn.2003-01.org.example:t1 --login
+        # this kernel has no iSCSI: the daemon answers 12, which we print as open-iscsi does
+        assert_failure 12
+        assert_output "Logging in to [iface: default, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260]
+iscsiadm: Could not login to [iface: default, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260].
+iscsiadm: initiator reported error (12 - iSCSI driver not found. Please make sure it is loaded, and retry the operation)
+iscsiadm: Could not log into all portals"
 }
