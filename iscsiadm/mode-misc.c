@@ -52,11 +52,11 @@ int mode_fw(Context *c) {
         _cleanup_free_ char *ibft = iscsi_rooted("/sys/firmware/ibft");
         DIR *d = ibft ? opendir(ibft) : NULL;
 
-        if (d) {
+        /* Booting from firmware-configured targets (iBFT) is not implemented: say so, with
+         * open-iscsi's "operation not supported" code, whether or not this machine has one. */
+        if (d)
                 closedir(d);
-                log_error("iBFT boot firmware found, but reading it is not supported yet");
-                return ISCSI_ERR_OP_NOT_SUPP;
-        }
-        log_error("Could not get list of targets from firmware. (err 21)");
-        return ISCSI_ERR_NO_OBJS_FOUND;
+        log_error("fw mode (targets from the iBFT boot firmware table) is not supported yet%s",
+                  d ? "; this machine has an iBFT" : "; this machine has no iBFT either");
+        return ISCSI_ERR_OP_NOT_SUPP;
 }

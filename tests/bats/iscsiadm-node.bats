@@ -256,7 +256,8 @@ New interface iface0 added"
         run iscsiadm -m discovery -t isns -p 127.0.0.1
         assert_failure 17
         run iscsiadm -m fw
-        assert_failure 21
+        assert_failure 27
+        assert_output --partial "fw mode (targets from the iBFT boot firmware table) is not supported yet"
         run iscsiadm -m iface -I default -o apply
         assert_failure 27
         run iscsiadm -V
