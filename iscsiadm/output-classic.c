@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ipc.h"
+#include "macro.h"
 #include "output.h"
 
 const OutputOps *out = &output_classic;
@@ -160,6 +161,49 @@ static const char *conn_state_text(const char *s) {
         return s;
 }
 
+/* A sysfs attribute for the -P 2 blocks; "<empty>" when missing, like open-iscsi. */
+static void print_attr(const struct sysfs_session *s, const char *kind, const char *attr, const char *label,
+                       bool secret) {
+        _cleanup_free_ char *v = NULL;
+        const char *shown = "<empty>";
+
+        if (sysfs_session_attr(s, kind, attr, &v) == 0 && v && *v)
+                shown = secret ? "********" : v;
+        printf("\t\t%s: %s\n", label, shown);
+}
+
+static void print_yes_no_attr(const struct sysfs_session *s, const char *attr, const char *label) {
+        _cleanup_free_ char *v = NULL;
+        const char *shown = "<empty>";
+
+        if (sysfs_session_attr(s, "session", attr, &v) == 0 && v)
+                shown = streq(v, "1") ? "Yes" : streq(v, "0") ? "No" : v;
+        printf("\t\t%s: %s\n", label, shown);
+}
+
+static void print_session_details(const struct sysfs_session *s) {
+        printf("\t\t*********\n\t\tTimeouts:\n\t\t*********\n");
+        print_attr(s, "session", "recovery_tmo", "Recovery Timeout", false);
+        print_attr(s, "session", "tgt_reset_tmo", "Target Reset Timeout", false);
+        print_attr(s, "session", "lu_reset_tmo", "LUN Reset Timeout", false);
+        print_attr(s, "session", "abort_tmo", "Abort Timeout", false);
+        printf("\t\t*****\n\t\tCHAP:\n\t\t*****\n");
+        print_attr(s, "session", "username", "username", false);
+        print_attr(s, "session", "password", "password", true);
+        print_attr(s, "session", "username_in", "username_in", false);
+        print_attr(s, "session", "password_in", "password_in", true);
+        printf("\t\t************************\n\t\tNegotiated iSCSI params:\n\t\t************************\n");
+        print_attr(s, "connection", "header_digest", "HeaderDigest", false);
+        print_attr(s, "connection", "data_digest", "DataDigest", false);
+        print_attr(s, "connection", "max_recv_dlength", "MaxRecvDataSegmentLength", false);
+        print_attr(s, "connection", "max_xmit_dlength", "MaxXmitDataSegmentLength", false);
+        print_attr(s, "session", "first_burst_len", "FirstBurstLength", false);
+        print_attr(s, "session", "max_burst_len", "MaxBurstLength", false);
+        print_yes_no_attr(s, "immediate_data", "ImmediateData");
+        print_yes_no_attr(s, "initial_r2t", "InitialR2T");
+        print_attr(s, "session", "max_outstanding_r2t", "MaxOutstandingR2T", false);
+}
+
 static void classic_session_tree(struct sysfs_session *const *s, size_t n, int level) {
         const char *last = NULL;
 
@@ -185,6 +229,8 @@ static void classic_session_tree(struct sysfs_session *const *s, size_t n, int l
                 printf("\t\tiSCSI Connection State: %s\n", conn_state_text(s[i]->conn_state));
                 printf("\t\tiSCSI Session State: %s\n", s[i]->state ?: "UNKNOWN");
                 printf("\t\tInternal iscsid Session State: NO CHANGE\n");
+                if (level >= 2)
+                        print_session_details(s[i]);
                 if (level < 3)
                         continue;
                 printf("\t\t************************\n\t\tAttached SCSI devices:\n\t\t************************\n");

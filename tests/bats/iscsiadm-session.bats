@@ -74,6 +74,34 @@ tcp: [3] [::1]:3261,2 iqn.2003-01.org.example:t2 (non-flash)"
         assert_failure 22
 }
 
+@test "-m session -P 3: timeouts, CHAP (masked), negotiated values and attached disks" {
+        fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
+        sdir="$S/devices/platform/host2/session1/iscsi_session/session1"
+        cdir="$S/devices/platform/host2/session1/connection1:0/iscsi_connection/connection1:0"
+        echo 120 > "$sdir/recovery_tmo"; echo chapuser > "$sdir/username"; echo chapsecret > "$sdir/password"
+        echo 1 > "$sdir/immediate_data"; echo 0 > "$sdir/initial_r2t"; echo None > "$cdir/header_digest"
+        echo 262144 > "$cdir/max_recv_dlength"
+        mkdir -p "$S/devices/platform/host2/session1/target2:0:0/2:0:0:0/block/sdb"
+        ln -s ../.. "$sdir/device"   # as in sysfs: the class device's parent
+        echo running > "$S/devices/platform/host2/session1/target2:0:0/2:0:0:0/state"
+        run iscsiadm -m session -P 3
+        assert_success
+        assert_line "		Recovery Timeout: 120"
+        assert_line "		Target Reset Timeout: <empty>"
+        assert_line "		username: chapuser"
+        assert_line "		password: ********"
+        refute_output --partial chapsecret
+        assert_line "		HeaderDigest: None"
+        assert_line "		MaxRecvDataSegmentLength: 262144"
+        assert_line "		ImmediateData: Yes"
+        assert_line "		InitialR2T: No"
+        assert_line "		Attached SCSI devices:"
+        assert_line "		scsi2 Channel 00 Id 0 Lun: 0"
+        assert_line "			Attached scsi disk sdb		State: running"
+        run iscsiadm -m session -P 1
+        refute_line "		Recovery Timeout: 120"
+}
+
 @test "-m session -j gives the sessions as JSON" {
         fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
         run iscsiadm -m session --format=json
