@@ -1027,8 +1027,12 @@ int session_adopt(struct manager *m, int sid, struct session **ret) {
                       (ss->conn_state && !streq(ss->conn_state, "up"));
         s->state = SESSION_LOGGED_IN;
         *ret = s;
-        if (failed) {
-                /* It failed while no daemon was watching: recover it now. */
+        if (failed && m->transport) {
+                /* It failed while no daemon was watching: stop the connection for recovery (the
+                 * kernel refuses a new BIND_CONN until then) and reconnect now. */
+                r = m->transport->ops->stop_conn(m->transport, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
+                if (r < 0)
+                        log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
                 s->state = SESSION_RECOVERY_WAIT;
                 arm_timer(s, 0);
         }
