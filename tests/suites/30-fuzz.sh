@@ -2,12 +2,12 @@
 # Fuzz suite: builds the libFuzzer harnesses with clang + ASan/UBSan (-Dfuzz=true) in their own
 # build dir and runs each briefly from the seed corpus in fuzz/corpus/. One TAP line for the
 # build and one per harness; a crash, leak, sanitizer report or invariant abort is a `not ok`
-# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + 4 x FUZZ_TIME seconds.
+# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + 5 x FUZZ_TIME seconds (about 2 minutes in all).
 set -uo pipefail
 SRC_DIR=${SRC_DIR:?} OUT_DIR=${OUT_DIR:?}
-FUZZ_TIME=${FUZZ_TIME:-20}
+FUZZ_TIME=${FUZZ_TIME:-18}
 FUZZ_BUILD=${FUZZ_BUILD_DIR:-$SRC_DIR/build-fuzz}
-HARNESSES=(fuzz-pdu fuzz-sendtargets fuzz-keys fuzz-chap)
+HARNESSES=(fuzz-pdu fuzz-sendtargets fuzz-keys fuzz-chap fuzz-login)
 mkdir -p "$OUT_DIR/fuzz-artifacts"
 
 pids=()
