@@ -15,7 +15,8 @@
 #include "paths.h"
 
 typedef struct PendingRename {
-        char *tmp, *dst;
+        char *tmp; /* NULL: unlink dst once the renames are done */
+        char *dst;
 } PendingRename;
 
 struct NodeDb {
@@ -45,7 +46,7 @@ int nodedb_open(NodeDb **ret) {
 
 static void pending_clear(NodeDb *db, bool unlink_tmp) {
         for (size_t i = 0; i < db->n_pending; i++) {
-                if (unlink_tmp)
+                if (unlink_tmp && db->pending[i].tmp)
                         (void) unlink(db->pending[i].tmp);
                 free(db->pending[i].tmp);
                 free(db->pending[i].dst);
@@ -232,8 +233,12 @@ int nodedb_batch_commit(NodeDb *db) {
                 return r;
         }
         for (size_t i = 0; i < db->n_pending; i++)
-                if (rename(db->pending[i].tmp, db->pending[i].dst) < 0 && r == 0)
+                if (db->pending[i].tmp && rename(db->pending[i].tmp, db->pending[i].dst) < 0 && r == 0)
                         r = -errno;
+        /* files replaced by new ones (legacy flat records) go only after the new ones exist */
+        for (size_t i = 0; r == 0 && i < db->n_pending; i++)
+                if (!db->pending[i].tmp)
+                        (void) unlink(db->pending[i].dst);
         pending_clear(db, r < 0);
         if (syncfs(fd) < 0 && r == 0)
                 r = -errno;
@@ -471,9 +476,16 @@ int nodedb_write_node(NodeDb *db, const Record *node) {
                      atoi(record_get(node, NODE_KEY_CONN_PORT) ?: "3260")) < 0)
                 return -ENOMEM;
         if (lstat(legacy, &st) == 0 && S_ISREG(st.st_mode)) {
-                (void) unlink(legacy);
-                if (!db->batch)
+                if (db->batch) {
+                        PendingRename *np = realloc(db->pending, (db->n_pending + 1) * sizeof(*np));
+                        if (!np)
+                                return -ENOMEM;
+                        db->pending = np;
+                        np[db->n_pending++] = (PendingRename) { NULL, TAKE_PTR(legacy) };
+                } else {
+                        (void) unlink(legacy);
                         (void) fsync_dir(tdir);
+                }
         }
         return 0;
 }

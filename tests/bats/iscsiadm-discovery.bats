@@ -234,3 +234,32 @@ CONF
         assert_success
         assert_output "127.0.0.1:$PORT,1 $IQN"
 }
+
+@test "discovery -I binds records to each iface; a legacy record of the portal is converted" {
+        PORT=$(free_port)
+        start_responder 127.0.0.1 $PORT -n 1
+        iscsiadm -m iface -I if1 -o new
+        iscsiadm -m node -o new -T iqn.2003-01.org.example:t1 -p 127.0.0.1:$PORT
+        [ -f "$ETC/nodes/iqn.2003-01.org.example:t1/127.0.0.1,$PORT" ]
+        run iscsiadm -m discovery -t st -p 127.0.0.1:$PORT -I default -I if1
+        assert_success
+        [ -f "$ETC/nodes/iqn.2003-01.org.example:t1/127.0.0.1,$PORT,1/default" ]
+        [ -f "$ETC/nodes/iqn.2003-01.org.example:t1/127.0.0.1,$PORT,1/if1" ]
+        [ ! -e "$ETC/nodes/iqn.2003-01.org.example:t1/127.0.0.1,$PORT" ]
+        run iscsiadm -m node -P 1
+        assert_output "Target: iqn.2003-01.org.example:t1
+	Portal: 127.0.0.1:$PORT,1
+		Iface Name: default
+		Iface Name: if1"
+}
+
+@test "discovery -l logs in to what it found (through iscsid)" {
+        PORT=$(free_port)
+        start_responder 127.0.0.1 $PORT -n 2
+        run iscsiadm -m discovery -t st -p 127.0.0.1:$PORT -l
+        assert_failure 20
+        assert_line --index 0 "127.0.0.1:$PORT,1 iqn.2003-01.org.example:t1"
+        assert_line "Logging in to [iface: default, target: iqn.2003-01.org.example:t2, portal: 127.0.0.1,$PORT]"
+        assert_line "iscsiadm: initiator reported error (20 - could not connect to iscsid)"
+        assert_line "iscsiadm: Could not log into all portals"
+}
