@@ -11,22 +11,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "nodedb.h"
+#include "nodedb-internal.h"
 #include "paths.h"
-
-typedef struct PendingRename {
-        char *tmp; /* NULL: unlink dst once the renames are done */
-        char *dst;
-} PendingRename;
-
-struct NodeDb {
-        char *root;      /* <ISCSI_ROOT><ISCSI_DB_ROOT> */
-        char *lock_path; /* <ISCSI_ROOT>/run/lock/iscsi/iscsi-tools.lock */
-        int lock_fd;
-        bool batch;      /* between nodedb_batch_begin() and nodedb_batch_commit() */
-        PendingRename *pending;
-        size_t n_pending;
-};
 
 int nodedb_open(NodeDb **ret) {
         NodeDb *db = calloc(1, sizeof(*db));
@@ -102,48 +88,6 @@ void nodedb_unlock(NodeDb *db) {
         db->lock_fd = safe_close(db->lock_fd);
 }
 
-static int fsync_dir(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return fsync(fd) < 0 ? -errno : 0;
-}
-
-int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode) {
-        _cleanup_free_ char *tmp = NULL, *dst = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
-
-        r = mkdir_parents(dir, 0700);
-        if (r < 0)
-                return r;
-        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, mode) < 0)
-                goto fail;
-        for (size_t off = 0; off < len;) {
-                ssize_t n = write(fd, data + off, len - off);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        goto fail;
-                }
-                off += n;
-        }
-        if (fsync(fd) < 0)
-                goto fail;
-        if (rename(tmp, dst) < 0)
-                goto fail;
-        return fsync_dir(dir);
-fail:
-        r = -errno;
-        (void) unlink(tmp);
-        return r;
-}
-
 void records_free(Record **r, size_t n) {
         for (size_t i = 0; i < n; i++)
                 record_free(r[i]);
@@ -192,7 +136,7 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
         return 0;
 }
 
-static int write_record_db(NodeDb *db, const char *dir, const char *name, const Record *r) {
+int nodedb_write_record(NodeDb *db, const char *dir, const char *name, const Record *r) {
         _cleanup_free_ char *text = NULL;
         int k;
 
@@ -206,10 +150,6 @@ static int write_record_db(NodeDb *db, const char *dir, const char *name, const 
                 k = write_file_atomic(dir, name, text, strlen(text), 0600);
         explicit_bzero(text, strlen(text));
         return k;
-}
-
-static int write_record(const char *dir, const char *name, const Record *r) {
-        return write_record_db(NULL, dir, name, r);
 }
 
 void nodedb_batch_begin(NodeDb *db) {
@@ -321,16 +261,6 @@ static int cmp_entry(const void *a, const void *b) {
         return strcmp(record_get(x, NODE_KEY_IFACE_NAME) ?: "", record_get(y, NODE_KEY_IFACE_NAME) ?: "");
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(closedirp)
-
-static bool dot_or_tmp(const char *name) {
-        return name[0] == '.';
-}
-
 static int scan_target_dir(const char *tdir, const NodeFilter *f, NodeEntry **e, size_t *n) {
         _cleanup_closedir_ DIR *d = opendir(tdir);
         struct dirent *de;
@@ -438,10 +368,6 @@ static int node_portal_name(const Record *r, bool legacy, char **ret) {
         return asprintf(ret, "%s,%d,%d", record_get(r, NODE_KEY_CONN_ADDRESS), port, tpgt) < 0 ? -ENOMEM : 0;
 }
 
-static bool name_ok(const char *s) {
-        return s && *s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
-}
-
 int nodedb_write_node(NodeDb *db, const Record *node) {
         _cleanup_free_ char *tdir = NULL, *portal = NULL, *legacy = NULL, *pdir = NULL;
         const char *target = record_get(node, NODE_KEY_NAME);
@@ -459,14 +385,14 @@ int nodedb_write_node(NodeDb *db, const Record *node) {
                 return k;
         if (tpgt == -1)
                 /* tpgt unknown: open-iscsi keeps such records in the flat legacy file */
-                return write_record_db(db, tdir, legacy, node);
+                return nodedb_write_record(db, tdir, legacy, node);
 
         k = node_portal_name(node, false, &portal);
         if (k < 0)
                 return k;
         if (asprintf(&pdir, "%s/%s", tdir, portal) < 0)
                 return -ENOMEM;
-        k = write_record_db(db, pdir, iface, node);
+        k = nodedb_write_record(db, pdir, iface, node);
         if (k < 0)
                 return k;
         /* the portal now has a known tpgt: retire its legacy flat file */
@@ -500,7 +426,7 @@ int nodedb_save_node(NodeDb *db, const NodeEntry *e) {
         if (!slash)
                 return -EINVAL;
         *slash = 0;
-        return write_record_db(db, dir, slash + 1, e->rec);
+        return nodedb_write_record(db, dir, slash + 1, e->rec);
 }
 
 static int link_name(const Record *r, char **ret) {
@@ -586,228 +512,3 @@ int nodedb_link_node(NodeDb *db, const Record *node, const char *st_address, int
         return 0;
 }
 
-/* ---- SendTargets discovery records ---- */
-
-static int st_dir(NodeDb *db, const char *address, int port, char **ret) {
-        return asprintf(ret, "%s/send_targets/%s,%d", db->root, address, port) < 0 ? -ENOMEM : 0;
-}
-
-int nodedb_read_st(NodeDb *db, const char *address, int port, Record **ret) {
-        _cleanup_free_ char *dir = NULL, *p = NULL;
-        _cleanup_(record_freep) Record *r = NULL;
-        int k;
-
-        if (!name_ok(address))
-                return -EINVAL;
-        k = st_dir(db, address, port, &dir);
-        if (k < 0)
-                return k;
-        if (asprintf(&p, "%s/st_config", dir) < 0)
-                return -ENOMEM;
-        r = record_new(&record_schema_st);
-        if (!r)
-                return -ENOMEM;
-        k = record_load_file(r, p, NULL, NULL);
-        if (k < 0)
-                return k;
-        *ret = TAKE_PTR(r);
-        return 0;
-}
-
-int nodedb_write_st(NodeDb *db, const Record *st) {
-        _cleanup_free_ char *dir = NULL;
-        int port = 3260, k;
-
-        if (!name_ok(record_get(st, ST_KEY_ADDRESS)))
-                return -EINVAL;
-        (void) record_get_int(st, ST_KEY_PORT, &port);
-        k = st_dir(db, record_get(st, ST_KEY_ADDRESS), port, &dir);
-        if (k < 0)
-                return k;
-        return write_record(dir, "st_config", st);
-}
-
-int nodedb_delete_st(NodeDb *db, const char *address, int port) {
-        _cleanup_free_ char *dir = NULL, *p = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        int k;
-
-        k = st_dir(db, address, port, &dir);
-        if (k < 0)
-                return k;
-        if (asprintf(&p, "%s/st_config", dir) < 0)
-                return -ENOMEM;
-        if (unlink(p) < 0)
-                return -errno;
-        d = opendir(dir);
-        while (d && (de = readdir(d))) {
-                _cleanup_free_ char *l = NULL;
-                if (dot_or_tmp(de->d_name))
-                        continue;
-                if (asprintf(&l, "%s/%s", dir, de->d_name) >= 0)
-                        (void) unlink(l);
-        }
-        (void) rmdir(dir);
-        return 0;
-}
-
-int nodedb_list_st(NodeDb *db, Record ***ret, size_t *ret_n) {
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        Record **v = NULL;
-        size_t n = 0;
-
-        if (asprintf(&dir, "%s/send_targets", db->root) < 0)
-                return -ENOMEM;
-        d = opendir(dir);
-        while (d && (de = readdir(d))) {
-                _cleanup_free_ char *p = NULL;
-                _cleanup_(record_freep) Record *r = NULL;
-                Record **nv;
-
-                if (dot_or_tmp(de->d_name))
-                        continue;
-                if (asprintf(&p, "%s/%s/st_config", dir, de->d_name) < 0)
-                        goto oom;
-                r = record_new(&record_schema_st);
-                if (!r)
-                        goto oom;
-                if (record_load_file(r, p, NULL, NULL) < 0 || !record_get(r, ST_KEY_ADDRESS))
-                        continue;
-                nv = realloc(v, (n + 1) * sizeof(Record *));
-                if (!nv)
-                        goto oom;
-                v = nv;
-                v[n++] = TAKE_PTR(r);
-        }
-        *ret = v;
-        *ret_n = n;
-        return 0;
-oom:
-        records_free(v, n);
-        return -ENOMEM;
-}
-
-/* ---- interfaces ---- */
-
-bool iface_is_builtin(const char *name) {
-        return streq(name, "default") || streq(name, "iser");
-}
-
-static Record *builtin_iface(const char *name) {
-        Record *r = record_new(&record_schema_iface);
-        if (!r)
-                return NULL;
-        if (record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0 ||
-            record_set_index(r, IFACE_KEY_IFACE_TRANSPORT_NAME, streq(name, "iser") ? "iser" : "tcp") < 0)
-                return record_free(r);
-        return r;
-}
-
-int nodedb_read_iface(NodeDb *db, const char *name, Record **ret) {
-        _cleanup_free_ char *p = NULL;
-        _cleanup_(record_freep) Record *r = NULL;
-        int k;
-
-        if (!name_ok(name))
-                return -EINVAL;
-        if (iface_is_builtin(name)) {
-                r = builtin_iface(name);
-                if (!r)
-                        return -ENOMEM;
-                *ret = TAKE_PTR(r);
-                return 0;
-        }
-        if (asprintf(&p, "%s/ifaces/%s", db->root, name) < 0)
-                return -ENOMEM;
-        r = record_new(&record_schema_iface);
-        if (!r)
-                return -ENOMEM;
-        k = record_load_file(r, p, NULL, NULL);
-        if (k < 0)
-                return k;
-        (void) record_set_index(r, IFACE_KEY_IFACE_NAME, name);
-        *ret = TAKE_PTR(r);
-        return 0;
-}
-
-int nodedb_write_iface(NodeDb *db, const Record *iface) {
-        _cleanup_free_ char *dir = NULL;
-        const char *name = record_get(iface, IFACE_KEY_IFACE_NAME);
-
-        if (!name_ok(name))
-                return -EINVAL;
-        if (asprintf(&dir, "%s/ifaces", db->root) < 0)
-                return -ENOMEM;
-        return write_record(dir, name, iface);
-}
-
-int nodedb_delete_iface(NodeDb *db, const char *name) {
-        _cleanup_free_ char *p = NULL;
-
-        if (!name_ok(name))
-                return -EINVAL;
-        if (asprintf(&p, "%s/ifaces/%s", db->root, name) < 0)
-                return -ENOMEM;
-        return unlink(p) < 0 ? -errno : 0;
-}
-
-static int cmp_name(const void *a, const void *b) {
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-int nodedb_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n) {
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        char **names = NULL;
-        size_t nn = 0, n = 0;
-        Record **v = NULL;
-        struct dirent *de;
-        int k = -ENOMEM;
-
-        if (asprintf(&dir, "%s/ifaces", db->root) < 0)
-                return -ENOMEM;
-        d = opendir(dir);
-        while (d && (de = readdir(d))) {
-                char **nv;
-                if (dot_or_tmp(de->d_name) || iface_is_builtin(de->d_name))
-                        continue;
-                nv = realloc(names, (nn + 1) * sizeof(char *));
-                if (!nv)
-                        goto out;
-                names = nv;
-                if (!(names[nn] = strdup(de->d_name)))
-                        goto out;
-                nn++;
-        }
-        if (nn > 1)
-                qsort(names, nn, sizeof(char *), cmp_name);
-        v = calloc(nn + 2, sizeof(Record *));
-        if (!v)
-                goto out;
-        /* open-iscsi lists the configured ifaces first, then the built-in ones */
-        for (size_t i = 0; i < nn; i++) {
-                Record *r = NULL;
-                if (nodedb_read_iface(db, names[i], &r) < 0)
-                        continue;
-                v[n++] = r;
-        }
-        if (!(v[n] = builtin_iface("default")))
-                goto out;
-        n++;
-        if (!(v[n] = builtin_iface("iser")))
-                goto out;
-        n++;
-        *ret = TAKE_PTR(v);
-        *ret_n = n;
-        k = 0;
-out:
-        if (v)
-                records_free(v, n);
-        for (size_t i = 0; i < nn; i++)
-                free(names[i]);
-        free(names);
-        return k;
-}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Interface records: ifaces/<name>, plus the built-in "default" and "iser". */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nodedb-internal.h"
+
+bool iface_is_builtin(const char *name) {
+        return streq(name, "default") || streq(name, "iser");
+}
+
+static Record *builtin_iface(const char *name) {
+        Record *r = record_new(&record_schema_iface);
+        if (!r)
+                return NULL;
+        if (record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0 ||
+            record_set_index(r, IFACE_KEY_IFACE_TRANSPORT_NAME, streq(name, "iser") ? "iser" : "tcp") < 0)
+                return record_free(r);
+        return r;
+}
+
+int nodedb_read_iface(NodeDb *db, const char *name, Record **ret) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_(record_freep) Record *r = NULL;
+        int k;
+
+        if (!name_ok(name))
+                return -EINVAL;
+        if (iface_is_builtin(name)) {
+                r = builtin_iface(name);
+                if (!r)
+                        return -ENOMEM;
+                *ret = TAKE_PTR(r);
+                return 0;
+        }
+        if (asprintf(&p, "%s/ifaces/%s", db->root, name) < 0)
+                return -ENOMEM;
+        r = record_new(&record_schema_iface);
+        if (!r)
+                return -ENOMEM;
+        k = record_load_file(r, p, NULL, NULL);
+        if (k < 0)
+                return k;
+        (void) record_set_index(r, IFACE_KEY_IFACE_NAME, name);
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+int nodedb_write_iface(NodeDb *db, const Record *iface) {
+        _cleanup_free_ char *dir = NULL;
+        const char *name = record_get(iface, IFACE_KEY_IFACE_NAME);
+
+        if (!name_ok(name))
+                return -EINVAL;
+        if (asprintf(&dir, "%s/ifaces", db->root) < 0)
+                return -ENOMEM;
+        return nodedb_write_record(NULL, dir, name, iface);
+}
+
+int nodedb_delete_iface(NodeDb *db, const char *name) {
+        _cleanup_free_ char *p = NULL;
+
+        if (!name_ok(name))
+                return -EINVAL;
+        if (asprintf(&p, "%s/ifaces/%s", db->root, name) < 0)
+                return -ENOMEM;
+        return unlink(p) < 0 ? -errno : 0;
+}
+
+static int cmp_name(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+int nodedb_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        char **names = NULL;
+        size_t nn = 0, n = 0;
+        Record **v = NULL;
+        struct dirent *de;
+        int k = -ENOMEM;
+
+        if (asprintf(&dir, "%s/ifaces", db->root) < 0)
+                return -ENOMEM;
+        d = opendir(dir);
+        while (d && (de = readdir(d))) {
+                char **nv;
+                if (dot_or_tmp(de->d_name) || iface_is_builtin(de->d_name))
+                        continue;
+                nv = realloc(names, (nn + 1) * sizeof(char *));
+                if (!nv)
+                        goto out;
+                names = nv;
+                if (!(names[nn] = strdup(de->d_name)))
+                        goto out;
+                nn++;
+        }
+        if (nn > 1)
+                qsort(names, nn, sizeof(char *), cmp_name);
+        v = calloc(nn + 2, sizeof(Record *));
+        if (!v)
+                goto out;
+        /* open-iscsi lists the configured ifaces first, then the built-in ones */
+        for (size_t i = 0; i < nn; i++) {
+                Record *r = NULL;
+                if (nodedb_read_iface(db, names[i], &r) < 0)
+                        continue;
+                v[n++] = r;
+        }
+        if (!(v[n] = builtin_iface("default")))
+                goto out;
+        n++;
+        if (!(v[n] = builtin_iface("iser")))
+                goto out;
+        n++;
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        k = 0;
+out:
+        if (v)
+                records_free(v, n);
+        for (size_t i = 0; i < nn; i++)
+                free(names[i]);
+        free(names);
+        return k;
+}

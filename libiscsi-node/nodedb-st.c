@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SendTargets discovery records: send_targets/<address>,<port>/st_config and its links. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nodedb-internal.h"
+
+static int st_dir(NodeDb *db, const char *address, int port, char **ret) {
+        return asprintf(ret, "%s/send_targets/%s,%d", db->root, address, port) < 0 ? -ENOMEM : 0;
+}
+
+int nodedb_read_st(NodeDb *db, const char *address, int port, Record **ret) {
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        _cleanup_(record_freep) Record *r = NULL;
+        int k;
+
+        if (!name_ok(address))
+                return -EINVAL;
+        k = st_dir(db, address, port, &dir);
+        if (k < 0)
+                return k;
+        if (asprintf(&p, "%s/st_config", dir) < 0)
+                return -ENOMEM;
+        r = record_new(&record_schema_st);
+        if (!r)
+                return -ENOMEM;
+        k = record_load_file(r, p, NULL, NULL);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+int nodedb_write_st(NodeDb *db, const Record *st) {
+        _cleanup_free_ char *dir = NULL;
+        int port = 3260, k;
+
+        if (!name_ok(record_get(st, ST_KEY_ADDRESS)))
+                return -EINVAL;
+        (void) record_get_int(st, ST_KEY_PORT, &port);
+        k = st_dir(db, record_get(st, ST_KEY_ADDRESS), port, &dir);
+        if (k < 0)
+                return k;
+        return nodedb_write_record(NULL, dir, "st_config", st);
+}
+
+int nodedb_delete_st(NodeDb *db, const char *address, int port) {
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int k;
+
+        k = st_dir(db, address, port, &dir);
+        if (k < 0)
+                return k;
+        if (asprintf(&p, "%s/st_config", dir) < 0)
+                return -ENOMEM;
+        if (unlink(p) < 0)
+                return -errno;
+        d = opendir(dir);
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *l = NULL;
+                if (dot_or_tmp(de->d_name))
+                        continue;
+                if (asprintf(&l, "%s/%s", dir, de->d_name) >= 0)
+                        (void) unlink(l);
+        }
+        (void) rmdir(dir);
+        return 0;
+}
+
+int nodedb_list_st(NodeDb *db, Record ***ret, size_t *ret_n) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        Record **v = NULL;
+        size_t n = 0;
+
+        if (asprintf(&dir, "%s/send_targets", db->root) < 0)
+                return -ENOMEM;
+        d = opendir(dir);
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+                _cleanup_(record_freep) Record *r = NULL;
+                Record **nv;
+
+                if (dot_or_tmp(de->d_name))
+                        continue;
+                if (asprintf(&p, "%s/%s/st_config", dir, de->d_name) < 0)
+                        goto oom;
+                r = record_new(&record_schema_st);
+                if (!r)
+                        goto oom;
+                if (record_load_file(r, p, NULL, NULL) < 0 || !record_get(r, ST_KEY_ADDRESS))
+                        continue;
+                nv = realloc(v, (n + 1) * sizeof(Record *));
+                if (!nv)
+                        goto oom;
+                v = nv;
+                v[n++] = TAKE_PTR(r);
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+oom:
+        records_free(v, n);
+        return -ENOMEM;
+}
