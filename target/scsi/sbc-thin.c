@@ -29,11 +29,11 @@ int parse_write_same(struct scsi_cmd *cmd) {
                 return cmd_fail_field(cmd, true, 1, 2);         /* PBDATA/LBDATA */
         if ((cdb[1] & 0x08) && !lu->tpws)
                 return cmd_fail_field(cmd, true, 1, 3);
-        if (n == 0)
-                /* WSNZ=1 in the Block Limits page: 0 does not mean "to the end". */
-                return cmd_fail_field(cmd, true, ws16 ? 10 : 7, -1);
         if (!lba_range_ok(lu, lba, n))
                 return cmd_fail_info(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, lba);
+        if (n == 0)
+                /* WSNZ=0: zero blocks means "up to the last LBA" (bounded below). */
+                n = (uint32_t) MIN(lu->nblocks - lba, (uint64_t) MAX_WRITE_SAME_BLOCKS + 1);
         if (n > MAX_WRITE_SAME_BLOCKS)
                 return cmd_fail_field(cmd, true, ws16 ? 10 : 7, -1);
         cmd->priv.lba = lba;
@@ -74,6 +74,10 @@ int exec_write_same(struct scsi_cmd *cmd) {
         uint8_t *pat;
         void *p;
 
+        if (total == 0) {
+                cmd_good(cmd);
+                return 1;
+        }
         if (unmap && (ndob || all_zero(cmd->buf, bsz))) {
                 /* LBPRZ=1: unmapped blocks read as zeroes, so a zero pattern may be punched. */
                 punch(cmd, cmd->priv.lba, cmd->priv.nblocks);
@@ -207,8 +211,10 @@ int parse_caw(struct scsi_cmd *cmd) {
         cmd->priv.nblocks = n;
         cmd->priv.xfer_len = 2 * (n << lu->block_shift);
         cmd->priv.fua = cdb[1] & 0x08;
-        if (n > 0 && cmd->write && cmd->expected_len > cmd->priv.xfer_len)
-                return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_INFORMATION_UNIT);
+        /* The Data-Out must be exactly the verify and write data (2 x NUMBER OF LOGICAL
+         * BLOCKS); more, e.g. a 256-block request whose count wrapped to 0, is refused. */
+        if (cmd->write && cmd->expected_len > cmd->priv.xfer_len)
+                return cmd_fail_field(cmd, true, 13, -1);
         return 0;
 }
 

@@ -41,8 +41,10 @@
 #define SCSI_SENSE_BUFFER 96
 #define SCSI_FIXED_SENSE_LEN 18
 /* Largest data transfer we accept in one command (also reported as MAXIMUM TRANSFER LENGTH
- * in VPD 0xB0). Larger expected lengths complete with INVALID FIELD IN CDB. */
-#define SCSI_MAX_XFER_BYTES (8u * 1024u * 1024u)
+ * in VPD 0xB0). Larger expected lengths complete with INVALID FIELD IN CDB. 32 MiB = 65536
+ * blocks of 512, which conformance suites write in one command. The caller should bound
+ * the bytes it buffers per session: one command may make the layer allocate this much. */
+#define SCSI_MAX_XFER_BYTES (32u * 1024u * 1024u)
 
 /* SAM status codes. */
 enum {

@@ -120,7 +120,6 @@ static uint32_t vpd_block_limits(struct scsi_lu *lu, uint8_t *p) {
         uint32_t bs = lu->block_size;
 
         put_be16(p + 2, 0x3c);
-        p[4] = 0x01;                                    /* WSNZ */
         p[5] = lu->caw ? MAX_CAW_BLOCKS : 0;
         /* 4 KiB granularity; 1 MiB optimal so partitioning tools align to 1 MiB. */
         put_be16(p + 6, (uint16_t) MAX(4096u / bs, 1u));

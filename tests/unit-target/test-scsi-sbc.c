@@ -223,9 +223,21 @@ static void test_write_same(void **state) {
         if (f->path[0])
                 assert_true(is_hole(f, 32 * f->bs, (uint64_t) n * f->bs));
 
-        /* 0 blocks with WSNZ=1, out of range, wrong Data-Out sizes, LBDATA. */
-        cdb_rw16(cdb, 0x93, 0, 0);
-        fx_expect_sense(f, f->n1, cdb, 16, 0, blk, f->bs, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0x00);
+        /* 0 blocks (WSNZ=0): up to the end of the medium. */
+        fx_write(f, f->blocks - 3, 3, 0x11);
+        memset(blk, 0x22, f->bs);
+        cdb_rw16(cdb, 0x93, f->blocks - 2, 0);
+        assert_int_equal(fx_status(f, f->n1, cdb, 16, 0, blk, f->bs), SCSI_STATUS_GOOD);
+        rd = fx_read(f, f->blocks - 3, 3);
+        assert_true(all_bytes(rd, f->bs, 0x11));
+        assert_true(all_bytes(rd + f->bs, 2 * f->bs, 0x22));
+        free(rd);
+        cdb_rw16(cdb, 0x93, f->blocks, 0);
+        assert_int_equal(fx_status(f, f->n1, cdb, 16, 0, blk, f->bs), SCSI_STATUS_GOOD);
+        cdb_rw16(cdb, 0x93, f->blocks + 1, 0);
+        fx_expect_sense(f, f->n1, cdb, 16, 0, blk, f->bs, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00);
+        memset(blk, 0, f->bs);
+        /* Out of range, wrong Data-Out sizes, LBDATA. */
         cdb_rw16(cdb, 0x93, f->blocks - 1, 2);
         fx_expect_sense(f, f->n1, cdb, 16, 0, blk, f->bs, SCSI_SENSE_ILLEGAL_REQUEST, 0x21, 0x00);
         cdb_rw16(cdb, 0x93, 0, 1);
@@ -360,6 +372,10 @@ static void test_compare_and_write(void **state) {
         fx_run(f, f->n1, cdb, 16, 0, buf, 4 * f->bs, &cmd);
         assert_int_equal(cmd.status, SCSI_STATUS_CHECK_CONDITION);
         scsi_cmd_release(&cmd);
+        /* 0 blocks: GOOD without data, refused with data (a wrapped 256-block count). */
+        cdb[13] = 0;
+        assert_int_equal(fx_status(f, f->n1, cdb, 16, 0, NULL, 0), SCSI_STATUS_GOOD);
+        fx_expect_sense(f, f->n1, cdb, 16, 0, buf, 2 * f->bs, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0x00);
         /* Beyond the end, more blocks than advertised. */
         cdb[13] = 1;
         put64(cdb + 2, f->blocks);
