@@ -219,6 +219,7 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
         if (k < 0) {
                 log_error("Could not read the initiator name from %s (%s).", ipath, strerror(-k));
                 log_error("Create it with: echo \"InitiatorName=$(iscsi-iname)\" > %s", ipath);
+                log_error("(or: iscsi-iname --write)");
                 return ISCSI_ERR_INVAL;
         }
         if (op == 0)

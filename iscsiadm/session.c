@@ -75,8 +75,8 @@ int nodes_login_ex(Context *c, NodeEntry *e, size_t n, bool loginall) {
         int rc = 0;
 
         if (path && initiatorname_read(path, &iname, &alias) == -ENOENT)
-                log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s'", path,
-                         path);
+                log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s' "
+                         "or 'iscsi-iname --write'", path, path);
         for (size_t i = 0; i < n; i++) {
                 char d[512];
                 node_desc(e[i].rec, d, sizeof(d));

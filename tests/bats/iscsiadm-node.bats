@@ -240,6 +240,18 @@ New interface iface0 added"
         [[ "$output" =~ ^InitiatorName=iqn\. ]]
         run "$ISCSI_INAME" -p "Not A Name"
         assert_failure
+        # --write creates initiatorname.iscsi under ISCSI_ROOT, never replaces one without --force
+        rm "$ETC/initiatorname.iscsi"
+        run "$ISCSI_INAME" --write
+        assert_success
+        grep -qx "InitiatorName=$output" "$ETC/initiatorname.iscsi"
+        first=$output
+        run "$ISCSI_INAME" --write
+        assert_failure
+        grep -qx "InitiatorName=$first" "$ETC/initiatorname.iscsi"
+        run "$ISCSI_INAME" --write --force
+        assert_success
+        grep -qx "InitiatorName=$output" "$ETC/initiatorname.iscsi"
 }
 
 @test "argument errors and unsupported modes use open-iscsi's exit codes" {
