@@ -45,13 +45,6 @@ int parse_write_same(struct scsi_cmd *cmd) {
         return 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (p[i])
-                        return false;
-        return true;
-}
-
 static int punch(struct scsi_cmd *cmd, uint64_t lba, uint64_t n) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t off = lba << lu->block_shift, len = n << lu->block_shift;
@@ -78,8 +71,9 @@ int exec_write_same(struct scsi_cmd *cmd) {
                 cmd_good(cmd);
                 return 1;
         }
-        if (unmap && (ndob || all_zero(cmd->buf, bsz))) {
-                /* LBPRZ=1: unmapped blocks read as zeroes, so a zero pattern may be punched. */
+        if (unmap) {
+                /* UNMAP=1 deallocates the range, as Linux LIO does; with LBPRZ=1 it then
+                 * reads back as zeroes whatever the Data-Out held (initiators send zeroes). */
                 punch(cmd, cmd->priv.lba, cmd->priv.nblocks);
                 if (bs_mem(lu->bs)) {
                         cmd_good(cmd);

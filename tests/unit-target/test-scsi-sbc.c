@@ -222,6 +222,16 @@ static void test_write_same(void **state) {
         free(rd);
         if (f->path[0])
                 assert_true(is_hole(f, 32 * f->bs, (uint64_t) n * f->bs));
+        /* UNMAP=1 deallocates even when the block sent is not zero (LBPRZ: reads zero). */
+        fx_write(f, 40, 2, 0x33);
+        memset(blk, 0x44, f->bs);
+        cdb_rw16(cdb, 0x93, 40, 2);
+        cdb[1] = 0x08;
+        assert_int_equal(fx_status(f, f->n1, cdb, 16, 0, blk, f->bs), SCSI_STATUS_GOOD);
+        rd = fx_read(f, 40, 2);
+        assert_true(all_bytes(rd, 2 * f->bs, 0));
+        free(rd);
+        memset(blk, 0, f->bs);
 
         /* 0 blocks (WSNZ=0): up to the end of the medium. */
         fx_write(f, f->blocks - 3, 3, 0x11);
