@@ -36,6 +36,7 @@ ${B}==> Replaying the walk-through in a VM${N}
     project's iscsi-targetd serves a 512 MiB fileio disk on 127.0.0.1:3260 configured with
     iscsi-target as the walk-through does with targetcli, and this project's iscsid/iscsiadm log
     in through the kernel's iscsi_tcp. Lines starting with \$ are commands run in the guest.
+    (The first run downloads Debian's cloud kernel package, ~27 MB, into .cache/vm.)
 
 TXT
 start=$(date +%s)
