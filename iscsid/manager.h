@@ -120,8 +120,17 @@ void session_on_recv_pdu(struct session *s, const void *pdu, size_t len);
 int session_start_logout(struct session *s);
 void session_scan_done(struct session *s);
 void session_devices_deleted(struct session *s);
+void session_schedule_reconnect(struct session *s, uint64_t delay_usec);
+
+/* session-config.c */
+int session_config_from_req(struct session_config *c, const struct node_login_req *r);
+void session_config_done(struct session_config *c);
 int session_config_save(struct session *s);
+void session_state_file_remove(uint32_t sid);
 int session_adopt(struct manager *m, int sid, struct session **ret);
+
+/* session-params.c */
+int session_set_kernel_params(struct session *s, const struct iscsi_login_result *res);
 
 /* ipc-server.c */
 void ipc_conn_reply(struct ipc_conn *c, struct json_object *reply);

@@ -55,140 +55,6 @@ const char *session_state_to_string(enum session_state s) {
         return s < ELEMENTSOF(state_names) ? state_names[s] : "UNKNOWN";
 }
 
-static char *dup_or_null(const char *s) {
-        return s && *s ? strdup(s) : NULL;
-}
-
-static int pick(int v, int def) {
-        return v >= 0 ? v : def;
-}
-
-static int read_initiator_name(char **ret) {
-        const char *path = getenv("ISCSI_INITIATORNAME_FILE");
-        char buf[512];
-        snprintf(buf, sizeof buf, "%s/initiatorname.iscsi", ISCSI_CONFIG_DIR);
-        _cleanup_fclose_ FILE *f = fopen(path ?: buf, "re");
-        if (!f)
-                return -errno;
-        char line[512];
-        while (fgets(line, sizeof line, f)) {
-                char *p = line;
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                if (strncmp(p, "InitiatorName=", 14) != 0)
-                        continue;
-                p += 14;
-                p[strcspn(p, " \t\r\n")] = 0;
-                if (!*p)
-                        continue;
-                char *s = strdup(p);
-                if (!s)
-                        return -ENOMEM;
-                *ret = s;
-                return 0;
-        }
-        return -ENODATA;
-}
-
-static void config_done(struct session_config *c) {
-        free(c->target_name);
-        free(c->address);
-        free(c->iface);
-        free(c->initiator_name);
-        free(c->initiator_alias);
-        free(c->netdev);
-        free(c->hwaddress);
-        free(c->auth_method);
-        free(c->username);
-        erase_and_freep(&c->password);
-        free(c->username_in);
-        erase_and_freep(&c->password_in);
-        free(c->chap_algs);
-        free(c->header_digest);
-        free(c->data_digest);
-}
-
-static int config_from_req(struct session_config *c, const struct node_login_req *r) {
-        *c = (struct session_config) {
-                .target_name = dup_or_null(r->target_name),
-                .address = dup_or_null(r->address),
-                .iface = strdup(r->iface && *r->iface ? r->iface : "default"),
-                .initiator_name = dup_or_null(r->initiator_name),
-                .initiator_alias = dup_or_null(r->initiator_alias),
-                .netdev = dup_or_null(r->netdev),
-                .hwaddress = dup_or_null(r->hwaddress),
-                .auth_method = dup_or_null(r->auth_method),
-                .username = dup_or_null(r->username),
-                .password = dup_or_null(r->password),
-                .username_in = dup_or_null(r->username_in),
-                .password_in = dup_or_null(r->password_in),
-                .chap_algs = dup_or_null(r->chap_algs),
-                .header_digest = dup_or_null(r->header_digest),
-                .data_digest = dup_or_null(r->data_digest),
-                .port = r->port > 0 ? r->port : 3260,
-                .tpgt = r->tpgt,
-                .scan_manual = r->scan_manual,
-                .max_recv_dlength = r->max_recv_dlength,
-                .max_xmit_dlength = r->max_xmit_dlength,
-                .first_burst = r->first_burst,
-                .max_burst = r->max_burst,
-                .max_r2t = r->max_r2t,
-                .initial_r2t = r->initial_r2t,
-                .immediate_data = r->immediate_data,
-                .erl = r->erl,
-                .default_time2wait = r->default_time2wait,
-                .default_time2retain = r->default_time2retain,
-                /* Defaults as in open-iscsi's iscsid.conf. */
-                .login_timeout = pick(r->login_timeout, 15),
-                .logout_timeout = pick(r->logout_timeout, 15),
-                .replacement_timeout = pick(r->replacement_timeout, 120),
-                .noop_out_interval = pick(r->noop_out_interval, 5),
-                .noop_out_timeout = pick(r->noop_out_timeout, 5),
-                .abort_timeout = pick(r->abort_timeout, 15),
-                .lu_reset_timeout = pick(r->lu_reset_timeout, 30),
-                .tgt_reset_timeout = pick(r->tgt_reset_timeout, 30),
-                .host_reset_timeout = pick(r->host_reset_timeout, 60),
-                .initial_login_retry_max = pick(r->initial_login_retry_max, 8),
-                .cmds_max = pick(r->cmds_max, 128),
-                .queue_depth = pick(r->queue_depth, 32),
-        };
-        if (!c->target_name || !c->address || !c->iface)
-                return -ENOMEM;
-        if (c->login_timeout == 0)
-                c->login_timeout = 15;
-        if (!c->initiator_name) {
-                int r2 = read_initiator_name(&c->initiator_name);
-                if (r2 < 0)
-                        return r2;
-        }
-        return 0;
-}
-
-/* The session's config as a request (borrowed strings), for the state file. */
-static void config_to_req(const struct session *s, struct node_login_req *r) {
-        const struct session_config *c = &s->cfg;
-        *r = (struct node_login_req) {
-                .target_name = c->target_name, .address = c->address, .port = c->port, .tpgt = c->tpgt,
-                .iface = c->iface, .initiator_name = c->initiator_name, .initiator_alias = c->initiator_alias,
-                .netdev = c->netdev, .hwaddress = c->hwaddress, .scan_manual = c->scan_manual,
-                .auth_method = c->auth_method, .username = c->username, .password = c->password,
-                .username_in = c->username_in, .password_in = c->password_in, .chap_algs = c->chap_algs,
-                .max_recv_dlength = c->max_recv_dlength, .max_xmit_dlength = c->max_xmit_dlength,
-                .first_burst = c->first_burst, .max_burst = c->max_burst, .max_r2t = c->max_r2t,
-                .initial_r2t = c->initial_r2t, .immediate_data = c->immediate_data, .erl = c->erl,
-                .header_digest = c->header_digest, .data_digest = c->data_digest,
-                .default_time2wait = c->default_time2wait, .default_time2retain = c->default_time2retain,
-                .login_timeout = c->login_timeout, .logout_timeout = c->logout_timeout,
-                .replacement_timeout = c->replacement_timeout, .noop_out_interval = c->noop_out_interval,
-                .noop_out_timeout = c->noop_out_timeout, .abort_timeout = c->abort_timeout,
-                .lu_reset_timeout = c->lu_reset_timeout, .tgt_reset_timeout = c->tgt_reset_timeout,
-                .host_reset_timeout = c->host_reset_timeout,
-                .initial_login_retry_max = c->initial_login_retry_max, .cmds_max = c->cmds_max,
-                .queue_depth = c->queue_depth,
-        };
-        memcpy(r->isid, s->isid, sizeof r->isid);
-}
-
 int session_new(struct manager *m, const struct node_login_req *req, struct session **ret) {
         struct session *s = calloc(1, sizeof *s);
         if (!s)
@@ -197,7 +63,7 @@ int session_new(struct manager *m, const struct node_login_req *req, struct sess
         s->fd = -EBADF;
         s->host_no = -1;
         s->initial_cmdsn = 1;
-        int r = config_from_req(&s->cfg, req);
+        int r = session_config_from_req(&s->cfg, req);
         if (r < 0) {
                 session_free(s);
                 return r;
@@ -220,54 +86,10 @@ struct session *session_free(struct session *s) {
         close_connection(s);
         s->timer = sd_event_source_disable_unref(s->timer);
         free(s->rbuf);
-        config_done(&s->cfg);
+        session_config_done(&s->cfg);
         explicit_bzero(&s->params, sizeof s->params);
         free(s);
         return NULL;
-}
-
-static const char *run_dir(void) {
-        const char *e = getenv("ISCSID_RUN_DIR");
-        return e && *e ? e : ISCSI_RUN_DIR;
-}
-
-static void state_file_path(uint32_t sid, char *buf, size_t size) {
-        snprintf(buf, size, "%s/sessions/%u.json", run_dir(), sid);
-}
-
-/* Keep the login parameters (secrets included: 0600 in a root-only runtime directory) so a
- * restarted daemon can recover the session. */
-int session_config_save(struct session *s) {
-        char dir[512], path[600], tmp[620];
-        snprintf(dir, sizeof dir, "%s/sessions", run_dir());
-        (void) mkdir(run_dir(), 0700);
-        (void) mkdir(dir, 0700);
-        state_file_path(s->sid, path, sizeof path);
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-
-        struct node_login_req req;
-        config_to_req(s, &req);
-        _cleanup_json_ struct json_object *o = ipc_login_req_to_json(&req);
-        if (!o)
-                return -ENOMEM;
-        json_object_object_add(o, "initial_cmdsn", json_object_new_int64(s->initial_cmdsn));
-        json_object_object_add(o, "host_no", json_object_new_int64(s->host_no));
-        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
-        size_t len = strlen(text);
-        if (write(fd, text, len) != (ssize_t) len)
-                return -EIO;
-        if (rename(tmp, path) < 0)
-                return -errno;
-        return 0;
-}
-
-static void state_file_remove(uint32_t sid) {
-        char path[600];
-        state_file_path(sid, path, sizeof path);
-        (void) unlink(path);
 }
 
 /* ---- timers ---- */
@@ -284,6 +106,11 @@ static void arm_timer(struct session *s, uint64_t delay_usec) {
 
 static void disarm_timer(struct session *s) {
         s->timer = sd_event_source_disable_unref(s->timer);
+}
+
+void session_schedule_reconnect(struct session *s, uint64_t delay_usec) {
+        s->state = SESSION_RECOVERY_WAIT;
+        arm_timer(s, delay_usec);
 }
 
 /* ---- ending a login ---- */
@@ -308,7 +135,7 @@ static void teardown_kernel(struct session *s) {
         r = t->ops->destroy_session(t, s->sid);
         if (r < 0)
                 log_errno(LOG_WARNING, r, "session %u: DESTROY_SESSION failed", s->sid);
-        state_file_remove(s->sid);
+        session_state_file_remove(s->sid);
         s->kernel_session = false;
 }
 
@@ -351,86 +178,6 @@ static void attempt_failed(struct session *s, int status, const char *message) {
 
 /* ---- kernel hand-over ---- */
 
-static int set_param(struct session *s, enum kiscsi_param p, const char *value) {
-        struct kernel_transport *t = s->manager->transport;
-        int r = t->ops->set_param(t, s->sid, s->cid, p, value);
-        if (r == -ENOSYS || r == -EOPNOTSUPP) /* not every transport knows every parameter */
-                return 0;
-        if (r < 0)
-                log_errno(LOG_ERR, r, "session %u: SET_PARAM %d failed", s->sid, (int) p);
-        return r;
-}
-
-static int set_param_u(struct session *s, enum kiscsi_param p, unsigned long long v) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%llu", v);
-        return set_param(s, p, buf);
-}
-
-static int set_all_params(struct session *s, const struct iscsi_login_result *res) {
-        const struct iscsi_params *p = &res->params;
-        const struct session_config *c = &s->cfg;
-        uint32_t xmit = iscsi_params_max_xmit_dsl(p, ISCSI_ROLE_INITIATOR);
-        if (c->max_xmit_dlength > 0 && c->max_xmit_dlength < xmit)
-                xmit = c->max_xmit_dlength;
-        int tpgt = p->tpgt >= 0 ? p->tpgt : c->tpgt;
-        char isid[13];
-        snprintf(isid, sizeof isid, "%02x%02x%02x%02x%02x%02x", s->isid[0], s->isid[1], s->isid[2], s->isid[3],
-                 s->isid[4], s->isid[5]);
-        int r = 0;
-#define SET(x)                  \
-        do {                    \
-                r = (x);        \
-                if (r < 0)      \
-                        return r; \
-        } while (0)
-        SET(set_param_u(s, KISCSI_PARAM_MAX_RECV_DLENGTH, iscsi_params_max_recv_dsl(p, ISCSI_ROLE_INITIATOR)));
-        SET(set_param_u(s, KISCSI_PARAM_MAX_XMIT_DLENGTH, xmit));
-        SET(set_param_u(s, KISCSI_PARAM_HDRDGST_EN, p->header_digest));
-        SET(set_param_u(s, KISCSI_PARAM_DATADGST_EN, p->data_digest));
-        SET(set_param_u(s, KISCSI_PARAM_INITIAL_R2T_EN, p->initial_r2t));
-        SET(set_param_u(s, KISCSI_PARAM_MAX_R2T, p->max_outstanding_r2t));
-        SET(set_param_u(s, KISCSI_PARAM_IMM_DATA_EN, p->immediate_data));
-        SET(set_param_u(s, KISCSI_PARAM_FIRST_BURST, p->first_burst_length));
-        SET(set_param_u(s, KISCSI_PARAM_MAX_BURST, p->max_burst_length));
-        SET(set_param_u(s, KISCSI_PARAM_PDU_INORDER_EN, p->data_pdu_in_order));
-        SET(set_param_u(s, KISCSI_PARAM_DATASEQ_INORDER_EN, p->data_sequence_in_order));
-        SET(set_param_u(s, KISCSI_PARAM_ERL, p->error_recovery_level));
-        SET(set_param_u(s, KISCSI_PARAM_IFMARKER_EN, 0));
-        SET(set_param_u(s, KISCSI_PARAM_OFMARKER_EN, 0));
-        SET(set_param_u(s, KISCSI_PARAM_EXP_STATSN, res->exp_statsn));
-        SET(set_param(s, KISCSI_PARAM_TARGET_NAME, c->target_name));
-        if (tpgt >= 0)
-                SET(set_param_u(s, KISCSI_PARAM_TPGT, (unsigned) tpgt));
-        SET(set_param(s, KISCSI_PARAM_PERSISTENT_ADDRESS, c->address));
-        SET(set_param_u(s, KISCSI_PARAM_PERSISTENT_PORT, (unsigned) c->port));
-        SET(set_param_u(s, KISCSI_PARAM_SESS_RECOVERY_TMO, (unsigned) c->replacement_timeout));
-        if (c->username)
-                SET(set_param(s, KISCSI_PARAM_USERNAME, c->username));
-        if (c->password)
-                SET(set_param(s, KISCSI_PARAM_PASSWORD, c->password));
-        if (c->username_in)
-                SET(set_param(s, KISCSI_PARAM_USERNAME_IN, c->username_in));
-        if (c->password_in)
-                SET(set_param(s, KISCSI_PARAM_PASSWORD_IN, c->password_in));
-        SET(set_param_u(s, KISCSI_PARAM_FAST_ABORT, 1));
-        SET(set_param_u(s, KISCSI_PARAM_ABORT_TMO, (unsigned) c->abort_timeout));
-        SET(set_param_u(s, KISCSI_PARAM_LU_RESET_TMO, (unsigned) c->lu_reset_timeout));
-        SET(set_param_u(s, KISCSI_PARAM_TGT_RESET_TMO, (unsigned) c->tgt_reset_timeout));
-        SET(set_param_u(s, KISCSI_PARAM_HOST_RESET_TMO, (unsigned) c->host_reset_timeout));
-        SET(set_param_u(s, KISCSI_PARAM_PING_TMO, (unsigned) c->noop_out_timeout));
-        SET(set_param_u(s, KISCSI_PARAM_RECV_TMO, (unsigned) c->noop_out_interval));
-        SET(set_param(s, KISCSI_PARAM_IFACE_NAME, c->iface));
-        SET(set_param(s, KISCSI_PARAM_ISID, isid));
-        SET(set_param(s, KISCSI_PARAM_INITIATOR_NAME, c->initiator_name));
-        if (p->target_alias[0])
-                SET(set_param(s, KISCSI_PARAM_TARGET_ALIAS, p->target_alias));
-        SET(set_param_u(s, KISCSI_PARAM_DEF_TIME2WAIT, p->default_time2wait));
-        SET(set_param_u(s, KISCSI_PARAM_DEF_TIME2RETAIN, p->default_time2retain));
-#undef SET
-        return 0;
-}
-
 static void kernel_handover(struct session *s, const struct iscsi_login_result *res) {
         struct manager *m = s->manager;
         struct kernel_transport *t = m->transport;
@@ -470,7 +217,7 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
 
         r = t->ops->bind_conn(t, s->sid, s->cid, s->fd);
         if (r >= 0)
-                r = set_all_params(s, res);
+                r = session_set_kernel_params(s, res);
         if (r >= 0)
                 r = t->ops->start_conn(t, s->sid, s->cid);
         if (r < 0) {
@@ -974,67 +721,6 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {
                 break;
         default:
                 break;
-        }
-        return 0;
-}
-
-/* ---- adopting a kernel session after a daemon restart ---- */
-
-int session_adopt(struct manager *m, int sid, struct session **ret) {
-        _cleanup_(sysfs_session_freep) struct sysfs_session *ss = NULL;
-        int r = sysfs_session_read(sid, &ss);
-        if (r < 0)
-                return r;
-
-        char path[600];
-        state_file_path((uint32_t) sid, path, sizeof path);
-        _cleanup_json_ struct json_object *saved = json_object_from_file(path);
-        struct node_login_req req;
-        bool have_saved = saved && ipc_login_req_from_json(saved, &req) >= 0;
-        if (!have_saved) {
-                req = (struct node_login_req) {
-                        .target_name = ss->target_name,
-                        .address = ss->persistent_address ?: ss->address,
-                        .port = ss->persistent_port > 0 ? ss->persistent_port : ss->port,
-                        .tpgt = ss->tpgt,
-                        .iface = ss->iface_name,
-                        .initiator_name = ss->initiator_name,
-                        .max_r2t = -1, .initial_r2t = -1, .immediate_data = -1, .erl = -1,
-                        .default_time2wait = -1, .default_time2retain = -1, .login_timeout = -1,
-                        .logout_timeout = -1, .replacement_timeout = -1, .noop_out_interval = -1,
-                        .noop_out_timeout = -1, .abort_timeout = -1, .lu_reset_timeout = -1,
-                        .tgt_reset_timeout = -1, .host_reset_timeout = -1,
-                        .initial_login_retry_max = -1, .cmds_max = -1, .queue_depth = -1,
-                };
-                if (!req.target_name || !req.address)
-                        return -ENODATA;
-        }
-        struct session *s;
-        r = session_new(m, &req, &s);
-        if (r < 0)
-                return r;
-        s->sid = (uint32_t) sid;
-        s->cid = 0;
-        s->host_no = ss->host_no;
-        s->kernel_session = true;
-        if (have_saved) {
-                struct json_object *v;
-                if (json_object_object_get_ex(saved, "initial_cmdsn", &v))
-                        s->initial_cmdsn = (uint32_t) json_object_get_int64(v);
-        }
-        iscsi_params_init_defaults(&s->params);
-        bool failed = (ss->state && !streq(ss->state, "LOGGED_IN")) ||
-                      (ss->conn_state && !streq(ss->conn_state, "up"));
-        s->state = SESSION_LOGGED_IN;
-        *ret = s;
-        if (failed && m->transport) {
-                /* It failed while no daemon was watching: stop the connection for recovery (the
-                 * kernel refuses a new BIND_CONN until then) and reconnect now. */
-                r = m->transport->ops->stop_conn(m->transport, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
-                if (r < 0)
-                        log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
-                s->state = SESSION_RECOVERY_WAIT;
-                arm_timer(s, 0);
         }
         return 0;
 }
