@@ -25,6 +25,9 @@ if [ -z "$kver" ]; then
 fi
 
 kdir=$VM_CACHE/kernel/$kver
+# Several run.sh may start at once (60-vm.sh runs two guests): one fetches, the others wait.
+exec 9>"$VM_CACHE/kernel/.lock"
+flock 9
 if [ ! -f "$kdir/.complete" ]; then
   echo "kernel.sh: fetching linux-image-$kver" >&2
   tmp=$(mktemp -d "$VM_CACHE/kernel/.dl.XXXXXX")
@@ -54,5 +57,6 @@ if [ ! -f "$kdir/.complete" ]; then
   rm -rf "$tmp"
   trap - EXIT
 fi
+flock -u 9
 echo "KVER=$kver"
 echo "KDIR=$kdir"
