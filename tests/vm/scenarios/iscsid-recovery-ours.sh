@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Issue 5 scenario 3 against the project's own target: iscsi-targetd (CHAP) is killed with
+# SIGKILL during fsync'd writes and started again from its saved configuration; iscsid
+# reconnects and logs in again with CHAP on the same session, the writes finish, and everything
+# fsync'd reads back intact.
+# vm-timeout: 300
+. /lib/vm/lib.sh
+TGT=iqn.2026-11.org.example.vm:recovery-ours
+INI=iqn.2026-11.org.example.vm:ours
+IMG=/var/lib/iscsi_disks/recovery-ours.img
+export PATH=$OURS:$PATH
+
+mkdir -p /var/lib/iscsi_disks
+step "our target: fileio 64M, LUN, ACL with CHAP, saveconfig" sh -c "
+  iscsi-target /backstores/fileio create rec $IMG 64M &&
+  iscsi-target /iscsi create $TGT &&
+  iscsi-target /iscsi/$TGT/tpg1/luns create /backstores/fileio/rec &&
+  iscsi-target /iscsi/$TGT/tpg1/acls create $INI &&
+  iscsi-target /iscsi/$TGT/tpg1/acls/$INI set auth userid=rec password=rec-secret-12 &&
+  iscsi-target saveconfig"
+bg iscsi-targetd iscsi-targetd -f
+wait_for 20 'netstat -ltn | grep -q ":3260 "'
+
+use_our_initiator "$INI"
+set_conf /etc/iscsi/iscsid.conf node.session.auth.authmethod CHAP
+set_conf /etc/iscsi/iscsid.conf node.session.auth.username rec
+set_conf /etc/iscsi/iscsid.conf node.session.auth.password rec-secret-12
+set_conf /etc/iscsi/iscsid.conf node.session.timeo.replacement_timeout 90
+at_exit 'iscsiadm -m node -U all >/dev/null 2>&1'
+before=$(disks)
+step "discovery" iscsiadm -m discovery -t sendtargets -p 127.0.0.1
+step "login with CHAP" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --login
+wait_for 30 '[ -n "$(new_disks "$before")" ]'
+dev=$(new_disks "$before" | head -1)
+if [ -n "$dev" ]; then ok "disk appears (/dev/$dev)"; else not_ok "disk appears"; fi
+d=/dev/${dev:-sdX}
+sid_before=$(ls /sys/class/iscsi_session | head -1)
+
+dd if=/dev/urandom of=/tmp/a bs=1M count=8 2>/dev/null
+step "write 8 MiB at 0, O_DIRECT + fsync (before the kill)" dd if=/tmp/a of=$d bs=1M oflag=direct conv=fsync
+dd if=/dev/urandom of=/tmp/b bs=1M count=1 2>/dev/null
+cat > /tmp/writer.sh <<W
+i=0
+while [ \$i -lt 24 ]; do
+  dd if=/tmp/b of=$d bs=1M seek=\$((16 + i)) oflag=direct conv=fsync 2>/dev/null && echo \$i >> /tmp/done
+  i=\$((i + 1))
+done
+echo finished >> /tmp/done
+W
+: > /tmp/done
+bg writer sh /tmp/writer.sh
+wait_for 30 '[ "$(wc -l < /tmp/done)" -ge 3 ]'
+step "kill iscsi-targetd with SIGKILL during the writes" kill -9 "$PID_iscsi_targetd"
+sleep 3
+step_sh "the kernel session left LOGGED_IN (connection failed)" "! grep -qx LOGGED_IN /sys/class/iscsi_session/$sid_before/state"
+bg iscsi-targetd2 iscsi-targetd -f
+step_sh "iscsi-targetd restarted from saveconfig.json" "for i in \$(seq 1 100); do netstat -ltn | grep -q ':3260 ' && exit 0; sleep 0.2; done; exit 1"
+if wait_for 60 "grep -qx LOGGED_IN /sys/class/iscsi_session/$sid_before/state"; then
+  ok "session $sid_before recovered (LOGGED_IN again, CHAP login repeated)"
+else
+  not_ok "session $sid_before recovered"
+fi
+if wait_for 120 'grep -q finished /tmp/done' && [ "$(grep -vc finished /tmp/done)" = 24 ]; then
+  ok "writer finished after recovery, all 24 chunks written"
+else
+  not_ok "writer finished after recovery, all 24 chunks written ($(grep -vc finished /tmp/done) done)"
+fi
+run cat /tmp/iscsid.log
+step_sh "iscsid logged the recovery" "grep -q 'operational after recovery' /tmp/iscsid.log"
+step_sh "same session and same disk" "[ \"\$(ls /sys/class/iscsi_session)\" = $sid_before ] && [ -b $d ]"
+step_sh "data fsync'd before the kill reads back intact" \
+  "dd if=$d of=/tmp/a2 bs=1M count=8 iflag=direct 2>/dev/null && [ \"\$(sha256sum < /tmp/a)\" = \"\$(sha256sum < /tmp/a2)\" ]"
+step_sh "every chunk the writer completed reads back intact (and is in the backing file)" '
+  want=$(sha256sum < /tmp/b); bad=0
+  for i in $(grep -v finished /tmp/done); do
+    got=$(dd if='"$d"' bs=1M skip=$((16 + i)) count=1 iflag=direct 2>/dev/null | sha256sum)
+    file=$(dd if='"$IMG"' bs=1M skip=$((16 + i)) count=1 2>/dev/null | sha256sum)
+    [ "$got" = "$want" ] && [ "$file" = "$want" ] || { echo "chunk $i differs"; bad=1; }
+  done
+  n=$(grep -vc finished /tmp/done); echo "$n chunks checked"; [ $bad = 0 ] && [ "$n" -ge 3 ]'
+step "logout" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --logout
+step_sh "no session left" "! ls -d /sys/class/iscsi_session/session* 2>/dev/null"
