@@ -227,9 +227,12 @@ int scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd) {
         }
 
         if ((op->flags & OP_DATA_OUT) && cmd->priv.xfer_len > 0) {
-                if (!cmd->write || cmd->expected_len < cmd->priv.xfer_len) {
-                        /* EDTL shorter than the command's own length (iSCSI overflow): move
-                         * nothing, as FCP-4 allows, and report the overflow. */
+                if ((!cmd->write || cmd->expected_len < cmd->priv.xfer_len) && op->exec == exec_write) {
+                        write_truncate(cmd);
+                } else if (!cmd->write || cmd->expected_len < cmd->priv.xfer_len) {
+                        /* EDTL shorter than the parameter data or blocks the command needs
+                         * (iSCSI overflow): move nothing, as FCP-4 allows, report the
+                         * overflow. */
                         cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_INFORMATION_UNIT);
                         cmd->resid_kind = SCSI_RESID_OVERFLOW;
                         cmd->resid = cmd->priv.xfer_len - (cmd->write ? cmd->expected_len : 0);

@@ -153,18 +153,28 @@ static int write_flags(struct scsi_cmd *cmd) {
 int exec_write(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t off = cmd->priv.lba << lu->block_shift;
+        /* nblocks may be less than the CDB asked for: see write_truncate(). */
+        uint32_t len = cmd->priv.nblocks << lu->block_shift;
 
-        if (cmd->priv.xfer_len == 0) {
+        if (len == 0) {
                 cmd_good(cmd);
                 return 1;
         }
         if (bs_mem(lu->bs)) {
-                ramdisk_rw(cmd, true, cmd->buf, cmd->priv.xfer_len, off);
+                ramdisk_rw(cmd, true, cmd->buf, len, off);
                 cmd_good(cmd);
                 return 1;
         }
-        engine_queue_rw(cmd, true, cmd->buf, cmd->priv.xfer_len, off, write_flags(cmd));
+        engine_queue_rw(cmd, true, cmd->buf, len, off, write_flags(cmd));
         return cmd_io_go(cmd);
+}
+
+/* iSCSI EDTL shorter than the CDB's transfer (overflow): as FCP-4 allows, write only the
+ * whole blocks the initiator sends and report the overflow in the residual. */
+void write_truncate(struct scsi_cmd *cmd) {
+        uint32_t have = cmd->write ? cmd->expected_len : 0;
+
+        cmd->priv.nblocks = MIN(cmd->priv.nblocks, have >> cmd_lu(cmd)->block_shift);
 }
 
 int io_done_write(struct scsi_cmd *cmd) {

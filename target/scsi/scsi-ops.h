@@ -51,6 +51,7 @@ int exec_read(struct scsi_cmd *cmd);
 int exec_write(struct scsi_cmd *cmd);
 int io_done_read(struct scsi_cmd *cmd);
 int io_done_write(struct scsi_cmd *cmd);
+void write_truncate(struct scsi_cmd *cmd);
 int parse_verify(struct scsi_cmd *cmd);
 int exec_verify(struct scsi_cmd *cmd);
 int io_done_verify(struct scsi_cmd *cmd);

@@ -125,17 +125,36 @@ static void test_residuals(void **state) {
         assert_int_equal(cmd.resid, f->bs);
         scsi_cmd_release(&cmd);
 
-        /* WRITE of 2 blocks with EDTL of 1: refused, nothing written, overflow reported. */
+        /* WRITE of 2 blocks with EDTL of 1: the block sent is written, overflow reported. */
         memset(buf, 'b', 4 * f->bs);
         cdb_rw10(cdb, 0x2a, 0, 2);
-        fx_run(f, f->n1, cdb, 10, 0, buf, f->bs, &cmd);
-        assert_sense(&cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x0e, 0x03);
+        assert_int_equal(fx_run(f, f->n1, cdb, 10, 0, buf, f->bs, &cmd), SCSI_STATUS_GOOD);
         assert_int_equal(cmd.resid_kind, SCSI_RESID_OVERFLOW);
         assert_int_equal(cmd.resid, f->bs);
         scsi_cmd_release(&cmd);
         rd = fx_read(f, 0, 2);
-        assert_true(all_bytes(rd, 2 * f->bs, 'a'));
+        assert_true(all_bytes(rd, f->bs, 'b'));
+        assert_true(all_bytes(rd + f->bs, f->bs, 'a'));
         free(rd);
+        fx_write(f, 0, 2, 'a');
+        /* EDTL 200 for one block: nothing whole to write; overflow 312 (for 512). */
+        cdb_rw10(cdb, 0x2a, 0, 1);
+        assert_int_equal(fx_run(f, f->n1, cdb, 10, 0, buf, 200, &cmd), SCSI_STATUS_GOOD);
+        assert_int_equal(cmd.resid_kind, SCSI_RESID_OVERFLOW);
+        assert_int_equal(cmd.resid, f->bs - 200);
+        scsi_cmd_release(&cmd);
+        rd = fx_read(f, 0, 1);
+        assert_true(all_bytes(rd, f->bs, 'a'));
+        free(rd);
+        /* Parameter data shorter than its length field is refused (MODE SELECT). */
+        {
+                uint8_t sel[6] = { 0x15, 0x10, 0, 0, 24, 0 };
+                fx_run(f, f->n1, sel, 6, 0, buf, 12, &cmd);
+                assert_sense(&cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x0e, 0x03);
+                assert_int_equal(cmd.resid_kind, SCSI_RESID_OVERFLOW);
+                assert_int_equal(cmd.resid, 12);
+                scsi_cmd_release(&cmd);
+        }
         /* WRITE of 1 block with EDTL of 2 blocks: one block written, underflow. */
         cdb_rw10(cdb, 0x2a, 0, 1);
         assert_int_equal(fx_run(f, f->n1, cdb, 10, 0, buf, 2 * f->bs, &cmd), SCSI_STATUS_GOOD);
