@@ -73,5 +73,44 @@ step_sh "every chunk the writer completed reads back intact" '
     [ "$got" = "$want" ] || { echo "chunk $i differs"; bad=1; }
   done
   n=$(grep -vc finished /tmp/done); echo "$n chunks checked"; [ $bad = 0 ] && [ "$n" -ge 3 ]'
+# Phase 2: the target hangs (SIGSTOP) instead of dying: the kernel's NOP-Out times out, iscsid
+# reconnects; when the target runs again it reinstates the session (same ISID, TSIH 0) with
+# the old one still open on its side.
+cat > /tmp/writer2.sh <<W
+i=0
+while [ \$i -lt 12 ]; do
+  dd if=/tmp/b of=$d bs=1M seek=\$((48 + i)) oflag=direct conv=fsync 2>/dev/null && echo \$i >> /tmp/done2
+  i=\$((i + 1))
+done
+echo finished >> /tmp/done2
+W
+: > /tmp/done2
+bg writer2 sh /tmp/writer2.sh
+wait_for 30 '[ "$(wc -l < /tmp/done2)" -ge 2 ]'
+step "freeze tgtd (SIGSTOP) during the writes" kill -STOP "$PID_tgtd"
+if wait_for 40 "[ \$(grep -c 'Kernel reported iSCSI connection' /tmp/iscsid.log) -ge 2 ]"; then
+  ok "the kernel reports the hung connection (NOP-Out timeout)"
+else
+  not_ok "the kernel reports the hung connection (NOP-Out timeout)"
+fi
+step "thaw tgtd (SIGCONT)" kill -CONT "$PID_tgtd"
+if wait_for 90 "grep -qx LOGGED_IN /sys/class/iscsi_session/$sid_before/state && [ \$(grep -c 'operational after recovery' /tmp/iscsid.log) -ge 2 ]"; then
+  ok "session $sid_before recovered again (reinstated on the running target)"
+else
+  not_ok "session $sid_before recovered again"
+fi
+if wait_for 120 'grep -q finished /tmp/done2' && [ "$(grep -vc finished /tmp/done2)" = 12 ]; then
+  ok "second writer finished, all 12 chunks written"
+else
+  not_ok "second writer finished, all 12 chunks written ($(grep -vc finished /tmp/done2) done)"
+fi
+step_sh "second writer's chunks read back intact" '
+  want=$(sha256sum < /tmp/b); bad=0
+  for i in $(grep -v finished /tmp/done2); do
+    got=$(dd if='"$d"' bs=1M skip=$((48 + i)) count=1 iflag=direct 2>/dev/null | sha256sum)
+    [ "$got" = "$want" ] || { echo "chunk $i differs"; bad=1; }
+  done; [ $bad = 0 ]'
+step_sh "first phase data still intact" \
+  "dd if=$d of=/tmp/a3 bs=1M count=8 iflag=direct 2>/dev/null && [ \"\$(sha256sum < /tmp/a)\" = \"\$(sha256sum < /tmp/a3)\" ]"
 step "logout" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --logout
 step_sh "no session left" "! ls -d /sys/class/iscsi_session/session* 2>/dev/null"
