@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* iscsi-targetd: userspace iSCSI target daemon. */
 #include <getopt.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -82,6 +83,12 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "iscsi-targetd: unexpected argument '%s'\n", argv[optind]);
                 return 2;
         }
+
+        /* Command buffers (up to several MiB) are allocated and freed at I/O rate: keep them
+         * in the heap instead of a fresh mmap (zero-filled page faults, TLB shootdowns on
+         * munmap) per command. Memory stays bounded by the CmdSN window per session. */
+        mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+        mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 
         /* Under systemd (JOURNAL_STREAM set) or in the background, log to the journal. */
         log_setup(opts.foreground && !getenv("JOURNAL_STREAM"), opts.debug);
