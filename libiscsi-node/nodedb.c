@@ -113,7 +113,7 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
         PendingRename *np;
         int r;
 
-        r = mkdir_parents(dir, 0700);
+        r = mkdir_parents_full(dir, 0700, false);
         if (r < 0)
                 return r;
         if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)

@@ -62,6 +62,10 @@ static void fsync_parent(char *p) {
 }
 
 int mkdir_parents(const char *path, unsigned mode) {
+        return mkdir_parents_full(path, mode, true);
+}
+
+int mkdir_parents_full(const char *path, unsigned mode, bool durable) {
         _cleanup_free_ char *p = strdup(path);
         struct stat st;
 
@@ -73,8 +77,10 @@ int mkdir_parents(const char *path, unsigned mode) {
                 if (*s == '/' || *s == 0) {
                         char c = *s;
                         *s = 0;
-                        if (mkdir(p, mode) == 0)
-                                fsync_parent(p);
+                        if (mkdir(p, mode) == 0) {
+                                if (durable)
+                                        fsync_parent(p);
+                        }
                         else if (errno != EEXIST)
                                 return -errno;
                         *s = c;

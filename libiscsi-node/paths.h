@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 /* ISCSI_ROOT, or "" when unset. */
 const char *iscsi_root(void);
 
@@ -18,5 +20,7 @@ char *iscsi_run_path(const char *rel);
 /* Newly allocated "<ISCSI_ROOT><abs>", for any other absolute path (e.g. /sys, /run/lock). */
 char *iscsi_rooted(const char *abs);
 
-/* "mkdir -p" with mode for missing components. */
+/* "mkdir -p" with mode for missing components; each new directory's parent is fsynced. */
 int mkdir_parents(const char *path, unsigned mode);
+/* durable = false leaves durability to the caller (a batch that ends with syncfs()). */
+int mkdir_parents_full(const char *path, unsigned mode, bool durable);
