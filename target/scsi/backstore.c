@@ -69,6 +69,14 @@ int backstore_open_fileio(const char *path, uint64_t size, bool write_back, bool
          * to a kernel worker thread (measured: half the IOPS of a plain pread). Its I/O is a
          * page-cache copy that never waits for a device, so do it inline. */
         b->sync_io = fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC;
+        if (b->sync_io) {
+                /* Reads of pages already in memory are then sent straight from the page cache
+                 * (see exec_read); never touched through it otherwise, as a fault on a hole
+                 * would allocate it. */
+                void *m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+                if (m != MAP_FAILED)
+                        b->rmap = m;
+        }
         b->fd = TAKE_FD(fd);
         b->size = size;
         b->write_back = write_back;
@@ -148,6 +156,8 @@ struct backstore *backstore_free(struct backstore *b) {
                 return NULL;
         if (b->mem)
                 munmap(b->mem, b->size);
+        if (b->rmap)
+                munmap(b->rmap, b->size);
         free(b->map);
         safe_close(b->fd);
         free(b);

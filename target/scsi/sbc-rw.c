@@ -103,6 +103,20 @@ int ramdisk_punch(struct scsi_lu *lu, uint64_t off, uint64_t len) {
         return 0;
 }
 
+/* All pages of [p, p+len) in the page cache (so sending from them allocates nothing)? */
+static bool resident(const uint8_t *p, uint32_t len) {
+        uintptr_t start = (uintptr_t) p & ~(uintptr_t) 4095, end = ((uintptr_t) p + len + 4095) & ~(uintptr_t) 4095;
+        size_t n = (end - start) / 4096;
+        unsigned char vec[2048];        /* up to 8 MiB */
+
+        if (n > sizeof(vec) || mincore((void *) start, end - start, vec) < 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!(vec[i] & 1))
+                        return false;
+        return true;
+}
+
 int exec_read(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t off = cmd->priv.lba << lu->block_shift;
@@ -114,6 +128,13 @@ int exec_read(struct scsi_cmd *cmd) {
         if (lu->bs->mem && !cmd->buf) {
                 /* Zero copy: Data-In is sent straight from the backstore's memory. */
                 cmd->buf = lu->bs->mem + off;
+                cmd->buf_len = cmd->priv.xfer_len;
+                cmd->priv.borrowed = true;
+                cmd_good(cmd);
+                return 1;
+        }
+        if (lu->bs->rmap && !cmd->buf && resident(lu->bs->rmap + off, cmd->priv.xfer_len)) {
+                cmd->buf = lu->bs->rmap + off;
                 cmd->buf_len = cmd->priv.xfer_len;
                 cmd->priv.borrowed = true;
                 cmd_good(cmd);

@@ -61,6 +61,7 @@ struct backstore {
         bool direct;            /* opened with O_DIRECT */
         bool nullio;
         bool sync_io;           /* fileio on tmpfs: pread/pwrite inline instead of io_uring */
+        uint8_t *rmap;          /* fileio on tmpfs: shared read-only mapping for zero-copy reads */
         bool can_unmap;
 };
 

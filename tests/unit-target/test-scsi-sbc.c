@@ -582,6 +582,31 @@ static void test_nullio(void **state) {
         scsi_engine_free(f.e);
 }
 
+/* Reads of memory-resident data are sent from the backstore's memory; holes are not
+ * faulted in (reading a sparse tmpfs file must not allocate it). */
+static void test_zero_copy_read(void **state) {
+        struct fx *f = *state;
+        uint8_t cdb[16];
+        struct scsi_cmd cmd;
+
+        fx_write(f, 64, 16, 0x7e);
+        cdb_rw16(cdb, 0x88, 64, 16);
+        assert_int_equal(fx_run(f, f->n1, cdb, 16, 16 * f->bs, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_true(cmd.priv.borrowed);
+        assert_true(all_bytes(cmd.buf, 16 * f->bs, 0x7e));
+        scsi_cmd_release(&cmd);
+        assert_null(cmd.buf);
+
+        unmap_range(f, 64, 16, SCSI_STATUS_GOOD);
+        assert_int_equal(fx_run(f, f->n1, cdb, 16, 16 * f->bs, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_true(all_bytes(cmd.buf, 16 * f->bs, 0));
+        if (f->path[0])
+                assert_false(cmd.priv.borrowed);
+        scsi_cmd_release(&cmd);
+        if (f->path[0])
+                assert_true(is_hole(f, 64 * f->bs, 16 * f->bs));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup_ram, fx_teardown), \
               cmocka_unit_test_setup_teardown(fn, fx_setup_file, fx_teardown), \
               cmocka_unit_test_setup_teardown(fn, fx_setup_shm, fx_teardown), \
@@ -601,6 +626,8 @@ int main(void) {
                 T(test_sync_cache_prefetch),
                 T(test_write_protect),
                 T(test_async_many),
+                cmocka_unit_test_setup_teardown(test_zero_copy_read, fx_setup_ram, fx_teardown),
+                cmocka_unit_test_setup_teardown(test_zero_copy_read, fx_setup_shm, fx_teardown),
                 cmocka_unit_test(test_backstore_open),
                 cmocka_unit_test(test_nullio),
         };
