@@ -270,6 +270,8 @@ int manager_listen(struct manager *m, const char *path) {
         if (n > 1)
                 return -EINVAL;
         if (n == 1) {
+                if (sd_is_socket(SD_LISTEN_FDS_START, AF_UNIX, SOCK_STREAM, 1) <= 0)
+                        return -ENOTSOCK;
                 m->listen_fd = SD_LISTEN_FDS_START;
                 m->listen_fd_from_systemd = true;
                 (void) fcntl(m->listen_fd, F_SETFL, fcntl(m->listen_fd, F_GETFL) | O_NONBLOCK);
