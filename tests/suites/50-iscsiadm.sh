@@ -15,5 +15,10 @@ for f in iscsiadm/iscsiadm iscsiadm/iscsi-iname tests/unit-node/st-responder; do
     echo "1..1"; echo "not ok 1 - iscsiadm bats suite: $BUILD_DIR/$f not built"; exit 1
   fi
 done
-# every process a test starts is stopped by that test's teardown; bats runs tests in order
-exec timeout 900 bats --formatter tap "$SRC_DIR"/tests/bats/iscsiadm-*.bats
+# Every process a test starts is stopped by that test's teardown. As a second line of defence
+# (a killed run, a teardown that failed) bats runs in its own process group, which is
+# killed on exit, so no tgtd / st-responder / iscsid / iscsi-targetd outlives the suite.
+setsid timeout 900 bats --formatter tap "$SRC_DIR"/tests/bats/iscsiadm-*.bats &
+pgid=$!
+trap 'kill -TERM -- -$pgid 2>/dev/null; sleep 0.5; kill -KILL -- -$pgid 2>/dev/null' EXIT
+wait $pgid
