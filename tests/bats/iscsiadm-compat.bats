@@ -10,6 +10,11 @@ T2=iqn.2003-01.org.example:t2
 
 setup() {
         setup_root
+        RESP_PID=
+}
+
+teardown() {
+        stop_responder
 }
 
 # the same records golden/regen.sh creates
@@ -123,4 +128,25 @@ rc_of() {
         done
         diff "$BATS_TEST_TMPDIR/deb_iscsiadm.out" "$BATS_TEST_TMPDIR/iscsiadm.out"
         diff "$BATS_TEST_TMPDIR/deb_iscsiadm.out.err" "$BATS_TEST_TMPDIR/iscsiadm.out.err"
+}
+
+@test "Debian reads what our discovery wrote" {
+        have_debian_iscsiadm || skip "Debian open-iscsi 2.1 iscsiadm or unshare not available"
+        DEB_ROOT="$ETC"
+        PORT=$(free_port)
+        start_responder 127.0.0.1 $PORT -n 3 -a 2
+        iscsiadm -m discovery -t st -p 127.0.0.1:$PORT >/dev/null
+        stop_responder
+        diff <(deb_iscsiadm -m node) <(iscsiadm -m node)
+        diff <(deb_iscsiadm -m node -P 1) <(iscsiadm -m node -P 1)
+        diff <(deb_iscsiadm -m node -T iqn.2003-01.org.example:t2 -S) <(iscsiadm -m node -T iqn.2003-01.org.example:t2 -S)
+        diff <(deb_iscsiadm -m discovery) <(iscsiadm -m discovery)
+        diff <(deb_iscsiadm -m discoverydb -t st -p 127.0.0.1:$PORT -o show) \
+             <(iscsiadm -m discoverydb -t st -p 127.0.0.1:$PORT -o show)
+        # its discovery tree lists the same nodes (its order follows readdir, ours is sorted)
+        diff <(deb_iscsiadm -m discoverydb -P 1 | sort) <(iscsiadm -m discoverydb -P 1 | sort)
+        # and it deletes the discovery record with its nodes, which we then no longer see
+        deb_iscsiadm -m discoverydb -t st -p 127.0.0.1:$PORT -o delete
+        run iscsiadm -m node
+        assert_failure 21
 }

@@ -56,6 +56,6 @@ start_responder() {
 }
 
 stop_responder() {
-        if [ -n "${RESP_PID:-}" ]; then kill "$RESP_PID" 2>/dev/null; wait "$RESP_PID" 2>/dev/null; RESP_PID=; fi
+        if [ -n "${RESP_PID:-}" ]; then kill "$RESP_PID" 2>/dev/null || true; wait "$RESP_PID" 2>/dev/null || true; RESP_PID=; fi
         return 0
 }
