@@ -49,10 +49,10 @@ for i in "${!groups[@]}"; do
     continue
   fi
   if [ "${groups[$i]}" = @selftest ]; then
-    ( VM_OUT=$OUT_DIR/vm/selftest "$SRC_DIR/tests/vm/selftest.sh" >"$work/$i.tap" 2>"$work/$i.log" ) &
+    ( VM_OUT=$OUT_DIR/vm/selftest exec "$SRC_DIR/tests/vm/selftest.sh" >"$work/$i.tap" 2>"$work/$i.log" ) &
   else
     # shellcheck disable=SC2046
-    ( VM_MAX_SECONDS=$((budget - used + 60)) "$SRC_DIR/tests/vm/run.sh" $(echo "${groups[$i]}" | tr '+' ' ') \
+    ( VM_MAX_SECONDS=$((budget - used + 60)) exec "$SRC_DIR/tests/vm/run.sh" $(echo "${groups[$i]}" | tr '+' ' ') \
         >"$work/$i.tap" 2>"$work/$i.log" ) &
   fi
   pids+=($!)

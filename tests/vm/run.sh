@@ -103,7 +103,8 @@ echo "vm: ${qemu[*]}" >&2
 start=$(date +%s.%N)
 timeout -k 5 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
 qpid=$!
-trap 'kill $qpid 2>/dev/null' EXIT INT TERM
+trap 'kill $qpid 2>/dev/null' EXIT
+trap 'kill $qpid 2>/dev/null; exit 143' INT TERM
 if [ $live = 1 ]; then
   # tail --pid ends by itself once qemu (its timeout wrapper) is gone.
   tail --pid=$qpid -s 0.2 -n +1 -F "$out/markers.log" 2>/dev/null | awk '

@@ -6,8 +6,14 @@
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 d=$SRC_DIR/tests/vm/selftest
-out=$("$SRC_DIR/tests/vm/run.sh" "$d/st-pass.sh" "$d/st-fail.sh" "$d/st-silent.sh" "$d/st-hang.sh" "$d/st-empty.sh")
+tmp=$(mktemp)
+"$SRC_DIR/tests/vm/run.sh" "$d/st-pass.sh" "$d/st-fail.sh" "$d/st-silent.sh" "$d/st-hang.sh" "$d/st-empty.sh" >"$tmp" &
+rp=$!
+trap 'kill $rp 2>/dev/null; rm -f "$tmp"' EXIT
+trap 'exit 143' INT TERM
+wait $rp
 rc=$?
+out=$(cat "$tmp")
 printf '%s\n' "$out" | sed 's/^/# run.sh: /' >&2
 # run.sh skips every scenario as a whole when qemu or the kernel is missing.
 if printf '%s\n' "$out" | grep -q '^ok [0-9]* - vm/st-pass # SKIP'; then
