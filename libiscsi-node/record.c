@@ -85,10 +85,61 @@ Record *record_copy(const Record *src) {
         return TAKE_PTR(r);
 }
 
+/* Name lookup: parsing a record looks up every line's key, so each schema gets a sorted
+ * index searched with bsearch (built on first use; the tables are small and constant). */
+#define MAX_SCHEMA_KEYS 128
+
+typedef struct KeyIndex {
+        const RecordSchema *schema;
+        unsigned short order[MAX_SCHEMA_KEYS]; /* key indices sorted by name */
+} KeyIndex;
+
+static const RecordSchema *sort_schema;
+
+static int cmp_order(const void *a, const void *b) {
+        return strcmp(sort_schema->keys[*(const unsigned short *) a].name,
+                      sort_schema->keys[*(const unsigned short *) b].name);
+}
+
+static const unsigned short *key_order(const RecordSchema *schema) {
+        static KeyIndex idx[3];
+        for (size_t i = 0; i < ELEMENTSOF(idx); i++) {
+                if (idx[i].schema == schema)
+                        return idx[i].order;
+                if (!idx[i].schema) {
+                        if (schema->n_keys > MAX_SCHEMA_KEYS)
+                                return NULL;
+                        for (size_t k = 0; k < schema->n_keys; k++)
+                                idx[i].order[k] = (unsigned short) k;
+                        sort_schema = schema;
+                        qsort(idx[i].order, schema->n_keys, sizeof(unsigned short), cmp_order);
+                        idx[i].schema = schema;
+                        return idx[i].order;
+                }
+        }
+        return NULL;
+}
+
 int record_key_index(const RecordSchema *schema, const char *name) {
-        for (size_t i = 0; i < schema->n_keys; i++)
-                if (streq(schema->keys[i].name, name))
-                        return (int) i;
+        const unsigned short *o = key_order(schema);
+        size_t lo = 0, hi = schema->n_keys;
+
+        if (!o) {
+                for (size_t i = 0; i < schema->n_keys; i++)
+                        if (streq(schema->keys[i].name, name))
+                                return (int) i;
+                return -ENOENT;
+        }
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int c = strcmp(name, schema->keys[o[mid]].name);
+                if (c == 0)
+                        return o[mid];
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
         return -ENOENT;
 }
 
