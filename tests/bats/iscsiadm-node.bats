@@ -300,3 +300,22 @@ iscsiadm: Could not log into all portals"
         run iscsiadm -m node -L onboot
         assert_failure 21
 }
+
+@test "every key of our etc/iscsid.conf and of open-iscsi's (examples uncommented) is known" {
+        sed 's/^#\([a-z][^ ]* = .*\)$/\1/' "$BATS_TEST_DIRNAME/../../etc/iscsid.conf" > "$ETC/iscsid.conf"
+        run iscsiadm -m node -o new -T $T1 -p 127.0.0.1:3260,1
+        assert_success
+        refute_output --partial "iscsid.conf:"
+        run iscsiadm -m node -T $T1
+        assert_line "node.session.auth.authmethod = CHAP"
+        assert_line "node.conn[0].timeo.login_timeout = 15"
+        assert_line "node.session.initial_login_retry_max = 8"
+        if [ -f /usr/share/doc/open-iscsi/examples/iscsid.conf ] || [ -f /etc/iscsi/iscsid.conf ]; then
+                src=/etc/iscsi/iscsid.conf
+                [ -f "$src" ] || src=/usr/share/doc/open-iscsi/examples/iscsid.conf
+                sed 's/^#\([a-z][^ ]* = .*\)$/\1/' "$src" > "$ETC/iscsid.conf"
+                run iscsiadm -m node -o new -T $T2 -p 127.0.0.1:3260,1
+                assert_success
+                refute_output --partial "iscsid.conf:"
+        fi
+}
