@@ -103,7 +103,7 @@ echo vm > "$stage/etc/hostname"
 ln -s ../proc/self/mounts "$stage/etc/mtab"
 
 install -m 0755 "$VM_DIR/guest/init" "$stage/init"
-install -m 0644 "$VM_DIR/guest/lib.sh" "$stage/lib/vm/lib.sh"
+for f in "$VM_DIR"/guest/*.sh; do install -m 0644 "$f" "$stage/lib/vm/$(basename "$f")"; done
 # The plan: scenario name and its time limit ("# vm-timeout: SECONDS" in the script, else 300).
 : > "$stage/etc/vm-plan"
 for s in "$@"; do
