@@ -133,6 +133,25 @@ static DiscoveredPortal *flatten(const struct iscsi_st_list *l, const char *st_a
         return v;
 }
 
+/* -P 1: the discovered portals as a Target/Portal/Iface tree, like -m node -P 1. */
+static void discovered_tree(Context *c, const DiscoveredPortal *p, size_t n) {
+        size_t n_if = c->o->n_ifaces ?: 1, k = 0;
+        NodeEntry *e = calloc(n * n_if + 1, sizeof(*e));
+
+        if (!e)
+                return;
+        for (size_t i = 0; i < n; i++)
+                for (size_t f = 0; f < n_if; f++) {
+                        Record *r = NULL;
+                        if (node_from_conf(c, p[i].target, p[i].address, p[i].port, p[i].tpgt,
+                                           c->o->n_ifaces ? c->o->ifaces[f] : "default", &r) < 0)
+                                continue;
+                        e[k++].rec = r;
+                }
+        out->node_tree(e, k);
+        node_entries_free(e, k);
+}
+
 static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *p, size_t n, unsigned op,
                           const struct iscsi_st_list *list) {
         const char *st_addr = record_get(st, ST_KEY_ADDRESS);
@@ -263,7 +282,10 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
                 } else
                         rc = update_node_db(c, st, flat, n, op, &list);
         }
-        out->discovered(flat, n);
+        if (c->o->print_level >= 1)
+                discovered_tree(c, flat, n);
+        else
+                out->discovered(flat, n);
         if (rc == 0 && n == 0)
                 log_error("No portals found");
         if (rc == 0 && n > 0 && c->o->login) {

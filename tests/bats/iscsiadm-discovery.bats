@@ -263,3 +263,17 @@ CONF
         assert_line "iscsiadm: initiator reported error (20 - could not connect to iscsid)"
         assert_line "iscsiadm: Could not log into all portals"
 }
+
+@test "discovery -P 1 prints the tree; nonpersistent with -P 1 writes nothing" {
+        PORT=$(free_port)
+        start_responder 127.0.0.1 $PORT -n 1 -a 2
+        run iscsiadm -m discovery -t st -p 127.0.0.1:$PORT -P 1 -o nonpersistent
+        assert_success
+        assert_output "Target: iqn.2003-01.org.example:t1
+	Portal: 127.0.0.1:$PORT,1
+		Iface Name: default
+	Portal: 127.0.0.1:$((PORT + 1)),2
+		Iface Name: default"
+        [ ! -e "$ETC/nodes" ]
+        [ ! -e "$ETC/send_targets" ]
+}
