@@ -77,43 +77,49 @@ int nodes_login_ex(Context *c, NodeEntry *e, size_t n, bool loginall) {
         if (path && initiatorname_read(path, &iname, &alias) == -ENOENT)
                 log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s' "
                          "or 'iscsi-iname --write'", path, path);
+        /* node.session.nr_sessions: that many sessions per record, the extra ones allowed to
+         * join an existing session set */
         for (size_t i = 0; i < n; i++) {
                 char d[512];
+                int nr = 1;
+                (void) record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
                 node_desc(e[i].rec, d, sizeof(d));
-                printf("Logging in to %s\n", d);
+                for (int j = 0; j < MAX(nr, 1); j++)
+                        printf("Logging in to %s\n", d);
         }
         fflush(stdout);
-        /* All requests go to iscsid at once (one connection each), so it logs in in parallel. */
-        _cleanup_free_ struct node_login_req *qs = calloc(n ?: 1, sizeof(*qs));
-        _cleanup_free_ struct login_result *rs = calloc(n ?: 1, sizeof(*rs));
-        if (!qs || !rs)
-                return ISCSI_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-                fill_login_req(e[i].rec, &qs[i]);
-                if (!qs[i].initiator_name)
-                        qs[i].initiator_name = iname;
-                qs[i].initiator_alias = alias;
-        }
-        int kb = iscsid_client_login_many(qs, n, rs);
-        for (size_t i = 0; i < n; i++) {
-                struct login_result res = rs[i];
                 char d[512];
-                int status;
+                int nr = 1;
 
+                (void) record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
                 node_desc(e[i].rec, d, sizeof(d));
-                status = kb < 0 ? (kb == -ENOENT || kb == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR)
-                                : res.status;
-                if (status == 0) {
-                        printf("Login to %s successful.\n", d);
-                        fflush(stdout);
-                        continue;
+                for (int j = 0; j < MAX(nr, 1); j++) {
+                        struct node_login_req q;
+                        struct login_result res = { 0 };
+                        int k, status;
+
+                        fill_login_req(e[i].rec, &q);
+                        if (!q.initiator_name)
+                                q.initiator_name = iname;
+                        q.initiator_alias = alias;
+                        q.allow_existing = j > 0;
+                        k = iscsid_client_login(&q, &res);
+                        status = k < 0 ? (k == -ENOENT || k == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN
+                                                                             : ISCSI_ERR_ISCSID_COMM_ERR)
+                                       : res.status;
+                        if (status == 0) {
+                                printf("Login to %s successful.\n", d);
+                                fflush(stdout);
+                                continue;
+                        }
+                        if (loginall && status == ISCSI_ERR_SESS_EXISTS)
+                                continue;
+                        log_error("Could not login to %s.", d);
+                        log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                        if (!rc)
+                                rc = status;
                 }
-                if (loginall && status == ISCSI_ERR_SESS_EXISTS)
-                        continue;
-                log_error("Could not login to %s.", d);
-                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
-                if (!rc)
-                        rc = status;
         }
         if (rc)
                 log_error("Could not log into all portals");
