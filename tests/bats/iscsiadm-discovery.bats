@@ -27,11 +27,21 @@ teardown() {
 start_tgtd() {
         command -v tgtd >/dev/null || skip "tgtd (Debian package tgt) not installed"
         PORT=$(free_port)
-        CTL=$((PORT % 20000 + 1000))
+        # a control port no running tgtd holds (its lock file is flock()ed while it runs), so
+        # tgtadm can only ever talk to the tgtd this test started
+        for _ in $(seq 20); do
+                CTL=$((RANDOM % 30000 + 2000))
+                lock=/var/run/tgtd/socket.$CTL.lock
+                if [ ! -e "$lock" ] || flock -n "$lock" true; then break; fi
+        done
         tgtd -f -C $CTL --iscsi portal=127.0.0.1:$PORT >"$BATS_TEST_TMPDIR/tgtd.log" 2>&1 3>&- &
         TGTD_PID=$!
         for _ in $(seq 100); do
-                tgtadm -C $CTL --lld iscsi --op show --mode target >/dev/null 2>&1 && return 0
+                kill -0 $TGTD_PID 2>/dev/null || { cat "$BATS_TEST_TMPDIR/tgtd.log" >&2; return 1; }
+                if tgtadm -C $CTL --lld iscsi --op show --mode target >"$BATS_TEST_TMPDIR/tgt-show" 2>/dev/null; then
+                        [ ! -s "$BATS_TEST_TMPDIR/tgt-show" ] || { echo "tgtd on control port $CTL is not ours" >&2; return 1; }
+                        return 0
+                fi
                 sleep 0.05
         done
         return 1
