@@ -8,7 +8,9 @@
 # and reports the scenarios it did not run as failures.
 # Env: SRC_DIR, BUILD_DIR, OUT_DIR (from tests/run-all.sh);
 #      VM_GROUPS: one boot per word, scenarios in a word joined by "+" (default: the harness
-#                 self-test, then every tests/vm/scenarios/*.sh, baseline first); VM_JOBS (default 2);
+#                 self-test, then every tests/vm/scenarios/*.sh, baseline first; scenarios
+#                 marked "# vm-pair: A B" run as two guests, "@pair:A+B", via run-pair.sh);
+#                 VM_JOBS (default 2; a pair takes two);
 #      VM_BUDGET (seconds, default 780).
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -20,10 +22,17 @@ budget=${VM_BUDGET:-780}
 # "@selftest" is tests/vm/selftest.sh: the harness proving it reports failures as failures.
 if [ -z "${VM_GROUPS:-}" ]; then
   VM_GROUPS="@selftest baseline"
+  pairs=""
   for f in "$SRC_DIR"/tests/vm/scenarios/*.sh; do
     name=$(basename "$f" .sh)
-    [ "$name" = baseline ] || VM_GROUPS="$VM_GROUPS $name"
+    pair=$(sed -n 's/^# vm-pair: *\([^ ]*\) \([^ ]*\).*/@pair:\1+\2/p' "$f" | head -1)
+    if [ -n "$pair" ]; then
+      case " $pairs " in *" $pair "*) ;; *) pairs="$pairs $pair" ;; esac
+    elif [ "$name" != baseline ]; then
+      VM_GROUPS="$VM_GROUPS $name"
+    fi
   done
+  VM_GROUPS="$VM_GROUPS$pairs"
 fi
 read -r -a groups <<<"$VM_GROUPS"
 
@@ -40,16 +49,22 @@ trap 'exit 1' INT TERM
 
 start=$(date +%s)
 for i in "${!groups[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+  need=1
+  [[ ${groups[$i]} == @pair:* ]] && need=2   # two guests
+  while [ "$(jobs -rp | wc -l)" -gt $((jobs_max - need)) ] && [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n; done
   used=$(( $(date +%s) - start ))
   if [ "$used" -ge "$budget" ]; then
-    for s in $(echo "${groups[$i]}" | tr '+' ' '); do
+    for s in $(echo "${groups[$i]#@pair:}" | tr '+' ' '); do
       echo "not ok 1 - vm/$s: not run: the VM suite's ${budget}s budget was used up by earlier scenarios"
     done > "$work/$i.tap"
     continue
   fi
   if [ "${groups[$i]}" = @selftest ]; then
     ( VM_OUT=$OUT_DIR/vm/selftest exec "$SRC_DIR/tests/vm/selftest.sh" >"$work/$i.tap" 2>"$work/$i.log" ) &
+  elif [[ ${groups[$i]} == @pair:* ]]; then
+    # shellcheck disable=SC2046
+    ( VM_MAX_SECONDS=$((budget - used + 60)) exec "$SRC_DIR/tests/vm/run-pair.sh" $(echo "${groups[$i]#@pair:}" | tr '+' ' ') \
+        >"$work/$i.tap" 2>"$work/$i.log" ) &
   else
     # shellcheck disable=SC2046
     ( VM_MAX_SECONDS=$((budget - used + 60)) exec "$SRC_DIR/tests/vm/run.sh" $(echo "${groups[$i]}" | tr '+' ' ') \
@@ -74,10 +89,11 @@ for i in "${!groups[@]}"; do
       echo "$line"
     fi
   done < "$work/$i.tap"
-  for s in $(echo "${groups[$i]}" | tr '+' ' '); do
+  for s in $(echo "${groups[$i]#@pair:}" | tr '+' ' '); do
     [ "$s" = @selftest ] && continue
     f=$(grep -c "^not ok [0-9]* - vm/$s:" "$work/$i.tap")
-    [ "$f" -gt 0 ] && summary="$summary  vm/$s: $f failing (transcript: $OUT_DIR/vm/${groups[$i]}/transcript-$s.txt)
+    d=${groups[$i]}; [[ $d == @pair:* ]] && d=$s
+    [ "$f" -gt 0 ] && summary="$summary  vm/$s: $f failing (transcript: $OUT_DIR/vm/$d/transcript-$s.txt)
 "
   done
 done

@@ -11,7 +11,9 @@
 # Env: SRC_DIR, BUILD_DIR (project binaries), VM_CACHE (kernel cache, default $SRC_DIR/.cache/vm),
 #      VM_OUT (logs: console.log, markers.log, transcript-*.txt; default $OUT_DIR/vm or a temp dir),
 #      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions),
-#      VM_MAX_SECONDS (cap on the whole boot's time limit; 60-vm.sh's budget).
+#      VM_MAX_SECONDS (cap on the whole boot's time limit; 60-vm.sh's budget),
+#      VM_NET_SOCKET=listen:PORT|connect:PORT + VM_MAC: one virtio NIC on a qemu socket
+#      network to another guest through 127.0.0.1:PORT (run-pair.sh); otherwise no NIC at all.
 # --live: print each scenario's transcript on stdout as the guest runs (the demo uses it); those
 #         lines are indented or start with "===", so they never read as TAP results.
 # Exit status: 0 if no "not ok" line.
@@ -93,12 +95,22 @@ done
 if [ -n "${VM_MAX_SECONDS:-}" ] && [ "$VM_MAX_SECONDS" -lt "$limit" ]; then limit=$VM_MAX_SECONDS; fi
 
 : > "$out/console.log"; : > "$out/markers.log"
-# No network device: the guest's iSCSI traffic stays on its own loopback.
+# By default no network device: the guest's iSCSI traffic stays on its own loopback. With
+# VM_NET_SOCKET the guest gets a NIC whose only peer is another guest (run-pair.sh); the host
+# carries that as TCP on 127.0.0.1 and never sees or routes the guests' addresses.
+net=()
+if [ -n "${VM_NET_SOCKET:-}" ]; then
+  if ! [[ $VM_NET_SOCKET =~ ^(listen|connect):[0-9]+$ ]] || ! [[ ${VM_MAC:-} =~ ^52:54:00(:[0-9a-f]{2}){3}$ ]]; then
+    echo "run.sh: bad VM_NET_SOCKET='$VM_NET_SOCKET' / VM_MAC='${VM_MAC:-}'" >&2; exit 2
+  fi
+  net=(-netdev "socket,id=n0,${VM_NET_SOCKET%%:*}=127.0.0.1:${VM_NET_SOCKET#*:}"
+       -device "virtio-net-pci,netdev=n0,mac=$VM_MAC")
+fi
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VM_MEM:-1024}" -smp 1
       -nodefaults -no-user-config -display none -monitor none -no-reboot
       -kernel "$KDIR/vmlinuz" -initrd "$out/initramfs.cpio.gz"
       -append "console=ttyS0 panic=-1 loglevel=4 $(echo $append) ${VM_EXTRA_APPEND:-}"
-      -serial "file:$out/console.log" -serial "file:$out/markers.log")
+      -serial "file:$out/console.log" -serial "file:$out/markers.log" "${net[@]}")
 echo "vm: ${qemu[*]}" >&2
 start=$(date +%s.%N)
 timeout -k 5 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
