@@ -63,6 +63,12 @@ const struct scsi_op scsi_ops[] = {
 #define PR_OUT(sa) { 0x5f, sa, OP_PR_ALLOWED | OP_DATA_OUT, 10, \
           { 0x5f, sa, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x07 }, parse_pr_out, exec_pr_out, NULL }
         PR_OUT(0), PR_OUT(1), PR_OUT(2), PR_OUT(3), PR_OUT(4), PR_OUT(5), PR_OUT(6),
+        { 0x83, 0x00, OP_MEDIUM_WRITE | OP_DATA_OUT | OP_WRITE_PROTECT, 16,
+          { 0x83, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 }, parse_xcopy, exec_xcopy, NULL },
+        { 0x84, 0x00, OP_MEDIUM_READ | OP_DATA_IN, 16,
+          { 0x84, 0x00, 0xff, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 }, parse_rcr, exec_rcr, NULL },
+        { 0x84, 0x03, OP_PR_ALLOWED | OP_DATA_IN, 16,
+          { 0x84, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 }, parse_rcr, exec_rcr, NULL },
         { 0x88, -1, MEDIUM_RD, 16, RW16_USAGE(0x88), parse_rw, exec_read, io_done_read },
         { 0x89, -1, MEDIUM_WR, 16, { 0x89, 0xfa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff, 0x1f, 0x07 },
           parse_caw, exec_caw, NULL },
@@ -99,7 +105,7 @@ const size_t scsi_ops_count = ELEMENTSOF(scsi_ops);
 
 int scsi_op_sa(const uint8_t *cdb) {
         switch (cdb[0]) {
-        case 0x5e: case 0x5f: case 0x9e: case 0xa3:
+        case 0x5e: case 0x5f: case 0x83: case 0x84: case 0x9e: case 0xa3:
                 return cdb[1] & 0x1f;
         default:
                 return -1;

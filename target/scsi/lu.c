@@ -133,6 +133,7 @@ struct scsi_lu *scsi_lu_unref(struct scsi_lu *lu) {
         pr_reg_clear(&lu->pr_holder);
         free(lu->res6_holder);
         free(lu->res6_tport);
+        free(lu->xc.iport);
         pthread_mutex_destroy(&lu->lock);
         pthread_mutex_destroy(&lu->caw_lock);
         backstore_free(lu->bs);

@@ -139,6 +139,15 @@ struct scsi_lu {
         uint8_t pr_type;
         struct pr_reg pr_holder;  /* copy of iport/tport of the holder (not for AR types) */
 
+        struct {                /* EXTENDED COPY results held for RECEIVE COPY RESULTS */
+                char *iport;
+                bool held;
+                uint8_t list_id;
+                uint8_t status;
+                uint16_t segments;
+                uint32_t kib;
+        } xc;
+
         pthread_mutex_t caw_lock; /* COMPARE AND WRITE atomicity */
 };
 

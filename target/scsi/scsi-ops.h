@@ -71,6 +71,13 @@ int exec_caw(struct scsi_cmd *cmd);
 int parse_orwrite(struct scsi_cmd *cmd);
 int exec_orwrite(struct scsi_cmd *cmd);
 
+/* xcopy.c */
+int parse_xcopy(struct scsi_cmd *cmd);
+int exec_xcopy(struct scsi_cmd *cmd);
+int parse_rcr(struct scsi_cmd *cmd);
+int exec_rcr(struct scsi_cmd *cmd);
+uint32_t vpd_third_party_copy(struct scsi_lu *lu, uint8_t *p);
+
 /* shared by sbc-*.c */
 int cmd_io_go(struct scsi_cmd *cmd);
 int ramdisk_rw(struct scsi_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off);

@@ -12,7 +12,7 @@
 
 /* Block limits we advertise (VPD 0xB0); also enforced by the SBC handlers. */
 
-static const uint8_t vpd_pages[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 };
+static const uint8_t vpd_pages[] = { 0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2 };
 
 int parse_inquiry(struct scsi_cmd *cmd) {
         bool evpd = cmd->cdb[1] & 0x01;
@@ -186,6 +186,10 @@ int exec_inquiry(struct scsi_cmd *cmd) {
         }
         case 0x83:
                 len = vpd_device_id(cmd, p);
+                break;
+        case 0x8f:
+                len = 4 + vpd_third_party_copy(lu, p + 4);
+                put_be16(p + 2, (uint16_t) (len - 4));
                 break;
         case 0xb0:
                 len = vpd_block_limits(lu, p);

@@ -75,8 +75,8 @@ static void test_inquiry_vpd(void **state) {
         bool seen_naa = false, seen_rtpi = false, seen_name = false;
 
         p = vpd(f, 0x00, &cmd);
-        assert_int_equal(get16(p + 2), 6);
-        assert_memory_equal(p + 4, ((uint8_t[]) { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 }), 6);
+        assert_int_equal(get16(p + 2), 7);
+        assert_memory_equal(p + 4, ((uint8_t[]) { 0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2 }), 7);
         scsi_cmd_release(&cmd);
 
         p = vpd(f, 0x80, &cmd);
