@@ -226,7 +226,7 @@ int scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd) {
                         cmd_status(cmd, SCSI_STATUS_RESERVATION_CONFLICT);
                         return prep_complete(cmd);
                 }
-                if ((op->flags & OP_WRITE_PROTECT) && (cmd->write_protect || lu->readonly || lu->swp)) {
+                if ((op->flags & OP_WRITE_PROTECT) && (cmd->write_protect || lu->readonly || __atomic_load_n(&lu->swp, __ATOMIC_RELAXED))) {
                         cmd_fail(cmd, SCSI_SENSE_DATA_PROTECT, ASC_WRITE_PROTECTED);
                         return prep_complete(cmd);
                 }

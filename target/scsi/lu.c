@@ -259,8 +259,8 @@ void scsi_lu_reset(struct scsi_lu *lu, enum scsi_reset_kind kind) {
         pr_reset(lu);
         lu_ua_add_all(lu, asc[kind], NULL);
         if (kind == SCSI_RESET_TARGET_COLD) {
-                lu->wce = lu->bs->write_back;
-                lu->swp = false;
+                __atomic_store_n(&lu->swp, false, __ATOMIC_RELAXED);
+                __atomic_store_n(&lu->wce, lu->bs->write_back, __ATOMIC_RELAXED);
         }
         pthread_mutex_unlock(&lu->lock);
 }

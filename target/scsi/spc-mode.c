@@ -190,7 +190,7 @@ int exec_mode_select(struct scsi_cmd *cmd) {
         }
         if (wce != lu->wce || swp != lu->swp) {
                 __atomic_store_n(&lu->wce, wce, __ATOMIC_RELAXED);
-                lu->swp = swp;
+                __atomic_store_n(&lu->swp, swp, __ATOMIC_RELAXED);
                 lu_ua_add_all(lu, ASC_MODE_PARAMETERS_CHANGED, cmd->nexus ? cmd->nexus->initiator_port : NULL);
         }
         cmd_good(cmd);
