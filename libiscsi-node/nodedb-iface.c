@@ -68,7 +68,11 @@ int nodedb_delete_iface(NodeDb *db, const char *name) {
                 return -EINVAL;
         if (asprintf(&p, "%s/ifaces/%s", db->root, name) < 0)
                 return -ENOMEM;
-        return unlink(p) < 0 ? -errno : 0;
+        if (unlink(p) < 0)
+                return -errno;
+        *strrchr(p, '/') = 0;
+        (void) fsync_dir(p);
+        return 0;
 }
 
 static int cmp_name(const void *a, const void *b) {

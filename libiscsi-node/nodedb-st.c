@@ -54,6 +54,8 @@ int nodedb_delete_st(NodeDb *db, const char *address, int port) {
         struct dirent *de;
         int k;
 
+        if (!name_ok(address))
+                return -EINVAL;
         k = st_dir(db, address, port, &dir);
         if (k < 0)
                 return k;
@@ -70,6 +72,9 @@ int nodedb_delete_st(NodeDb *db, const char *address, int port) {
                         (void) unlink(l);
         }
         (void) rmdir(dir);
+        /* make the removal durable too */
+        *strrchr(dir, '/') = 0;
+        (void) fsync_dir(dir);
         return 0;
 }
 

@@ -319,3 +319,14 @@ iscsiadm: Could not log into all portals"
                 refute_output --partial "iscsid.conf:"
         fi
 }
+
+@test "names that would escape the database directory are refused" {
+        run iscsiadm -m node -o new -T ../../evil -p 127.0.0.1:3260,1
+        assert_failure 6
+        run iscsiadm -m discoverydb -t st -p '../x' -o new
+        assert_failure
+        run iscsiadm -m iface -I ../x -o new
+        assert_failure
+        run find "$ISCSI_ROOT" -name 'evil*' -o -name x
+        assert_output ""
+}
