@@ -191,7 +191,7 @@ static int node_loginall(Context *c) {
                 node_entries_free(e, n);
                 return ISCSI_ERR_NO_OBJS_FOUND;
         }
-        r = nodes_login_ex(c, keep, k, true);
+        r = nodes_login(c, keep, k);
         node_entries_free(e, n);
         return r;
 }

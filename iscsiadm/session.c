@@ -70,31 +70,62 @@ static void node_desc(const Record *r, char *buf, size_t size) {
                  record_get(r, NODE_KEY_NAME), record_get(r, NODE_KEY_CONN_ADDRESS), port);
 }
 
-int nodes_login_ex(Context *c, NodeEntry *e, size_t n, bool loginall) {
+static bool session_of_record(const struct sysfs_session *s, const Record *r) {
+        int port = 3260;
+        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        return streq_ptr(s->target_name, record_get(r, NODE_KEY_NAME)) &&
+               streq_ptr(s->persistent_address, record_get(r, NODE_KEY_CONN_ADDRESS)) &&
+               s->persistent_port == port &&
+               streq_ptr(s->iface_name ?: "default", record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
+}
+
+static void print_already_present(const Record *r, int requested, int present) {
+        log_error("%s: %d session%s requested, but %d already present.",
+                  record_get(r, NODE_KEY_IFACE_NAME) ?: "default", requested, requested == 1 ? "" : "s", present);
+}
+
+int nodes_login(Context *c, NodeEntry *e, size_t n) {
         _cleanup_free_ char *iname = NULL, *alias = NULL, *path = iscsi_config_path("initiatorname.iscsi");
+        _cleanup_free_ int *todo = calloc(n ?: 1, sizeof(int));
+        struct sysfs_session **sessions = NULL;
+        size_t n_sessions = 0;
         int rc = 0;
 
+        if (!todo)
+                return ISCSI_ERR_NOMEM;
         if (path && initiatorname_read(path, &iname, &alias) == -ENOENT)
                 log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s' "
                          "or 'iscsi-iname --write'", path, path);
-        /* node.session.nr_sessions: that many sessions per record, the extra ones allowed to
-         * join an existing session set */
+        /* node.session.nr_sessions sessions per record, minus those already there; like
+         * open-iscsi, a record that has them all is reported and counts as "session exists" */
+        (void) sessions_collect(&sessions, &n_sessions);
+        for (size_t i = 0; i < n; i++) {
+                int nr = 1, present = 0;
+                (void) record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
+                nr = MAX(nr, 1);
+                for (size_t j = 0; j < n_sessions; j++)
+                        if (session_of_record(sessions[j], e[i].rec))
+                                present++;
+                if (present >= nr) {
+                        print_already_present(e[i].rec, nr, present);
+                        rc = rc ?: ISCSI_ERR_SESS_EXISTS;
+                        continue;
+                }
+                todo[i] = nr - present;
+        }
+        sysfs_session_list_free(sessions, n_sessions);
         for (size_t i = 0; i < n; i++) {
                 char d[512];
-                int nr = 1;
-                (void) record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
                 node_desc(e[i].rec, d, sizeof(d));
-                for (int j = 0; j < MAX(nr, 1); j++)
+                for (int j = 0; j < todo[i]; j++)
                         printf("Logging in to %s\n", d);
         }
         fflush(stdout);
         for (size_t i = 0; i < n; i++) {
                 char d[512];
-                int nr = 1;
 
-                (void) record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
                 node_desc(e[i].rec, d, sizeof(d));
-                for (int j = 0; j < MAX(nr, 1); j++) {
+                for (int j = 0; j < todo[i]; j++) {
                         struct node_login_req q;
                         struct login_result res = { 0 };
                         int k, status;
@@ -113,10 +144,13 @@ int nodes_login_ex(Context *c, NodeEntry *e, size_t n, bool loginall) {
                                 fflush(stdout);
                                 continue;
                         }
-                        if (loginall && status == ISCSI_ERR_SESS_EXISTS)
-                                continue;
-                        log_error("Could not login to %s.", d);
-                        log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                        if (status == ISCSI_ERR_SESS_EXISTS)
+                                /* appeared since we looked */
+                                print_already_present(e[i].rec, todo[i], 1);
+                        else {
+                                log_error("Could not login to %s.", d);
+                                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                        }
                         if (!rc)
                                 rc = status;
                 }
@@ -124,10 +158,6 @@ int nodes_login_ex(Context *c, NodeEntry *e, size_t n, bool loginall) {
         if (rc)
                 log_error("Could not log into all portals");
         return rc;
-}
-
-int nodes_login(Context *c, NodeEntry *e, size_t n) {
-        return nodes_login_ex(c, e, n, false);
 }
 
 static char *xstrdup0(const char *s) {

@@ -5,7 +5,6 @@
 #include "iscsiadm.h"
 #include "sysfs-session.h"
 
-int nodes_login_ex(Context *c, NodeEntry *e, size_t n, bool loginall);
 int sessions_logoutall(Context *c, const char *which);
 /* -m node with -u / -R / -s: act on the sessions of the matching records. */
 int sessions_for_nodes(Context *c, const NodeFilter *f);

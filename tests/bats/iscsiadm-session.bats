@@ -140,3 +140,25 @@ iscsiadm: Could not login to [iface: default, target: iqn.2003-01.org.example:t1
 iscsiadm: initiator reported error (12 - iSCSI driver not found. Please make sure it is loaded, and retry the operation)
 iscsiadm: Could not log into all portals"
 }
+
+@test "login to a node that already has its session: open-iscsi's message, exit 15" {
+        fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
+        iscsiadm -m node -o new -T iqn.2003-01.org.example:t1 -p 127.0.0.1:3260,1
+        iscsiadm -m node -o new -T iqn.2003-01.org.example:t2 -p 127.0.0.1:3260,1
+        run iscsiadm -m node -T iqn.2003-01.org.example:t1 -l
+        assert_failure 15
+        assert_output "iscsiadm: default: 1 session requested, but 1 already present.
+iscsiadm: Could not log into all portals"
+        # loginall: the present one is reported, the other one is tried (no iscsid here: 15 wins, it came first)
+        run iscsiadm -m node --loginall=all
+        assert_failure 15
+        assert_line --index 0 "iscsiadm: default: 1 session requested, but 1 already present."
+        assert_line "Logging in to [iface: default, target: iqn.2003-01.org.example:t2, portal: 127.0.0.1,3260]"
+        assert_line "iscsiadm: initiator reported error (20 - could not connect to iscsid)"
+        # two sessions wanted, one there: one more login is attempted
+        iscsiadm -m node -T iqn.2003-01.org.example:t1 -o update -n node.session.nr_sessions -v 2
+        run iscsiadm -m node -T iqn.2003-01.org.example:t1 -l
+        assert_failure 20
+        assert_line --index 0 "Logging in to [iface: default, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260]"
+        [ "$(echo "$output" | grep -c '^Logging in to')" -eq 1 ]
+}
