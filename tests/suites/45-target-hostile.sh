@@ -20,7 +20,7 @@ ATTACKER=$P:attacker
 KEEPER=$P:keeper
 PROBE=$P:probe
 CHAP_INIT=$P:chap-init
-LOOP_ROUNDS=${HOSTILE_LOOP_ROUNDS:-20}
+LOOP_ROUNDS=${HOSTILE_LOOP_ROUNDS:-100}
 RSS_BOUND_KIB=$((20 * 1024))
 HWM_BOUND_KIB=$((8 * 1024))
 LOG=$OUT_DIR/45-targetd.log
@@ -157,6 +157,10 @@ declare -A REASON=(
         [header-digest]='header digest'
         [data-digest]='data digest'
         [cmdsn-window]='CmdSN'
+        [login-in-ffp]='Login'
+        [snack]='SNACK'
+        [bad-ahs]='AHS'
+        [text-flood]='Text'
         [key-flood]='login.*(fail|abort)|text|long'
         [stage-skip-auth]='login.*fail|stage|invalid'
         [stage-nsg]='login.*fail|stage|invalid|transit'
@@ -184,6 +188,7 @@ check_incident_logs() {   # check_incident_logs PEERS_FILE LOG
 }
 
 SINGLE_CASES=(unknown-opcode mrdsl-nop mrdsl-write huge-dataout header-digest data-digest cmdsn-window
+        login-in-ffp snack bad-ahs text-flood
         key-flood-64k key-flood unknown-keys stage-skip-auth stage-nsg stage-ffp-without-auth
         stage-reserved scsi-before-login scsi-during-login truncated)
 

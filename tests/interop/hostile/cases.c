@@ -374,6 +374,132 @@ static int run_cmdsn_window(HCtx *ctx) {
         return session_alive(&hc, "out-of-window commands");
 }
 
+/* Requests that are valid PDUs but wrong here: a Login Request in full feature phase, a
+ * SNACK at ErrorRecoveryLevel 0. RFC 7143 §11.17: Reject with the header, session goes on. */
+static int wrong_here(HCtx *ctx, const char *name, uint8_t opcode) {
+        _cleanup_(hc_close) HConn hc = HCONN_NULL;
+        uint8_t hdr[ISCSI_BHS_SIZE];
+        struct iscsi_bhs b;
+        uint8_t reason = 0;
+        bool dropped;
+        int r;
+
+        r = connect_login(ctx, &hc, false);
+        if (r < 0)
+                return r;
+        record(ctx, name, &hc, ctx->initiator);
+        hc_prepare(&hc, &b, opcode, true);
+        if (opcode == ISCSI_OP_LOGIN_REQ) {
+                memcpy(b.isid, hc.isid, 6);
+                b.csg = ISCSI_STAGE_OPERATIONAL;
+                b.nsg = ISCSI_STAGE_FULL_FEATURE;
+                b.flags = iscsi_login_flags(true, false, b.csg, b.nsg);
+        }
+        if (opcode == ISCSI_OP_SNACK_REQ) {
+                b.snack_type = ISCSI_SNACK_STATUS;
+                b.immediate = false;
+        }
+        b.dlength = 0;
+        if (iscsi_bhs_encode(&b, hdr) < 0)
+                return hfail("encode");
+        r = hc_send_raw(&hc, hdr, sizeof(hdr));
+        if (r < 0)
+                return hfail("send: %s", strerror(-r));
+        r = expect_reject_or_drop(&hc, hdr, b.itt, &dropped, &reason);
+        if (r < 0)
+                return r;
+        if (dropped)
+                return hfail("connection dropped instead of a Reject");
+        if (reason != ISCSI_REJECT_PROTOCOL_ERROR && reason != ISCSI_REJECT_CMD_NOT_SUPPORTED &&
+            reason != ISCSI_REJECT_SNACK)
+                return hfail("Reject reason 0x%02x", reason);
+        return session_alive(&hc, "the Reject");
+}
+
+static int run_login_in_ffp(HCtx *ctx) {
+        return wrong_here(ctx, "login-in-ffp", ISCSI_OP_LOGIN_REQ);
+}
+
+static int run_snack(HCtx *ctx) {
+        return wrong_here(ctx, "snack", ISCSI_OP_SNACK_REQ);
+}
+
+/* A SCSI Command whose AHS claims more bytes than TotalAHSLength holds. */
+static int run_bad_ahs(HCtx *ctx) {
+        _cleanup_(hc_close) HConn hc = HCONN_NULL;
+        uint8_t pdu[ISCSI_BHS_SIZE + 8];
+        struct iscsi_bhs b;
+        bool dropped;
+        int r;
+
+        r = connect_login(ctx, &hc, false);
+        if (r < 0)
+                return r;
+        record(ctx, "bad-ahs", &hc, ctx->initiator);
+        hc_prepare(&hc, &b, ISCSI_OP_SCSI_CMD, false);
+        b.task_attr = ISCSI_ATTR_SIMPLE;
+        b.totalahslen = 2;
+        if (iscsi_bhs_encode(&b, pdu) < 0)
+                return hfail("encode");
+        pdu[4] = 2;                             /* 8 bytes of AHS ... */
+        memset(pdu + ISCSI_BHS_SIZE, 0, 8);
+        iscsi_put_be16(pdu + ISCSI_BHS_SIZE, 100); /* ... whose first one says 100 */
+        pdu[ISCSI_BHS_SIZE + 2] = ISCSI_AHS_EXTENDED_CDB;
+        r = hc_send_raw(&hc, pdu, sizeof(pdu));
+        if (r < 0)
+                return hfail("send: %s", strerror(-r));
+        r = expect_reject_or_drop(&hc, pdu, b.itt, &dropped, NULL);
+        if (r < 0 || dropped)
+                return r;
+        return session_alive(&hc, "the Reject");
+}
+
+/* 96 KiB of Text Request over C-bit PDUs (the text bound is 64 KiB): Reject or drop, and
+ * the target must not keep collecting. */
+static int run_text_flood(HCtx *ctx) {
+        _cleanup_(hc_close) HConn hc = HCONN_NULL;
+        _cleanup_free_ uint8_t *chunk = malloc(ISCSI_LOGIN_MAX_SEGMENT);
+        uint32_t itt;
+        int r;
+
+        if (!chunk)
+                return -ENOMEM;
+        r = connect_login(ctx, &hc, false);
+        if (r < 0)
+                return r;
+        record(ctx, "text-flood", &hc, ctx->initiator);
+        for (size_t i = 0, len = 0; len + 24 < ISCSI_LOGIN_MAX_SEGMENT; i++) {
+                char key[32];
+                snprintf(key, sizeof(key), "X-text.%zu", i);
+                (void) text_add(chunk, ISCSI_LOGIN_MAX_SEGMENT, &len, key, "vvvvvvvvvv");
+                memset(chunk + len, 0, ISCSI_LOGIN_MAX_SEGMENT - len);
+        }
+        itt = hc_next_itt(&hc);
+        for (unsigned i = 0; i < 12; i++) {
+                struct iscsi_pdu_view v;
+                struct iscsi_bhs b = {
+                        .opcode = ISCSI_OP_TEXT_REQ, .immediate = true, .final = i == 11,
+                        .flags = i == 11 ? 0 : ISCSI_FLAG_CONTINUE, .itt = itt, .ttt = ISCSI_RESERVED_TAG,
+                        .cmdsn = hc.cmdsn, .expstatsn = hc.expstatsn,
+                };
+                r = hc_send(&hc, &b, chunk, ISCSI_LOGIN_MAX_SEGMENT);
+                if (r == -EPIPE || r == -ECONNRESET)
+                        return 0;
+                if (r < 0)
+                        return hfail("send: %s", strerror(-r));
+                r = hc_recv(&hc, 5000, &v);
+                if (r == -ECONNRESET)
+                        return 0;
+                if (r < 0)
+                        return hfail("no answer to text part %u: %s", i, strerror(-r));
+                if (v.bhs.opcode == ISCSI_OP_REJECT)
+                        return session_alive(&hc, "the Reject");
+                if (v.bhs.opcode != ISCSI_OP_TEXT_RSP)
+                        return hfail("text part %u answered with opcode 0x%02x", i, v.bhs.opcode);
+        }
+        return hfail("96 KiB of Text Request were accepted");
+}
+
 /* ---- login phase ---- */
 
 static int add_names(HCtx *ctx, uint8_t *buf, size_t size, size_t *len, bool chap) {
@@ -850,6 +976,10 @@ const HCase hostile_cases[] = {
         { "header-digest", "bad header digest: connection dropped, PDU not executed", run_header_digest, true },
         { "data-digest", "bad data digest on NOP-Out: Reject 0x02, session goes on", run_data_digest, true },
         { "cmdsn-window", "commands with CmdSN outside the window are ignored, in-window ones work", run_cmdsn_window, true },
+        { "login-in-ffp", "Login Request in full feature phase: Reject with the header, session goes on", run_login_in_ffp, true },
+        { "snack", "SNACK at ErrorRecoveryLevel 0: Reject with the header, session goes on", run_snack, true },
+        { "bad-ahs", "SCSI Command with a malformed AHS: Reject or drop, never executed", run_bad_ahs, true },
+        { "text-flood", "96 KiB of Text Request over continuation PDUs: Reject or drop", run_text_flood, true },
         { "key-flood-64k", "64 KiB of login keys over continuation PDUs: the login step ends, no hang", run_key_flood_64k, true },
         { "key-flood", "96 KiB of login keys (over the 64 KiB bound): login failure or drop, no hang", run_key_flood_over, true },
         { "unknown-keys", "unknown keys in both login stages are answered NotUnderstood, login succeeds", run_unknown_keys, true },
