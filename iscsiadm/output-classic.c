@@ -244,12 +244,36 @@ static void classic_session_tree(struct sysfs_session *const *s, size_t n, int l
         }
 }
 
+/* The kernel's standard iSCSI counters; anything else is transport-specific ("Extended"). */
+static bool stat_is_standard(const char *name) {
+        static const char *const std[] = {
+                "txdata_octets", "rxdata_octets", "noptx_pdus", "scsicmd_pdus", "tmfcmd_pdus",
+                "login_pdus", "text_pdus", "dataout_pdus", "logout_pdus", "snack_pdus", "noprx_pdus",
+                "scsirsp_pdus", "tmfrsp_pdus", "textrsp_pdus", "datain_pdus", "logoutrsp_pdus",
+                "r2t_pdus", "async_pdus", "rjt_pdus", "digest_err", "timeout_err",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(std); i++)
+                if (streq(std[i], name))
+                        return true;
+        return false;
+}
+
 static void classic_session_stats(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n) {
+        bool extended = false;
+
         printf("Stats for session [sid: %d, target: %s, portal: %s,%d]\n", s->sid, s->target_name,
                s->persistent_address, s->persistent_port);
         printf("iSCSI SNMP:\n");
         for (size_t i = 0; i < n; i++)
-                printf("\t%s: %llu\n", st[i].name, (unsigned long long) st[i].value);
+                if (stat_is_standard(st[i].name))
+                        printf("\t%s: %llu\n", st[i].name, (unsigned long long) st[i].value);
+        for (size_t i = 0; i < n; i++)
+                if (!stat_is_standard(st[i].name)) {
+                        if (!extended)
+                                printf("iSCSI Extended:\n");
+                        extended = true;
+                        printf("\t%s: %llu\n", st[i].name, (unsigned long long) st[i].value);
+                }
 }
 
 static void classic_flush(void) {
