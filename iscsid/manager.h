@@ -70,6 +70,7 @@ struct session {
         struct ipc_conn *logout_waiter;  /* reply when the logout ends */
         uint32_t token;                  /* unique per session object, for host job replies */
         bool deleting;                   /* logout: waiting for the LUN removal thread */
+        uint64_t logout_start_usec;
 };
 
 struct manager {

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "config.h"
@@ -88,6 +89,16 @@ struct session *session_free(struct session *s) {
         explicit_bzero(&s->params, sizeof s->params);
         free(s);
         return NULL;
+}
+
+static uint64_t now_usec(struct session *s) {
+        uint64_t t = 0;
+        /* The loop's cached time would not move inside one dispatch. */
+        (void) s;
+        struct timespec ts;
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+                t = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+        return t;
 }
 
 /* ---- timers ---- */
@@ -619,7 +630,11 @@ static void finish_logout(struct session *s, int status, const char *message) {
         disarm_timer(s);
         close_connection(s);
         uint32_t sid = s->sid;
+        uint64_t t0 = now_usec(s);
         teardown_kernel(s);
+        log_debug("logout of session %u: Logout Response after %llu ms, kernel teardown took %llu ms", sid,
+                  (unsigned long long) (t0 - s->logout_start_usec) / 1000,
+                  (unsigned long long) (now_usec(s) - t0) / 1000);
         log_info("Logout of session %u [target: %s, portal: %s,%d] %s", sid, s->cfg.target_name, s->cfg.address,
                  s->cfg.port, status == 0 ? "successful." : "done without a Logout Response.");
         if (s->logout_waiter) {
@@ -662,6 +677,7 @@ int session_start_logout(struct session *s) {
          * thread, so other logouts proceed meanwhile. The Logout PDU follows when it is done. */
         s->state = SESSION_LOGGING_OUT;
         s->deleting = true;
+        s->logout_start_usec = now_usec(s);
         int r = host_job_async(s->host_no, HOST_JOB_DELETE, s->token, s->manager->scan_pipe[1]);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: cannot start removing its SCSI devices", s->sid);
@@ -679,6 +695,8 @@ void session_devices_deleted(struct session *s) {
         if (s->state != SESSION_LOGGING_OUT || !s->deleting)
                 return;
         s->deleting = false;
+        log_debug("logout of session %u: devices removed after %llu ms", s->sid,
+                  (unsigned long long) (now_usec(s) - s->logout_start_usec) / 1000);
         struct iscsi_bhs h = {
                 .opcode = ISCSI_OP_LOGOUT_REQ,
                 .immediate = true,
