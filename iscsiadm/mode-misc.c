@@ -6,14 +6,35 @@
 #include <string.h>
 
 #include "iscsiadm.h"
+#include "output.h"
 #include "paths.h"
 #include "sysfs-session.h"
 
+/* One attribute of /sys/class/iscsi_host/hostN; NULL when missing, empty or "(null)". */
+static char *host_attr(const char *dir, const char *host, const char *name) {
+        _cleanup_free_ char *p = NULL;
+        char buf[256];
+        FILE *f;
+
+        if (asprintf(&p, "%s/%s/%s", dir, host, name) < 0 || !(f = fopen(p, "re")))
+                return NULL;
+        if (!fgets(buf, sizeof(buf), f))
+                buf[0] = 0;
+        fclose(f);
+        buf[strcspn(buf, "\n")] = 0;
+        return *buf && !streq(buf, "(null)") ? strdup(buf) : NULL;
+}
+
+static int cmp_host(const void *a, const void *b) {
+        return ((const HostInfo *) a)->host_no - ((const HostInfo *) b)->host_no;
+}
+
 int mode_host(Context *c) {
         _cleanup_free_ char *dir = NULL;
+        HostInfo *h = NULL;
+        size_t n = 0;
         DIR *d;
         struct dirent *de;
-        int n = 0;
 
         if (c->o->submode || (c->o->op & ~OP_SHOW)) {
                 log_error("host submodes (chap, flashnode, stats) need an offload HBA: not supported");
@@ -23,20 +44,21 @@ int mode_host(Context *c) {
                 return ISCSI_ERR_NOMEM;
         d = opendir(dir);
         while (d && (de = readdir(d))) {
-                _cleanup_free_ char *ip = NULL, *p = NULL;
-                char buf[128] = "<empty>";
-                FILE *f;
-
+                HostInfo *nh;
                 if (strncmp(de->d_name, "host", 4) != 0)
                         continue;
-                if (asprintf(&p, "%s/%s/ipaddress", dir, de->d_name) >= 0 && (f = fopen(p, "re"))) {
-                        if (fgets(buf, sizeof(buf), f))
-                                buf[strcspn(buf, "\n")] = 0;
-                        if (!*buf || streq(buf, "(null)"))
-                                snprintf(buf, sizeof(buf), "<empty>");
-                        fclose(f);
-                }
-                printf("tcp: [%s] %s,[<empty>],<empty> <empty>\n", de->d_name + 4, buf);
+                nh = realloc(h, (n + 1) * sizeof(*h));
+                if (!nh)
+                        break;
+                h = nh;
+                h[n] = (HostInfo) {
+                        .host_no = atoi(de->d_name + 4),
+                        .transport = "tcp",
+                        .ipaddress = host_attr(dir, de->d_name, "ipaddress"),
+                        .hwaddress = host_attr(dir, de->d_name, "hwaddress"),
+                        .netdev = host_attr(dir, de->d_name, "netdev"),
+                        .initiatorname = host_attr(dir, de->d_name, "initiatorname"),
+                };
                 n++;
         }
         if (d)
@@ -45,6 +67,15 @@ int mode_host(Context *c) {
                 log_error("No iSCSI hosts.");
                 return ISCSI_ERR_NO_OBJS_FOUND;
         }
+        qsort(h, n, sizeof(*h), cmp_host);
+        out->host_list(h, n);
+        for (size_t i = 0; i < n; i++) {
+                free((char *) h[i].ipaddress);
+                free((char *) h[i].hwaddress);
+                free((char *) h[i].netdev);
+                free((char *) h[i].initiatorname);
+        }
+        free(h);
         return 0;
 }
 

@@ -276,6 +276,12 @@ static void classic_session_stats(const struct sysfs_session *s, const struct is
                 }
 }
 
+static void classic_host_list(const HostInfo *h, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                printf("%s: [%d] %s,[%s],%s %s\n", h[i].transport ?: "tcp", h[i].host_no, or_empty(h[i].ipaddress),
+                       or_empty(h[i].hwaddress), or_empty(h[i].netdev), or_empty(h[i].initiatorname));
+}
+
 static void classic_flush(void) {
         fflush(stdout);
 }
@@ -291,5 +297,6 @@ const OutputOps output_classic = {
         .session_list = classic_session_list,
         .session_tree = classic_session_tree,
         .session_stats = classic_session_stats,
+        .host_list = classic_host_list,
         .flush = classic_flush,
 };

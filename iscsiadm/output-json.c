@@ -176,6 +176,20 @@ static void json_session_stats(const struct sysfs_session *s, const struct iscsi
         json_object_array_add(array_for("stats"), o);
 }
 
+static void json_host_list(const HostInfo *h, size_t n) {
+        struct json_object *a = array_for("hosts");
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *o = json_object_new_object();
+                json_object_object_add(o, "host", json_object_new_int(h[i].host_no));
+                json_object_object_add(o, "transport", jstr(h[i].transport ?: "tcp"));
+                json_object_object_add(o, "ipaddress", jstr(h[i].ipaddress));
+                json_object_object_add(o, "hwaddress", jstr(h[i].hwaddress));
+                json_object_object_add(o, "netdev", jstr(h[i].netdev));
+                json_object_object_add(o, "initiatorname", jstr(h[i].initiatorname));
+                json_object_array_add(a, o);
+        }
+}
+
 static void json_flush(void) {
         if (!doc)
                 return;
@@ -196,5 +210,6 @@ const OutputOps output_json = {
         .session_list = json_session_list,
         .session_tree = json_session_tree,
         .session_stats = json_session_stats,
+        .host_list = json_host_list,
         .flush = json_flush,
 };

@@ -20,6 +20,11 @@ typedef struct DiscoveredPortal {
         int port, tpgt;
 } DiscoveredPortal;
 
+typedef struct HostInfo {
+        int host_no;
+        const char *transport, *ipaddress, *hwaddress, *netdev, *initiatorname;
+} HostInfo;
+
 typedef struct OutputOps {
         void (*node_list)(const NodeEntry *e, size_t n);
         void (*node_tree)(const NodeEntry *e, size_t n);
@@ -32,6 +37,7 @@ typedef struct OutputOps {
         void (*session_list)(struct sysfs_session *const *s, size_t n);
         void (*session_tree)(struct sysfs_session *const *s, size_t n, int level);
         void (*session_stats)(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n);
+        void (*host_list)(const HostInfo *h, size_t n);
         void (*flush)(void);
 } OutputOps;
 

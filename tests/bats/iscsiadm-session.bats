@@ -162,3 +162,17 @@ iscsiadm: Could not log into all portals"
         assert_line --index 0 "Logging in to [iface: default, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260]"
         [ "$(echo "$output" | grep -c '^Logging in to')" -eq 1 ]
 }
+
+@test "-m host lists iSCSI hosts from sysfs (classic and JSON); none is exit 21" {
+        run iscsiadm -m host
+        assert_failure 21
+        assert_output "iscsiadm: No iSCSI hosts."
+        fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
+        echo eth0 > "$S/class/iscsi_host/host2/netdev"
+        run iscsiadm -m host
+        assert_success
+        assert_output "tcp: [2] 127.0.0.1,[<empty>],eth0 <empty>"
+        run iscsiadm -m host -j
+        echo "$output" | python3 -c '
+import json,sys; h=json.load(sys.stdin)["hosts"][0]; assert h["host"]==2 and h["netdev"]=="eth0" and h["hwaddress"] is None, h'
+}
