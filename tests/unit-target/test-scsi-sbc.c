@@ -589,22 +589,24 @@ static void test_zero_copy_read(void **state) {
         uint8_t cdb[16];
         struct scsi_cmd cmd;
 
-        fx_write(f, 64, 16, 0x7e);
-        cdb_rw16(cdb, 0x88, 64, 16);
-        assert_int_equal(fx_run(f, f->n1, cdb, 16, 16 * f->bs, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        uint32_t n = 128 * 1024 / f->bs;                                /* large read */
+
+        fx_write(f, 64, n, 0x7e);
+        cdb_rw16(cdb, 0x88, 64, n);
+        assert_int_equal(fx_run(f, f->n1, cdb, 16, n * f->bs, NULL, 0, &cmd), SCSI_STATUS_GOOD);
         assert_true(cmd.priv.borrowed);
-        assert_true(all_bytes(cmd.buf, 16 * f->bs, 0x7e));
+        assert_true(all_bytes(cmd.buf, (size_t) n * f->bs, 0x7e));
         scsi_cmd_release(&cmd);
         assert_null(cmd.buf);
 
-        unmap_range(f, 64, 16, SCSI_STATUS_GOOD);
-        assert_int_equal(fx_run(f, f->n1, cdb, 16, 16 * f->bs, NULL, 0, &cmd), SCSI_STATUS_GOOD);
-        assert_true(all_bytes(cmd.buf, 16 * f->bs, 0));
+        unmap_range(f, 64, n, SCSI_STATUS_GOOD);
+        assert_int_equal(fx_run(f, f->n1, cdb, 16, n * f->bs, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_true(all_bytes(cmd.buf, (size_t) n * f->bs, 0));
         if (f->path[0])
                 assert_false(cmd.priv.borrowed);
         scsi_cmd_release(&cmd);
         if (f->path[0])
-                assert_true(is_hole(f, 64 * f->bs, 16 * f->bs));
+                assert_true(is_hole(f, 64 * f->bs, (uint64_t) n * f->bs));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup_ram, fx_teardown), \
