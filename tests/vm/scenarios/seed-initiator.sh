@@ -13,7 +13,8 @@ TARGET_HOST=192.168.219.101
 at_exit "echo done | nc -w 5 $TARGET_HOST 9999 >/dev/null 2>&1 || { sleep 2; echo done | nc -w 5 $TARGET_HOST 9999; }"
 step_sh "network: eth0 is 192.168.219.102/24" "ip -4 addr show dev eth0 | grep 'inet 192.168.219.102/24'"
 step "network: the target host answers ping" ping -c 1 -W 10 $TARGET_HOST
-# The target host configures itself meanwhile; wait for its portal.
-wait_for 180 "nc -w 2 $TARGET_HOST 3260 </dev/null"
+# The target host configures itself meanwhile; wait for its portal. A refused or timed-out
+# connect makes nc exit 1; a connection the target keeps open is cut by timeout (143).
+wait_for 180 "timeout 3 nc -w 2 $TARGET_HOST 3260 </dev/null; [ \$? -ne 1 ]"
 seed_initiator $TARGET_HOST
 true
