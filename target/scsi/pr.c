@@ -7,6 +7,8 @@
 
 #include "scsi-ops.h"
 
+#define PR_MAX_REGISTRATIONS 1024
+
 enum {
         PR_WE = 1, PR_EA = 3, PR_WERO = 5, PR_EARO = 6, PR_WEAR = 7, PR_EAAR = 8,
 };
@@ -306,6 +308,9 @@ static int pr_register(struct scsi_cmd *cmd, struct scsi_lu *lu, struct pr_reg *
                         return cmd_status(cmd, SCSI_STATUS_RESERVATION_CONFLICT);
                 if (sakey == 0)
                         return 0;
+                if (lu->n_regs >= PR_MAX_REGISTRATIONS)
+                        /* Every new I_T nexus may register: bound the memory it can take. */
+                        return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INSUFFICIENT_REGISTRATION_RESOURCES);
                 nr = realloc(lu->regs, (lu->n_regs + 1) * sizeof(*nr));
                 if (!nr)
                         return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INSUFFICIENT_REGISTRATION_RESOURCES);

@@ -270,6 +270,32 @@ static void test_reserve6(void **state) {
         assert_int_equal(fx_status(f, f->n2, res, 6, 0, NULL, 0), SCSI_STATUS_RESERVATION_CONFLICT);
 }
 
+/* Registrations are bounded: the 1025th I_T nexus gets INSUFFICIENT REGISTRATION RESOURCES. */
+static void test_registration_limit(void **state) {
+        struct fx *f = *state;
+        uint8_t isid[6] = { 0x40 };
+
+        for (unsigned i = 0; i <= 1024; i++) {
+                struct scsi_nexus *n;
+                uint8_t cdb[10] = { 0x5f, 0, 0, 0, 0, 0, 0, 0, 24, 0 };
+                uint8_t p[24] = { 0 };
+                struct scsi_cmd cmd;
+
+                isid[4] = (uint8_t) (i >> 8);
+                isid[5] = (uint8_t) i;
+                assert_int_equal(scsi_nexus_new("iqn.2026-01.org.example:many", isid,
+                                                "iqn.2026-01.org.example:target", 1, &n), 0);
+                put64(p + 8, 0x1000 + i);
+                fx_run(f, n, cdb, 10, 0, p, 24, &cmd);
+                if (i < 1024)
+                        assert_int_equal(cmd.status, SCSI_STATUS_GOOD);
+                else
+                        assert_sense(&cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x55, 0x04);
+                scsi_cmd_release(&cmd);
+                scsi_nexus_unref(n);
+        }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup_ram, fx_teardown)
 
 int main(void) {
@@ -290,6 +316,7 @@ int main(void) {
                 T(test_preempt),
                 T(test_read_full_status),
                 T(test_reserve6),
+                T(test_registration_limit),
                 cmocka_unit_test_setup_teardown(test_access_we, fx_setup_file, fx_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
