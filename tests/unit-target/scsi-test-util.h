@@ -38,11 +38,14 @@ static inline int fx_setup(void **state, enum backstore_type type, uint32_t bloc
 
         assert_non_null(f);
         assert_int_equal(scsi_engine_new(64, &f->e), 0);
-        if (type == BACKSTORE_FILEIO || (int) type == BACKSTORE_FILEIO + 100) {
-                snprintf(f->dir, sizeof(f->dir), "%s/unit-target-XXXXXX", type == BACKSTORE_FILEIO ? "/tmp" : "/dev/shm");
+        if (type == BACKSTORE_FILEIO || (int) type == BACKSTORE_FILEIO + 100 || (int) type == BACKSTORE_FILEIO + 200) {
+                snprintf(f->dir, sizeof(f->dir), "%s/unit-target-XXXXXX",
+                         (int) type == BACKSTORE_FILEIO + 100 ? "/dev/shm" : "/tmp");
                 assert_non_null(mkdtemp(f->dir));
                 snprintf(f->path, sizeof(f->path), "%s/disk.img", f->dir);
-                assert_int_equal(backstore_open_fileio(f->path, FX_SIZE, true, false, &b), 0);
+                /* +200: write_back off, i.e. O_DIRECT|O_DSYNC where the filesystem allows. */
+                assert_int_equal(backstore_open_fileio(f->path, FX_SIZE, (int) type != BACKSTORE_FILEIO + 200,
+                                                       false, &b), 0);
         } else
                 assert_int_equal(backstore_open_ramdisk(FX_SIZE, false, &b), 0);
         scsi_lu_params_init(&p);
@@ -69,7 +72,11 @@ static inline int fx_setup_ram(void **state) {
 static inline int fx_setup_file(void **state) {
         return fx_setup(state, BACKSTORE_FILEIO, 512);
 }
-/* fileio on tmpfs: served through a shared mapping instead of io_uring. */
+/* fileio without write-back cache: O_DIRECT through io_uring. */
+static inline int fx_setup_direct(void **state) {
+        return fx_setup(state, BACKSTORE_FILEIO + 200, 512);
+}
+/* fileio on tmpfs: inline I/O and zero-copy reads instead of io_uring. */
 static inline int fx_setup_shm(void **state) {
         return fx_setup(state, BACKSTORE_FILEIO + 100, 512);
 }

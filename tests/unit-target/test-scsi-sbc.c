@@ -612,7 +612,8 @@ static void test_zero_copy_read(void **state) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup_ram, fx_teardown), \
               cmocka_unit_test_setup_teardown(fn, fx_setup_file, fx_teardown), \
               cmocka_unit_test_setup_teardown(fn, fx_setup_shm, fx_teardown), \
-              cmocka_unit_test_setup_teardown(fn, fx_setup_file4k, fx_teardown)
+              cmocka_unit_test_setup_teardown(fn, fx_setup_file4k, fx_teardown), \
+              cmocka_unit_test_setup_teardown(fn, fx_setup_direct, fx_teardown)
 
 int main(void) {
         const struct CMUnitTest tests[] = {
