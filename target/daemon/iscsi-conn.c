@@ -9,10 +9,8 @@
 #include "session.h"
 #include "task.h"
 
-/* Idle connections get a NOP-In ping; no answer in time drops them (LIO's nopin_timeout and
- * nopin_response_timeout defaults). Logins must finish within LOGIN_TIMEOUT. */
-#define NOPIN_INTERVAL_USEC (15ULL * 1000000ULL)
-#define NOPIN_TIMEOUT_USEC (30ULL * 1000000ULL)
+/* Idle connections get a NOP-In ping (session.c: the ACL's nopin_timeout /
+ * nopin_response_timeout). Logins must finish within LOGIN_TIMEOUT. */
 #define LOGIN_TIMEOUT_USEC (30ULL * 1000000ULL)
 
 uint64_t now_usec(void) {
@@ -614,14 +612,15 @@ static void hook_tick(Worker *w) {
                 if (ic->phase != PHASE_FFP || !ic->s)
                         continue;
                 if (ic->ping_ttt) {
-                        if (now - ic->ping_sent_usec > NOPIN_TIMEOUT_USEC) {
+                        if (ic->s->nopin_timeout_usec && now - ic->ping_sent_usec > ic->s->nopin_timeout_usec) {
                                 log_warning("%s: %s did not answer NOP-In for %llu s, dropping connection",
-                                            c->peer, ic->s->initiator, NOPIN_TIMEOUT_USEC / 1000000ULL);
+                                            c->peer, ic->s->initiator,
+                                            (unsigned long long) (ic->s->nopin_timeout_usec / 1000000ULL));
                                 conn_close(c);
                         }
                         continue;
                 }
-                if (now - ic->last_rx_usec > NOPIN_INTERVAL_USEC)
+                if (ic->s->nopin_interval_usec && now - ic->last_rx_usec >= ic->s->nopin_interval_usec)
                         send_ping(ic);
         }
         hook_after_dispatch(w);

@@ -267,3 +267,12 @@ int runtime_build_lunmap(const Runtime *rt, const char *target, uint16_t tpgt, c
         *ret = m;
         return 0;
 }
+
+int64_t runtime_acl_attr(const Runtime *rt, const char *target, uint16_t tpgt, const char *initiator,
+                         const char *name, int64_t def) {
+        const TcTarget *t = tc_config_find_target(rt->cfg, target);
+        const TcTpg *tpg = t ? tc_target_find_tpg(t, tpgt) : NULL;
+        const TcNodeAcl *acl = tpg ? tc_tpg_find_acl(tpg, initiator) : NULL;
+
+        return acl ? tc_attr_get_int(&acl->attributes, name, def) : def;
+}

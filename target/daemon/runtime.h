@@ -57,5 +57,10 @@ LunMap *lunmap_ref(LunMap *m);
 void lunmap_unref(LunMap *m);
 const LunMapEntry *lunmap_find(const LunMap *m, uint64_t lun);
 
+/* An integer attribute of the ACL of initiator on (target, tpgt) (e.g. LIO's nopin_timeout),
+ * def if there is no such ACL or attribute. */
+int64_t runtime_acl_attr(const Runtime *rt, const char *target, uint16_t tpgt, const char *initiator,
+                         const char *name, int64_t def);
+
 /* The enabled TPG of target `name`, or NULL. */
 const TcTpg *runtime_find_tpg(const Runtime *rt, const char *name, const TcTarget **ret_target);

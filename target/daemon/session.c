@@ -117,6 +117,8 @@ int session_new(Daemon *d, Conn *c, const struct iscsi_params *params, const uin
                         goto fail;
         }
         s->next_ttt = 1;
+        s->nopin_interval_usec = 15 * 1000000ULL;
+        s->nopin_timeout_usec = 30 * 1000000ULL;
 
         pthread_mutex_lock(&d->lock);
         if (!s->discovery) {
@@ -126,6 +128,11 @@ int session_new(Daemon *d, Conn *c, const struct iscsi_params *params, const uin
                         pthread_mutex_unlock(&d->lock);
                         goto fail;
                 }
+                /* LIO's ACL attributes, in seconds; 0 turns pings off. */
+                s->nopin_interval_usec = (uint64_t) MAX(runtime_acl_attr(d->runtime, s->target, tpgt, s->initiator,
+                                                                         "nopin_timeout", 15), 0) * 1000000ULL;
+                s->nopin_timeout_usec = (uint64_t) MAX(runtime_acl_attr(d->runtime, s->target, tpgt, s->initiator,
+                                                                        "nopin_response_timeout", 30), 0) * 1000000ULL;
                 /* Reinstatement (RFC 7143 §6.3.5): same initiator, ISID and target. */
                 for (Session *o = d->sessions->head; o; o = o->reg_next) {
                         ReinstateMsg *m;

@@ -50,6 +50,8 @@ struct Session {
         uint32_t next_ttt;
 
         bool logged_bad_input;
+        uint64_t nopin_interval_usec;   /* idle time before we ping (ACL nopin_timeout) */
+        uint64_t nopin_timeout_usec;    /* unanswered ping drops the connection */
         bool closed;            /* dropped from the registry / being torn down */
         bool reinstated;        /* replaced by a new login with the same ISID */
         Session *reg_next;

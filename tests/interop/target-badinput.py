@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile and malformed PDUs against iscsi-targetd; each case on its own connection.
 
-Usage: target-badinput.py PORT TARGET INITIATOR CHAP_TARGET CHAP_INITIATOR
+Usage: target-badinput.py PORT TARGET INITIATOR CHAP_TARGET CHAP_INITIATOR PING_INITIATOR
 Prints unnumbered TAP lines. Only connects to 127.0.0.1.
 """
 import socket
@@ -12,6 +12,7 @@ import time
 
 PORT, TARGET, INITIATOR = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 CHAP_TARGET, CHAP_INITIATOR = sys.argv[4], sys.argv[5]
+INITIATOR2 = sys.argv[6]     # ACL with nopin_timeout=1, nopin_response_timeout=2
 results = []
 
 
@@ -99,11 +100,11 @@ class Conn:
         return False
 
 
-def login_bhs(csg, nsg, transit, itt=1, cmdsn=1, cont=False):
+def login_bhs(csg, nsg, transit, itt=1, cmdsn=1, cont=False, isid=0x1234):
     b = bytearray(48)
     b[0] = 0x43
     b[1] = (0x80 if transit else 0) | (0x40 if cont else 0) | (csg << 2) | nsg
-    b[8:14] = bytes([0x80, 0x00, 0x12, 0x34, 0x56, 0x78])
+    b[8:14] = bytes([0x80, 0x00, 0x00, 0x00]) + isid.to_bytes(2, "big")
     struct.pack_into(">I", b, 16, itt)
     struct.pack_into(">I", b, 24, cmdsn)
     return b
@@ -113,15 +114,15 @@ def keys(*kv):
     return b"".join(k.encode() + b"=" + v.encode() + b"\0" for k, v in kv)
 
 
-def full_login(digests=False, extra=()):
+def full_login(digests=False, extra=(), initiator=None, isid=0x1234):
     c = Conn()
-    c.send(login_bhs(0, 1, True), keys(("InitiatorName", INITIATOR), ("SessionType", "Normal"),
-                                       ("TargetName", TARGET), ("AuthMethod", "None")))
+    c.send(login_bhs(0, 1, True, isid=isid), keys(("InitiatorName", initiator or INITIATOR), ("SessionType", "Normal"),
+                                                  ("TargetName", TARGET), ("AuthMethod", "None")))
     bhs, data = c.recv()
     if bhs[0] != 0x23 or bhs[36] != 0:
         raise RuntimeError(f"security stage failed: status {bhs[36]:#x}/{bhs[37]:#x}")
     d = "CRC32C" if digests else "None"
-    c.send(login_bhs(1, 3, True), keys(("HeaderDigest", d), ("DataDigest", d), *extra))
+    c.send(login_bhs(1, 3, True, isid=isid), keys(("HeaderDigest", d), ("DataDigest", d), *extra))
     bhs, data = c.recv()
     if bhs[0] != 0x23 or bhs[36] != 0 or not bhs[1] & 0x80:
         raise RuntimeError(f"operational stage failed: status {bhs[36]:#x}/{bhs[37]:#x}")
@@ -346,6 +347,51 @@ def _():
     ok = bhs[0] & 0x3F == 0x26 and bhs[2] == 0
     report(ok and c.closed_within(5), "protocol: logout gets a Logout Response and the connection closes",
            f"opcode {bhs[0]:#x} response {bhs[2]}")
+
+
+@case("protocol: an idle session is pinged with NOP-In and an answered ping keeps it")
+def _():
+    c = full_login(initiator=INITIATOR2, isid=0x2001)     # ACL with nopin_timeout=1
+    c.s.settimeout(6)
+    bhs, data = c.recv()
+    ttt = struct.unpack(">I", bhs[20:24])[0]
+    ok = bhs[0] & 0x3F == 0x20 and struct.unpack(">I", bhs[16:20])[0] == 0xFFFFFFFF and ttt != 0xFFFFFFFF
+    b = bytearray(48)
+    b[0] = 0x40
+    b[1] = 0x80
+    struct.pack_into(">I", b, 16, 0xFFFFFFFF)
+    struct.pack_into(">I", b, 20, ttt)
+    struct.pack_into(">I", b, 24, c.cmdsn)
+    c.send(b)
+    itt = nop(c)
+    expect_nop_in(c, itt)
+    report(ok, "protocol: an idle session is pinged with NOP-In and an answered ping keeps it",
+           f"first PDU opcode {bhs[0]:#x}")
+
+
+@case("protocol: an unanswered NOP-In ping drops the connection")
+def _():
+    c = full_login(initiator=INITIATOR2, isid=0x2002)     # nopin_response_timeout=2
+    report(c.closed_within(8), "protocol: an unanswered NOP-In ping drops the connection", "still open")
+
+
+@case("protocol: a login with the same ISID reinstates the session (old connection closed)")
+def _():
+    old = full_login(isid=0x3001)
+    new = full_login(isid=0x3001)
+    closed = old.closed_within(5)
+    itt = nop(new)
+    expect_nop_in(new, itt)
+    report(closed, "protocol: a login with the same ISID reinstates the session (old connection closed)",
+           "old connection still open")
+
+
+@case("protocol: 32 sessions at once all answer")
+def _():
+    conns = [full_login(isid=0x4000 + i) for i in range(32)]
+    for c in conns:
+        expect_nop_in(c, nop(c))
+    report(True, "protocol: 32 sessions at once all answer")
 
 
 for line in results:

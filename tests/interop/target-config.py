@@ -62,7 +62,9 @@ cfg = {
         {"wwn": f"{P}:conf", "fabric": "iscsi", "tpgs": [tpg(
             [(0, "/backstores/fileio/conf0")],
             [acl(f"{LIBISCSI}:iscsi-test", [(0, 0, False)]),
-             acl(f"{LIBISCSI}:iscsi-test-2", [(0, 0, False)])],
+             acl(f"{LIBISCSI}:iscsi-test-2", [(0, 0, False)]),
+             acl(f"{P}:ping-init", [(0, 0, False)],
+                 {"attributes": {"nopin_timeout": 1, "nopin_response_timeout": 2}})],
             ports)]},
         {"wwn": f"{P}:chap", "fabric": "iscsi", "tpgs": [tpg(
             [(0, "/backstores/ramdisk/rd1"), (1, "/backstores/ramdisk/rd2")],
