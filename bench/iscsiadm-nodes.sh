@@ -43,8 +43,8 @@ timeit() {
         for _ in $(seq "$reps"); do
                 local t0 t1 d
                 t0=$(now); "$@" >/dev/null 2>&1 || return 1; t1=$(now)
-                d=$(echo "$t1 - $t0" | bc -l)
-                if [ -z "$best" ] || [ "$(echo "$d < $best" | bc -l)" = 1 ]; then best=$d; fi
+                d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+                if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN { exit !(d < b) }'; then best=$d; fi
         done
         printf '%.4f' "$best"
 }
@@ -72,7 +72,7 @@ t_upd=$(timeit 1 "$OURS" -m node -o update -n node.startup -v automatic)
 printf '%-34s %10s %10s %8s\n' step "ours(s)" "debian(s)" "ratio"
 row() { # name ours deb
         if [ "$3" = "n/a" ]; then printf '%-34s %10s %10s %8s\n' "$1" "$2" n/a n/a
-        else printf '%-34s %10s %10s %8.2f\n' "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)"; fi
+        else printf '%-34s %10s %10s %8.2f\n' "$1" "$2" "$3" "$(awk -v d="$3" -v o="$2" 'BEGIN { print d / o }')"; fi
 }
 if [ $deb_ok = 1 ]; then
         mkdir -p "$WORK/debdisc"
