@@ -309,22 +309,24 @@ ASAN_LOG=$OUT_DIR/45-targetd-asan.log
 if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
         meson setup "$ASAN_BUILD" "$SRC_DIR" -Db_sanitize=address,undefined -Db_lundef=false >>"$CMDLOG" 2>&1
 fi
-if ninja -C "$ASAN_BUILD" target/daemon/iscsi-targetd >>"$CMDLOG" 2>&1; then
+if ninja -C "$ASAN_BUILD" target/daemon/iscsi-targetd tests/interop/hostile/iscsi-hostile >>"$CMDLOG" 2>&1; then
+        HOSTILE=$ASAN_BUILD/tests/interop/hostile/iscsi-hostile     # the client under ASan too
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
         if start_daemon "$ASAN_BUILD/target/daemon/iscsi-targetd" "$ASAN_LOG"; then
-                hostile loop 1 >>"$CMDLOG" 2>&1
-                hostile run huge-dataout >>"$CMDLOG" 2>&1
+                hostile loop 1 >"$OUT_DIR/45-hostile-asan.log" 2>&1
+                hostile run huge-dataout >>"$OUT_DIR/45-hostile-asan.log" 2>&1
                 kill -TERM "$PID"
                 for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
                 stop_pid "$PID"
                 wait "$PID"; rc=$?
                 PID=
-                if [ $rc -eq 0 ] && ! grep -q "AddressSanitizer\|LeakSanitizer\|runtime error" "$ASAN_LOG"; then
-                        tap ok "ASan/UBSan build of the daemon: every hostile case once, clean exit, no report"
+                if [ $rc -eq 0 ] && ! grep -q "AddressSanitizer\|LeakSanitizer\|runtime error" "$ASAN_LOG" &&
+                   ! grep -q "AddressSanitizer\|LeakSanitizer\|runtime error" "$OUT_DIR/45-hostile-asan.log"; then
+                        tap ok "ASan/UBSan builds of the daemon and the client: every hostile case once, clean exit, no report"
                 else
-                        tap not-ok "ASan/UBSan build of the daemon: every hostile case once, clean exit, no report" \
-                                "exit $rc; $(grep -m3 "ERROR\|runtime error\|SUMMARY" "$ASAN_LOG" | tr '\n' ' ' | cut -c1-300)"
+                        tap not-ok "ASan/UBSan builds of the daemon and the client: every hostile case once, clean exit, no report" \
+                                "exit $rc; $(cat "$ASAN_LOG" "$OUT_DIR/45-hostile-asan.log" | grep -m3 "ERROR\|runtime error\|SUMMARY" | tr '\n' ' ' | cut -c1-300)"
                 fi
         else
                 tap not-ok "ASan/UBSan build of the daemon starts" "see $ASAN_LOG"
