@@ -65,6 +65,7 @@ static void registry_remove_locked(Daemon *d, Session *s) {
 typedef struct ReinstateMsg {
         Session *session;
         uint64_t conn_id;
+        const char *why;
 } ReinstateMsg;
 
 /* On the old session's worker: close it if it is still the same session. */
@@ -83,8 +84,8 @@ static void reinstate_on_worker(Worker *w, void *userdata) {
 
         /* Only this thread frees sessions of this worker, so m->session stays valid here. */
         if (found && m->session->conn) {
-                log_info("%s: session of %s reinstated by a new login, closing the old one",
-                         m->session->conn->peer, m->session->initiator);
+                log_info("%s: closing the session of %s: %s", m->session->conn->peer,
+                         m->session->initiator, m->why);
                 conn_close(m->session->conn);
         }
         free(m);
@@ -143,7 +144,8 @@ int session_new(Daemon *d, Conn *c, const struct iscsi_params *params, const uin
                         o->reinstated = true;
                         m = malloc(sizeof(*m));
                         if (m && o->conn) {
-                                *m = (ReinstateMsg) { .session = o, .conn_id = o->conn->id };
+                                *m = (ReinstateMsg) { .session = o, .conn_id = o->conn->id,
+                                                      .why = "reinstated by a new login with the same ISID" };
                                 if (worker_post(o->worker, reinstate_on_worker, m) < 0)
                                         free(m);
                         } else
@@ -166,6 +168,25 @@ fail:
         free(s->target);
         free(s);
         return r;
+}
+
+void session_close_target_sessions(Session *s, const char *why) {
+        Daemon *d = s->daemon;
+
+        pthread_mutex_lock(&d->lock);
+        for (Session *o = d->sessions->head; o; o = o->reg_next) {
+                ReinstateMsg *m;
+
+                if (o == s || o->discovery || !o->conn || strcasecmp(o->target, s->target) != 0)
+                        continue;
+                m = malloc(sizeof(*m));
+                if (!m)
+                        continue;
+                *m = (ReinstateMsg) { .session = o, .conn_id = o->conn->id, .why = why };
+                if (worker_post(o->worker, reinstate_on_worker, m) < 0)
+                        free(m);
+        }
+        pthread_mutex_unlock(&d->lock);
 }
 
 void session_close(Session *s) {

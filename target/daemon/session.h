@@ -68,6 +68,8 @@ int session_new(Daemon *d, Conn *c, const struct iscsi_params *params, const uin
 /* TSIH allocation for the login response (unique among live sessions). */
 uint16_t session_alloc_tsih(Daemon *d);
 bool session_tsih_exists(Daemon *d, uint16_t tsih);
+/* Close every other session to s's target, each on its own worker (TARGET COLD RESET). */
+void session_close_target_sessions(Session *s, const char *why);
 /* Connection gone: abort tasks, release the nexus, unregister. */
 void session_close(Session *s);
 

@@ -617,6 +617,17 @@ int task_tmf(Session *s, Conn *c, const struct iscsi_bhs *h) {
                         scsi_lu_reset(s->map->entries[i].lu, SCSI_RESET_TARGET_WARM);
                 log_info("%s: TARGET WARM RESET by %s", c->peer, s->initiator);
                 break;
+        case ISCSI_TMF_TARGET_COLD_RESET:
+                /* Warm reset plus the end of every session to the target (RFC 7143 §11.5.1):
+                 * the others now, ours once the response is on the wire. */
+                abort_matching(s, tmf, true, 0);
+                for (size_t i = 0; s->map && i < s->map->n; i++)
+                        scsi_lu_reset(s->map->entries[i].lu, SCSI_RESET_TARGET_COLD);
+                log_info("%s: TARGET COLD RESET by %s", c->peer, s->initiator);
+                session_close_target_sessions(s, "target cold reset");
+                tmf_task_ended(tmf);
+                conn_close_after_flush(c);
+                return 0;
         case ISCSI_TMF_TASK_REASSIGN:
                 /* ERL 0: no connection recovery, so no allegiance to reassign. */
                 tmf->response = ISCSI_TMF_RSP_NO_FAILOVER;

@@ -88,7 +88,8 @@ URL=iscsi://127.0.0.1:$PORT
 if command -v iscsi-test-cu >/dev/null; then
         for family in SCSI iSCSI; do
                 log=$OUT_DIR/40-iscsi-test-cu-$family.log
-                timeout 600 iscsi-test-cu --dataloss -v -t "$family" "$URL/$P:conf/0" >"$log" 2>&1
+                # The LUN's URL twice: the second is the "multipath" path of the MultipathIO suite.
+                timeout 600 iscsi-test-cu --dataloss -v -t "$family" "$URL/$P:conf/0" "$URL/$P:conf/0" >"$log" 2>&1
                 tap_lines < <(python3 "$INTEROP/target-cunit-tap.py" "$family" "$log")
         done
         # A write-protected mapping: the ReadOnly suite needs one.
