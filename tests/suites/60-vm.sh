@@ -10,6 +10,8 @@
 #      VM_GROUPS: one boot per word, scenarios in a word joined by "+" (default: the harness
 #                 self-test, then every tests/vm/scenarios/*.sh, baseline first; scenarios
 #                 marked "# vm-pair: A B" run as two guests, "@pair:A+B", via run-pair.sh);
+#                 "@asan:NAME" runs NAME with the sanitizer build in ASAN_BUILD_DIR (default
+#                 build-asan, made by 20-unit-asan.sh; SKIP if absent);
 #                 VM_JOBS (default 2; a pair takes two);
 #      VM_BUDGET (seconds, default 780).
 set -uo pipefail
@@ -32,8 +34,16 @@ if [ -z "${VM_GROUPS:-}" ]; then
       VM_GROUPS="$VM_GROUPS $name"
     fi
   done
-  VM_GROUPS="$VM_GROUPS$pairs"
+  # The walk-through once more with the sanitizer build of 20-unit-asan.sh: our daemons and
+  # CLIs under ASan/UBSan on the real kernel path (any report fails a step).
+  VM_GROUPS="$VM_GROUPS$pairs @asan:walkthrough"
 fi
+asan_dir=${ASAN_BUILD_DIR:-$SRC_DIR/build-asan}
+members() {  # the scenario names of a group
+  local g=${1#@pair:}; g=${g#@asan:}
+  echo "$g" | tr '+' ' '
+}
+prefix() { [[ $1 == @asan:* ]] && echo asan: ; }
 read -r -a groups <<<"$VM_GROUPS"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/60-vm.XXXXXX")
@@ -54,8 +64,8 @@ for i in "${!groups[@]}"; do
   while [ "$(jobs -rp | wc -l)" -gt $((jobs_max - need)) ] && [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n; done
   used=$(( $(date +%s) - start ))
   if [ "$used" -ge "$budget" ]; then
-    for s in $(echo "${groups[$i]#@pair:}" | tr '+' ' '); do
-      echo "not ok 1 - vm/$s: not run: the VM suite's ${budget}s budget was used up by earlier scenarios"
+    for s in $(members "${groups[$i]}"); do
+      echo "not ok 1 - vm/$(prefix "${groups[$i]}")$s: not run: the VM suite's ${budget}s budget was used up by earlier scenarios"
     done > "$work/$i.tap"
     continue
   fi
@@ -64,6 +74,17 @@ for i in "${!groups[@]}"; do
   elif [[ ${groups[$i]} == @pair:* ]]; then
     # shellcheck disable=SC2046
     ( VM_MAX_SECONDS=$((budget - used + 60)) exec "$SRC_DIR/tests/vm/run-pair.sh" $(echo "${groups[$i]#@pair:}" | tr '+' ' ') \
+        >"$work/$i.tap" 2>"$work/$i.log" ) &
+  elif [[ ${groups[$i]} == @asan:* ]]; then
+    if [ ! -f "$asan_dir/build.ninja" ]; then
+      for s in $(members "${groups[$i]}"); do
+        echo "ok 1 - vm/asan:$s # SKIP no sanitizer build in $asan_dir (tests/suites/20-unit-asan.sh makes it)"
+      done > "$work/$i.tap"
+      continue
+    fi
+    # shellcheck disable=SC2046
+    ( BUILD_DIR=$asan_dir VM_TAP_PREFIX=asan: VM_OUT=$OUT_DIR/vm/asan-$(members "${groups[$i]}" | tr ' ' '+') \
+      VM_MAX_SECONDS=$((budget - used + 60)) exec "$SRC_DIR/tests/vm/run.sh" $(members "${groups[$i]}") \
         >"$work/$i.tap" 2>"$work/$i.log" ) &
   else
     # shellcheck disable=SC2046
@@ -89,10 +110,12 @@ for i in "${!groups[@]}"; do
       echo "$line"
     fi
   done < "$work/$i.tap"
-  for s in $(echo "${groups[$i]#@pair:}" | tr '+' ' '); do
+  for s in $(members "${groups[$i]}"); do
     [ "$s" = @selftest ] && continue
-    f=$(grep -c "^not ok [0-9]* - vm/$s:" "$work/$i.tap")
-    d=${groups[$i]}; [[ $d == @pair:* ]] && d=$s
+    f=$(grep -c "^not ok [0-9]* - vm/$(prefix "${groups[$i]}")$s:" "$work/$i.tap")
+    d=${groups[$i]}
+    [[ $d == @pair:* ]] && d=$s
+    [[ $d == @asan:* ]] && d=asan-${d#@asan:}
     [ "$f" -gt 0 ] && summary="$summary  vm/$s: $f failing (transcript: $OUT_DIR/vm/$d/transcript-$s.txt)
 "
   done

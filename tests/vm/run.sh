@@ -12,6 +12,7 @@
 #      VM_OUT (logs: console.log, markers.log, transcript-*.txt; default $OUT_DIR/vm or a temp dir),
 #      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions),
 #      VM_MAX_SECONDS (cap on the whole boot's time limit; 60-vm.sh's budget),
+#      VM_TAP_PREFIX (put before scenario names in TAP lines, e.g. "asan:"),
 #      VM_NET_SOCKET=listen:PORT|connect:PORT + VM_MAC: one virtio NIC on a qemu socket
 #      network to another guest through 127.0.0.1:PORT (run-pair.sh); otherwise no NIC at all.
 # --live: print each scenario's transcript on stdout as the guest runs (the demo uses it); those
@@ -50,7 +51,7 @@ tap() {  # tap ok|not_ok|skip NAME [REASON]
 failed=0
 skip_all() {
   local s
-  for s in "${scenarios[@]}"; do tap skip "vm/$s" "$1"; done
+  for s in "${scenarios[@]}"; do tap skip "vm/${VM_TAP_PREFIX:-}$s" "$1"; done
   echo "vm: skipped: $1" >&2
   exit 0
 }
@@ -76,7 +77,7 @@ export KVER KDIR
 
 if ! "$VM_DIR/initramfs.sh" "$out/initramfs.cpio.gz" "${files[@]}" 2>"$out/initramfs.log"; then
   cat "$out/initramfs.log" >&2
-  for s in "${scenarios[@]}"; do tap not_ok "vm/$s: initramfs build failed ($(tail -1 "$out/initramfs.log"))"; done
+  for s in "${scenarios[@]}"; do tap not_ok "vm/${VM_TAP_PREFIX:-}$s: initramfs build failed ($(tail -1 "$out/initramfs.log"))"; done
   exit 1
 fi
 cat "$out/initramfs.log" >&2
@@ -157,30 +158,30 @@ for s in "${scenarios[@]}"; do
     kind=${line%% *}; rest=${line#* }; rest=${rest#* }; t=${rest%% *}; desc=${rest#* }
     steps=$((steps + 1))
     case $kind in
-      @@OK) tap ok "vm/$s: $desc" ;;
-      @@NOTOK) tap not_ok "vm/$s: $desc"; sfail=1 ;;
-      @@SKIP) tap skip "vm/$s: ${desc%% # *}" "${desc#* # }" ;;
+      @@OK) tap ok "vm/${VM_TAP_PREFIX:-}$s: $desc" ;;
+      @@NOTOK) tap not_ok "vm/${VM_TAP_PREFIX:-}$s: $desc"; sfail=1 ;;
+      @@SKIP) tap skip "vm/${VM_TAP_PREFIX:-}$s: ${desc%% # *}" "${desc#* # }" ;;
     esac
     echo "vm: $s: $kind ${t}s $desc" >&2
   done < <(awk -v s="$s" '($1=="@@OK" || $1=="@@NOTOK" || $1=="@@SKIP") && $2==s' "$out/markers.txt")
   if [ -z "$begin" ]; then
-    tap not_ok "vm/$s: did not start (guest ended early, qemu exit $qrc)"; sfail=1
+    tap not_ok "vm/${VM_TAP_PREFIX:-}$s: did not start (guest ended early, qemu exit $qrc)"; sfail=1
   elif [ -z "$endl" ]; then
-    tap not_ok "vm/$s: did not finish (guest hung or crashed; qemu exit $qrc after ${wall}s)"; sfail=1
+    tap not_ok "vm/${VM_TAP_PREFIX:-}$s: did not finish (guest hung or crashed; qemu exit $qrc after ${wall}s)"; sfail=1
   else
     set -- $endl
     rc=$3 t_end=$4 left=${5#sessions_left=}
-    echo "# vm/$s: $steps steps in $(awk -v a="$begin" -v b="$t_end" 'BEGIN{printf "%.1f", b-a}')s (guest clock), exit $rc, sessions left $left"
+    echo "# vm/${VM_TAP_PREFIX:-}$s: $steps steps in $(awk -v a="$begin" -v b="$t_end" 'BEGIN{printf "%.1f", b-a}')s (guest clock), exit $rc, sessions left $left"
     if [ "$rc" = 137 ]; then
-      tap not_ok "vm/$s: scenario killed at its time limit"; sfail=1
+      tap not_ok "vm/${VM_TAP_PREFIX:-}$s: scenario killed at its time limit"; sfail=1
     elif [ "$rc" != 0 ] && [ $sfail = 0 ]; then
-      tap not_ok "vm/$s: scenario exited $rc without a failing step"; sfail=1
+      tap not_ok "vm/${VM_TAP_PREFIX:-}$s: scenario exited $rc without a failing step"; sfail=1
     elif [ $steps = 0 ]; then
-      tap not_ok "vm/$s: reported no steps"; sfail=1
+      tap not_ok "vm/${VM_TAP_PREFIX:-}$s: reported no steps"; sfail=1
     fi
   fi
   if [ $sfail = 1 ]; then
-    echo "===== vm/$s failed; transcript ($out/transcript-$s.txt, last 60 lines):" >&2
+    echo "===== vm/${VM_TAP_PREFIX:-}$s failed; transcript ($out/transcript-$s.txt, last 60 lines):" >&2
     tail -n 60 "$out/transcript-$s.txt" >&2
   fi
 done

@@ -111,4 +111,9 @@ seed_initiator() {
   step_sh "data intact (sha256sum -c)" "$onmnt && sha256sum -c /tmp/data.sha256"
   step "umount /mnt" umount /mnt
   step "final logout" iscsiadm -m node --logout
+  step_stop iscsid
+}
+
+seed_stop_target() {
+  step_stop iscsi-targetd
 }

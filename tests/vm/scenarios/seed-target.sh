@@ -15,4 +15,5 @@ seed_target
 note "=== waiting for the initiator host (192.168.219.102) to finish"
 STEP_TIMEOUT=420 step "the initiator host reported its end" nc -l -p 9999
 step_sh "iscsi-targetd still running" "kill -0 $PID_iscsi_targetd"
+seed_stop_target
 true

@@ -9,4 +9,5 @@
 step_sh "the project's binaries are in the VM image" "cd $OURS && ls -l iscsi-target iscsi-targetd iscsiadm iscsid"
 seed_target
 seed_initiator 127.0.0.1
+seed_stop_target
 true
