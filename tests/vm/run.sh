@@ -140,6 +140,9 @@ tr -d '\r' < "$out/markers.log" > "$out/markers.txt"
 booted=$(awk '$1=="@@BOOTED"{print $2}' "$out/markers.txt")
 mods=$(awk '$1=="@@MODULES"{print $2}' "$out/markers.txt")
 echo "# vm: wall ${wall}s for ${scenarios[*]}; guest reached /init at ${booted:-?}s uptime, modules loaded at ${mods:-?}s"
+if grep -q '^@@NETFAIL' "$out/markers.txt"; then
+  tap not_ok "vm: guest network setup ($(grep '^@@NETFAIL' "$out/markers.txt" | cut -d' ' -f2-))"
+fi
 if grep -q '^@@MODFAIL' "$out/markers.txt"; then
   tap not_ok "vm: kernel modules load ($(grep '^@@MODFAIL' "$out/markers.txt" | cut -d' ' -f2-))"
 fi
