@@ -359,6 +359,51 @@ static void test_start_stop_prevent(void **state) {
         assert_int_equal(fx_status(f, f->n1, pa, 6, 0, NULL, 0), SCSI_STATUS_GOOD);
 }
 
+static void test_misc_formats(void **state) {
+        struct fx *f = *state;
+        struct scsi_cmd cmd;
+
+        /* MODE SENSE(10) with LLBAA: 16-byte block descriptor with the 64-bit block count. */
+        uint8_t ms10[10] = { 0x5a, 0x10, 0x08, 0, 0, 0, 0, 0, 255, 0 };
+        assert_int_equal(fx_run(f, f->n1, ms10, 10, 255, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_int_equal(cmd.buf[4] & 0x01, 0x01);
+        assert_int_equal(get16(cmd.buf + 6), 16);
+        assert_int_equal(get64(cmd.buf + 8), f->blocks);
+        assert_int_equal(get32(cmd.buf + 20), f->bs);
+        assert_int_equal(get16(cmd.buf) + 2, cmd.data_in_len);
+        scsi_cmd_release(&cmd);
+
+        /* REQUEST SENSE in descriptor format. */
+        uint8_t rs[6] = { 0x03, 0x01, 0, 0, 252, 0 };
+        assert_int_equal(fx_run(f, f->n1, rs, 6, 252, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_int_equal(cmd.buf[0], 0x72);
+        assert_int_equal(cmd.data_in_len, 8);
+        scsi_cmd_release(&cmd);
+
+        /* RSOC with RCTD: 20-byte descriptors carrying a timeouts descriptor. */
+        uint8_t all[12] = { 0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 0x20, 0 };
+        assert_int_equal(fx_run(f, f->n1, all, 12, 8192, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_int_equal((get32(cmd.buf)) % 20, 0);
+        assert_int_equal(cmd.buf[4 + 5] & 0x02, 0x02);                  /* CTDP */
+        assert_int_equal(get16(cmd.buf + 4 + 8), 0x0a);
+        scsi_cmd_release(&cmd);
+
+        /* READ DEFECT DATA(10): an empty list in the requested format. */
+        uint8_t rdd[10] = { 0x37, 0, 0x1d, 0, 0, 0, 0, 0, 4, 0 };
+        assert_int_equal(fx_run(f, f->n1, rdd, 10, 4, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_int_equal(cmd.buf[1], 0x1d);
+        assert_int_equal(get16(cmd.buf + 2), 0);
+        scsi_cmd_release(&cmd);
+
+        /* Third-party Copy VPD page: Supported Commands lists EXTENDED COPY. */
+        uint8_t tpc[6] = { 0x12, 0x01, 0x8f, 0x01, 0x00, 0 };
+        assert_int_equal(fx_run(f, f->n1, tpc, 6, 256, NULL, 0, &cmd), SCSI_STATUS_GOOD);
+        assert_int_equal(get16(cmd.buf + 4), 0x0001);
+        assert_int_equal(cmd.buf[9], 0x83);
+        assert_int_equal(get16(cmd.buf + 2) + 4, cmd.data_in_len);
+        scsi_cmd_release(&cmd);
+}
+
 static void test_lun_codec(void **state) {
         uint8_t b[8];
         (void) state;
@@ -393,6 +438,7 @@ int main(void) {
                 T(test_rsoc),
                 T(test_unit_attention_reset),
                 T(test_start_stop_prevent),
+                T(test_misc_formats),
                 cmocka_unit_test(test_lun_codec),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
