@@ -3,7 +3,7 @@
 # opcodes, oversized and 16 MiB data segments, bad digests, out-of-window CmdSN, login key
 # floods, unknown keys, logins in the wrong stage, commands before/during login, truncated
 # PDUs, 200 silent connections. One normal session stays open throughout and must still work
-# at the end; every incident must be logged once with the peer (and the initiator name when
+# at the end, also when connections exhaust its file descriptors; every incident must be logged once with the peer (and the initiator name when
 # known) and a reason; the daemon's RSS must not grow over repeated rounds (leak check, not a
 # timing check); finally the same cases once more against an ASan/UBSan build of the daemon.
 # Only 127.0.0.1 and a free port are used. Wall time: about 1-2 minutes (ASan build included).
@@ -302,6 +302,44 @@ else
         if [ $rc -eq 0 ]; then tap ok "SIGTERM stops the daemon cleanly"; else tap not-ok "SIGTERM stops the daemon cleanly" "exit $rc"; fi
 fi
 PID=
+
+# ---------------- more connections than the daemon has file descriptors ----------------
+# With RLIMIT_NOFILE 64, 100 silent connections exhaust the daemon's descriptors: accept()
+# fails with EMFILE. That must be logged a bounded number of times (not once per wakeup of a
+# listener that stays readable), and the daemon must serve again once the flood is gone.
+FLOOD_LOG=$OUT_DIR/45-targetd-fdlimit.log
+PORT=$(free_port)
+write_config "$PORT"
+(ulimit -n 64 && exec "$TARGETD" -f -c "$WORK/saveconfig.json" -p "" -t 2 >"$FLOOD_LOG" 2>&1) &
+PID=$!
+if wait_port "$PORT"; then
+        hostile flood 100 1500 >>"$CMDLOG" 2>&1
+        sleep 0.5
+        n=$(grep -c "accept failed" "$FLOOD_LOG")
+        if [ "$n" -le 10 ]; then
+                tap ok "descriptor exhaustion (100 connections, limit 64): $n accept errors logged (<= 10)"
+        else
+                tap not-ok "descriptor exhaustion (100 connections, limit 64): accept errors logged at most 10 times" \
+                        "$n lines in 2 s (the listener spins on EMFILE)"
+        fi
+        if ! command -v iscsi-inq >/dev/null; then
+                tap skip "the daemon serves again after the descriptor exhaustion" "libiscsi-bin not installed"
+        elif timeout 20 iscsi-inq -i "$PROBE" "iscsi://127.0.0.1:$PORT/$TARGET/0" >>"$CMDLOG" 2>&1; then
+                tap ok "the daemon serves again after the descriptor exhaustion"
+        else
+                tap not-ok "the daemon serves again after the descriptor exhaustion" "see $FLOOD_LOG"
+        fi
+else
+        tap not-ok "iscsi-targetd starts with RLIMIT_NOFILE 64" "see $FLOOD_LOG"
+fi
+stop_pid "$PID"
+wait "$PID" 2>/dev/null
+PID=
+# Keep the evidence, not a log of a million identical lines.
+if [ "$(wc -l <"$FLOOD_LOG")" -gt 2000 ]; then
+        { head -n 1000 "$FLOOD_LOG"; echo "... $(wc -l <"$FLOOD_LOG") lines in total, trimmed"; } >"$FLOOD_LOG.trim"
+        mv "$FLOOD_LOG.trim" "$FLOOD_LOG"
+fi
 
 # ---------------- once more under ASan/UBSan ----------------
 ASAN_BUILD=${HOSTILE_ASAN_BUILD_DIR:-$OUT_DIR/build-hostile-asan}

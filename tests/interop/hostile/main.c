@@ -9,6 +9,7 @@
  *                                          EOF -> logout and exit
  *   iscsi-hostile [OPTIONS] halfopen N     N connections that never send; then a normal login
  *                                          (prints its TAP line), "ready", hold until EOF on stdin
+ *   iscsi-hostile [OPTIONS] flood N MS     N connections that never send, held MS milliseconds
  *
  * Options: -p PORT -t TARGET -i INITIATOR [-T CHAP_TARGET -I CHAP_INITIATOR] [-P PEERS_FILE]
  */
@@ -109,20 +110,43 @@ static int hold(HConn *hc) {
         return hc_logout(hc);
 }
 
+static void raise_fd_limit(unsigned n) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n + 64) {
+                rl.rlim_cur = MIN(rl.rlim_max, (rlim_t) n + 64);
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
+static int flood(HCtx *ctx, unsigned n, unsigned ms) {
+        _cleanup_free_ HConn *conns = calloc(n, sizeof(HConn));
+        unsigned opened = 0;
+
+        if (!conns)
+                return 2;
+        raise_fd_limit(n);
+        for (; opened < n; opened++)
+                if (hc_connect(ctx->port, &conns[opened]) < 0)
+                        break;
+        printf("flood: %u of %u connections opened\n", opened, n);
+        fflush(stdout);
+        (void) poll(NULL, 0, (int) ms);
+        for (unsigned i = 0; i < opened; i++)
+                hc_close(&conns[i]);
+        return 0;
+}
+
 static int halfopen(HCtx *ctx, unsigned n) {
         _cleanup_free_ HConn *conns = calloc(n, sizeof(HConn));
         HLogin o = { .initiator = ctx->initiator, .target = ctx->target };
         HConn hc = HCONN_NULL;
-        struct rlimit rl;
         unsigned opened = 0;
         int r;
 
         if (!conns)
                 return -ENOMEM;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n + 64) {
-                rl.rlim_cur = MIN(rl.rlim_max, (rlim_t) n + 64);
-                (void) setrlimit(RLIMIT_NOFILE, &rl);
-        }
+        raise_fd_limit(n);
         for (; opened < n; opened++) {
                 r = hc_connect(ctx->port, &conns[opened]);
                 if (r < 0)
@@ -207,6 +231,8 @@ int main(int argc, char **argv) {
                 return run_cases(&ctx, argv + optind + 1, argc - optind - 1);
         if (streq(cmd, "loop") && optind + 1 < argc)
                 return run_loop(&ctx, (unsigned) atoi(argv[optind + 1]));
+        if (streq(cmd, "flood") && optind + 2 < argc)
+                return flood(&ctx, (unsigned) atoi(argv[optind + 1]), (unsigned) atoi(argv[optind + 2]));
         if (streq(cmd, "halfopen") && optind + 1 < argc)
                 return halfopen(&ctx, (unsigned) atoi(argv[optind + 1]));
         if (streq(cmd, "hold")) {
