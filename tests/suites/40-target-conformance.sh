@@ -209,6 +209,33 @@ else
         tap skip "reload checks" "iscsi-perf / iscsi-ls not installed"
 fi
 
+# ---- the admin CLI edits the file and signals the running daemon ----
+CLI=$BUILD_DIR/target/admin/iscsi-target
+if [ -x "$CLI" ] && command -v iscsi-inq >/dev/null; then
+        T=$P:cli
+        cli() { "$CLI" -c "$WORK/saveconfig.json" -p "$WORK/targetd.pid" "$@" >>"$OUT_DIR/40-target-commands.log" 2>&1; }
+        # -n (no reload) until the portal is on 127.0.0.1: never listen on the default 0.0.0.0:3260.
+        if cli -n /backstores/ramdisk create clidisk 16M && cli -n /iscsi create "$T" &&
+           { cli -n "/iscsi/$T/tpg1/portals" delete 0.0.0.0 3260 || true; } &&
+           cli -n "/iscsi/$T/tpg1/portals" create 127.0.0.1 "$PORT" &&
+           cli -n "/iscsi/$T/tpg1/luns" create /backstores/ramdisk/clidisk &&
+           cli "/iscsi/$T/tpg1/acls" create "$P:plain-init"; then
+                sleep 0.5
+                check "iscsi-target CLI: a target created with the CLI is served after its reload" \
+                        iscsi-inq -i "$P:plain-init" "$URL/$T/0"
+                cli "/iscsi/$T/tpg1/acls/$P:plain-init" set auth userid=cliuser password=clisecret123
+                sleep 0.5
+                check_fails "iscsi-target CLI: CHAP set on the ACL is required by the next login" \
+                        iscsi-inq -i "$P:plain-init" "$URL/$T/0"
+                check "iscsi-target CLI: the CHAP credentials set with the CLI work" \
+                        iscsi-inq -i "$P:plain-init" "iscsi://cliuser%clisecret123@127.0.0.1:$PORT/$T/0"
+        else
+                tap not-ok "iscsi-target CLI: building a target with the CLI" "see 40-target-commands.log"
+        fi
+else
+        tap skip "iscsi-target CLI with the running daemon" "iscsi-target not built or iscsi-inq missing"
+fi
+
 # ---- orderly shutdown ----
 kill -TERM "$PID"
 for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
