@@ -161,6 +161,7 @@ declare -A REASON=(
         [snack]='SNACK'
         [bad-ahs]='AHS'
         [text-flood]='Text'
+        [dup-itt]='ITT'
         [key-flood]='login.*(fail|abort)|text|long'
         [stage-skip-auth]='login.*fail|stage|invalid'
         [stage-nsg]='login.*fail|stage|invalid|transit'
@@ -188,7 +189,7 @@ check_incident_logs() {   # check_incident_logs PEERS_FILE LOG
 }
 
 SINGLE_CASES=(unknown-opcode mrdsl-nop mrdsl-write huge-dataout header-digest data-digest cmdsn-window
-        login-in-ffp snack bad-ahs text-flood
+        login-in-ffp snack bad-ahs text-flood dup-itt
         key-flood-64k key-flood unknown-keys stage-skip-auth stage-nsg stage-ffp-without-auth
         stage-reserved scsi-before-login scsi-during-login truncated)
 

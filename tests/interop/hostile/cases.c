@@ -500,6 +500,74 @@ static int run_text_flood(HCtx *ctx) {
         return hfail("96 KiB of Text Request were accepted");
 }
 
+/* The same incident 20 times on one connection (a command reusing the ITT of a task still
+ * waiting for its data): each gets its Reject, the log gets one line (the suite counts). */
+static int run_dup_itt(HCtx *ctx) {
+        static uint8_t block[512];
+        _cleanup_(hc_close) HConn hc = HCONN_NULL;
+        struct iscsi_pdu_view v;
+        struct iscsi_bhs w, b;
+        unsigned rejects = 0;
+        uint32_t ttt = ISCSI_RESERVED_TAG;
+        int r;
+
+        r = connect_login(ctx, &hc, false);
+        if (r < 0)
+                return r;
+        record(ctx, "dup-itt", &hc, ctx->initiator);
+        /* WRITE(10) of one block without immediate data: the target asks for it with an R2T
+         * and keeps the task until the Data-Out comes. */
+        hc_prepare(&hc, &w, ISCSI_OP_SCSI_CMD, false);
+        w.flags = ISCSI_FLAG_CMD_WRITE;
+        w.task_attr = ISCSI_ATTR_SIMPLE;
+        w.edtl = sizeof(block);
+        w.cdb[0] = SCSI_WRITE10;
+        w.cdb[8] = 1;
+        r = hc_send(&hc, &w, NULL, 0);
+        if (r < 0)
+                return hfail("send: %s", strerror(-r));
+        for (unsigned i = 0; i < 20; i++) {
+                hc_prepare(&hc, &b, ISCSI_OP_SCSI_CMD, false);
+                b.itt = w.itt;
+                b.task_attr = ISCSI_ATTR_SIMPLE;
+                r = hc_send(&hc, &b, NULL, 0);
+                if (r < 0)
+                        return hfail("send: %s", strerror(-r));
+        }
+        while (rejects < 20) {
+                r = hc_recv(&hc, 5000, &v);
+                if (r < 0)
+                        return hfail("%u of 20 Rejects, then: %s", rejects, strerror(-r));
+                if (v.bhs.opcode == ISCSI_OP_R2T && v.bhs.itt == w.itt) {
+                        ttt = v.bhs.ttt;
+                        continue;
+                }
+                if (v.bhs.opcode != ISCSI_OP_REJECT)
+                        return hfail("command with a duplicate ITT answered with opcode 0x%02x", v.bhs.opcode);
+                rejects++;
+        }
+        if (ttt == ISCSI_RESERVED_TAG) {
+                r = hc_wait_itt(&hc, w.itt, 5000, &v);
+                if (r < 0 || v.bhs.opcode != ISCSI_OP_R2T)
+                        return hfail("no R2T for the WRITE");
+                ttt = v.bhs.ttt;
+        }
+        /* The original WRITE still completes with its data. */
+        b = (struct iscsi_bhs) {
+                .opcode = ISCSI_OP_DATA_OUT, .final = true, .itt = w.itt, .ttt = ttt,
+                .expstatsn = hc.expstatsn,
+        };
+        r = hc_send(&hc, &b, block, sizeof(block));
+        if (r < 0)
+                return hfail("send: %s", strerror(-r));
+        r = hc_wait_itt(&hc, w.itt, 5000, &v);
+        if (r < 0)
+                return hfail("WRITE not answered after its Data-Out: %s", strerror(-r));
+        if (v.bhs.opcode != ISCSI_OP_SCSI_RSP || v.bhs.status != 0)
+                return hfail("WRITE: opcode 0x%02x status 0x%02x", v.bhs.opcode, v.bhs.status);
+        return session_alive(&hc, "20 duplicate ITTs");
+}
+
 /* ---- login phase ---- */
 
 static int add_names(HCtx *ctx, uint8_t *buf, size_t size, size_t *len, bool chap) {
@@ -980,6 +1048,7 @@ const HCase hostile_cases[] = {
         { "snack", "SNACK at ErrorRecoveryLevel 0: Reject with the header, session goes on", run_snack, true },
         { "bad-ahs", "SCSI Command with a malformed AHS: Reject or drop, never executed", run_bad_ahs, true },
         { "text-flood", "96 KiB of Text Request over continuation PDUs: Reject or drop", run_text_flood, true },
+        { "dup-itt", "20 commands reusing a busy ITT: 20 Rejects, the task itself completes", run_dup_itt, true },
         { "key-flood-64k", "64 KiB of login keys over continuation PDUs: the login step ends, no hang", run_key_flood_64k, true },
         { "key-flood", "96 KiB of login keys (over the 64 KiB bound): login failure or drop, no hang", run_key_flood_over, true },
         { "unknown-keys", "unknown keys in both login stages are answered NotUnderstood, login succeeds", run_unknown_keys, true },
