@@ -510,6 +510,10 @@ static void adopt_fd(Worker *w, void *userdata) {
         Conn *c;
         int r;
 
+        if (!icw) {             /* the worker failed to initialise */
+                safe_close(fd);
+                return;
+        }
         ic = calloc(1, sizeof(*ic));
         if (!ic) {
                 safe_close(fd);
@@ -570,27 +574,31 @@ static int hook_init(Worker *w) {
         if (!icw)
                 return -ENOMEM;
         icw->cw.worker = w;
+        w->userdata = icw;
+
         r = scsi_engine_new(0, &icw->engine);
         if (r < 0) {
-                free(icw);
-                return r;
+                /* No io_uring (old kernel, seccomp): keep serving; ramdisk LUs still work and
+                 * file/block I/O completes with HARDWARE ERROR instead of crashing. */
+                log_error("worker %u: cannot set up the SCSI engine (io_uring): %s", w->idx, strerror(-r));
+                icw->engine = NULL;
+                return 0;
         }
         scsi_engine_set_batching(icw->engine, true);
         icw->engine_src = (EventSource) { .fd = scsi_engine_get_fd(icw->engine), .dispatch = engine_dispatch };
         r = worker_add_fd(w, &icw->engine_src, EPOLLIN);
         if (r < 0) {
-                scsi_engine_free(icw->engine);
-                free(icw);
-                return r;
+                log_error("worker %u: cannot watch the SCSI engine: %s", w->idx, strerror(-r));
+                icw->engine = scsi_engine_free(icw->engine);
         }
-        w->userdata = icw;
         return 0;
 }
 
 static void hook_after_dispatch(Worker *w) {
         IscsiConnWorker *icw = iscsi_conn_worker_get(w);
 
-        (void) scsi_engine_flush(icw->engine);
+        if (icw->engine)
+                (void) scsi_engine_flush(icw->engine);
         conn_worker_after_dispatch(&icw->cw);
 }
 
@@ -634,9 +642,11 @@ static void hook_fini(Worker *w) {
         while (icw->cw.conns)
                 conn_close(icw->cw.conns);
         conn_worker_after_dispatch(&icw->cw);
-        worker_del_fd(w, &icw->engine_src);
-        /* Calls the done callbacks of commands still in flight: their tasks are aborted. */
-        icw->engine = scsi_engine_free(icw->engine);
+        if (icw->engine) {
+                worker_del_fd(w, &icw->engine_src);
+                /* Calls the done callbacks of commands still in flight: their tasks are aborted. */
+                icw->engine = scsi_engine_free(icw->engine);
+        }
         conn_worker_after_dispatch(&icw->cw);
         free(icw);
         w->userdata = NULL;
