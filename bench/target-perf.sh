@@ -55,15 +55,24 @@ perf_write() {  # PORT TARGET LUN BYTES QD [random] -> "iops MB/s"
         timeout $((T + 20)) "$WORK/writeload" "$1" "$2" "$3" "$4" "$5" "$T" ${6:-}
 }
 
-declare -A R
-run_suite() {   # NAME PORT TARGET LUN
-        local name=$1 port=$2 tgt=$3 lun=$4 url="iscsi://127.0.0.1:$2/$3/$4"
-        R[$name,r4k]=$(perf_read "$url" -b 8 -m 32 -r)
-        R[$name,r128k]=$(perf_read "$url" -b 256 -m 16)
-        R[$name,r1m]=$(perf_read "$url" -b 2048 -m 16)
-        R[$name,w4k]=$(perf_write "$port" "$tgt" "$lun" 4096 32 random)
-        R[$name,w128k]=$(perf_write "$port" "$tgt" "$lun" 131072 16)
-        R[$name,w1m]=$(perf_write "$port" "$tgt" "$lun" 1048576 16)
+declare -A R C
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Runs one workload and records the figures and the target's CPU use (% of one core).
+measure() {     # NAME KEY PID COMMAND...
+        local name=$1 key=$2 pid=$3 t0 t1 s0 s1; shift 3
+        t0=$(cpu_ticks "$pid"); s0=$(date +%s.%N)
+        R[$name,$key]=$("$@")
+        t1=$(cpu_ticks "$pid"); s1=$(date +%s.%N)
+        C[$name,$key]=$(python3 -c "print(round(($t1 - $t0) / $(getconf CLK_TCK) / ($s1 - $s0) * 100))")
+}
+run_suite() {   # NAME PID PORT TARGET LUN
+        local name=$1 pid=$2 port=$3 tgt=$4 lun=$5 url="iscsi://127.0.0.1:$3/$4/$5"
+        measure "$name" r4k "$pid" perf_read "$url" -b 8 -m 32 -r
+        measure "$name" r128k "$pid" perf_read "$url" -b 256 -m 16
+        measure "$name" r1m "$pid" perf_read "$url" -b 2048 -m 16
+        measure "$name" w4k "$pid" perf_write "$port" "$tgt" "$lun" 4096 32 random
+        measure "$name" w128k "$pid" perf_write "$port" "$tgt" "$lun" 131072 16
+        measure "$name" w1m "$pid" perf_write "$port" "$tgt" "$lun" 1048576 16
 }
 
 # ---- TCP limit ----
@@ -87,7 +96,7 @@ JSON
 ours=$!
 pids+=($ours)
 wait_port $OURS_PORT || { echo "iscsi-targetd did not start" >&2; cat "$WORK/targetd.log" >&2; exit 1; }
-run_suite ours $OURS_PORT "$IQN" 0
+run_suite ours $ours $OURS_PORT "$IQN" 0
 kill $ours; wait $ours 2>/dev/null
 
 # ---- tgt ----
@@ -98,22 +107,26 @@ wait_port $TGT_PORT || { echo "tgtd did not start" >&2; exit 1; }
 tgtadm -C $TGT_CTL --lld iscsi --op new --mode target --tid 1 -T "$IQN"
 tgtadm -C $TGT_CTL --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$IMG"
 tgtadm -C $TGT_CTL --lld iscsi --op bind --mode target --tid 1 -I ALL
-run_suite tgt $TGT_PORT "$IQN" 1
+run_suite tgt $tgt $TGT_PORT "$IQN" 1
 tgtadm -C $TGT_CTL --op delete --mode system --force >/dev/null 2>&1; sleep 0.5
 kill -9 $tgt 2>/dev/null; wait $tgt 2>/dev/null; tgt=   # tgtd ignores SIGTERM
 
 # ---- report ----
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
 printf "loopback TCP (iperf3, 1 stream): %s MB/s\n\n" "$tcp_mbs"
-printf "%-30s %18s %18s %9s %9s\n" "workload" "iscsi-targetd" "tgtd 1.0.85" "ours/tgt" "ours/TCP"
+printf "%-26s %16s %16s %9s %9s %13s\n" "workload" "iscsi-targetd" "tgtd 1.0.85" "ours/tgt" "ours/TCP" "CPU ours/tgt"
 for k in r4k:"4 KiB random read QD32" r128k:"128 KiB seq read QD16" r1m:"1 MiB seq read QD16" \
          w4k:"4 KiB random write QD32" w128k:"128 KiB seq write QD16" w1m:"1 MiB seq write QD16"; do
         key=${k%%:*} label=${k#*:}
         read -r oi om <<<"${R[ours,$key]:-0 0}"
         read -r ti tm <<<"${R[tgt,$key]:-0 0}"
+        cpu="${C[ours,$key]:-?}%/${C[tgt,$key]:-?}%"
         if [ "$key" = r4k ] || [ "$key" = w4k ]; then
-                printf "%-30s %12s IOPS %12s IOPS %9s %9s\n" "$label" "$oi" "$ti" "$(ratio "$oi" "$ti")" "-"
+                printf "%-26s %11s IOPS %11s IOPS %9s %9s %13s\n" "$label" "$oi" "$ti" "$(ratio "$oi" "$ti")" "-" "$cpu"
         else
-                printf "%-30s %13s MB/s %13s MB/s %9s %9s\n" "$label" "$om" "$tm" "$(ratio "$om" "$tm")" "$(ratio "$om" "$tcp_mbs")"
+                printf "%-26s %11s MB/s %11s MB/s %9s %9s %13s\n" "$label" "$om" "$tm" "$(ratio "$om" "$tm")" "$(ratio "$om" "$tcp_mbs")" "$cpu"
         fi
 done
+echo
+echo "CPU: the target process's CPU time during the run, in % of one core (client on the same machine)."
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other load skews every figure)"
