@@ -12,10 +12,10 @@ SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 LOG_DIR=${DEMO_OUT:-$SRC_DIR/tests-out/demo}
 export SRC_DIR BUILD_DIR
-cd "$SRC_DIR"
+cd "$SRC_DIR" || exit 1
 mkdir -p "$LOG_DIR"
 
-if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' Y=$'\e[33m' N=$'\e[0m'; else B= G= R= Y= N=; fi
+if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' Y=$'\e[33m' N=$'\e[0m'; else B="" G="" R="" Y="" N=""; fi
 say() { printf '%s==> %s%s\n' "$B" "$*" "$N"; }
 die() { printf '%sDEMO FAILED: %s%s\n' "$R$B" "$*" "$N"; exit 1; }
 
@@ -41,7 +41,7 @@ ${B}==> Replaying the walk-through in a VM${N}
 TXT
 start=$(date +%s)
 VM_OUT=$LOG_DIR/vm "$SRC_DIR/tests/vm/run.sh" --live walkthrough 2>"$LOG_DIR/vm.log" | tee "$LOG_DIR/walkthrough.tap" \
-  | grep -vE '^(ok|not ok) [0-9]+ |^# ' | sed -E "s/^(    )(\\$ .*)/\\1$B\\2$N/; s/^  \\[ok\\]/  $G[ok]$N/; s/^  \\[FAILED\\]/  $R[FAILED]$N/"
+  | grep -vE '^(ok|not ok) [0-9]+ |^# ' | sed -E "s/^(    )(\\$ .*)/\\1$B\\2$N/; s/^  \\[ok\\]/  ${G}[ok]${N}/; s/^  \\[FAILED\\]/  ${R}[FAILED]${N}/"
 secs=$(( $(date +%s) - start ))
 
 tap=$LOG_DIR/walkthrough.tap

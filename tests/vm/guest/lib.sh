@@ -188,8 +188,8 @@ new_disks() {
 set_conf() {
   _f=$1 _k=$2 _v=$3
   _kre=$(printf '%s' "$_k" | sed 's/[][.*^$]/\\&/g')
-  if grep -Eq "^[#[:space:]]*$_kre[[:space:]]*=" "$_f"; then
-    sed -i -E "0,/^[#[:space:]]*$_kre[[:space:]]*=.*/s||$_k = $_v|" "$_f"
+  if grep -Eq "^[#[:space:]]*${_kre}[[:space:]]*=" "$_f"; then
+    sed -i -E "0,/^[#[:space:]]*${_kre}[[:space:]]*=.*/s||$_k = $_v|" "$_f"
   else
     echo "$_k = $_v" >> "$_f"
   fi
