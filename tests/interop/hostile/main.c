@@ -164,9 +164,7 @@ static int halfopen(HCtx *ctx, unsigned n) {
         else
                 printf("not ok - halfopen: a normal login works while %u connections stay silent: %u opened, login: %s\n",
                        n, opened, r == 0 ? "ok" : hfail_reason[0] ? hfail_reason : strerror(r < 0 ? -r : EIO));
-        printf("ready\n");
-        fflush(stdout);
-        r = hold(&hc);
+        r = hold(&hc);          /* prints "ready" */
         hc_close(&hc);
         for (unsigned i = 0; i < opened; i++)
                 hc_close(&conns[i]);
