@@ -19,6 +19,10 @@
 #define RX_BUDGET (4u * 1024u * 1024u)
 
 static void conn_dispatch(EventSource *s, uint32_t events);
+
+/* "(iqn)" for log lines once the initiator is known, "" before. */
+#define INITIATOR_FMT "%s%s%s"
+#define INITIATOR_ARGS(c) (c)->initiator ? " (" : "", (c)->initiator ?: "", (c)->initiator ? ")" : ""
 static void conn_receive(Conn *c);
 
 void txpdu_free(TxPdu *p) {
@@ -326,7 +330,8 @@ static int rx_piece_done(Conn *c) {
                         uint32_t want = iscsi_digest_get(h + hlen);
                         if (iscsi_crc32c(h, hlen) != want) {
                                 /* The length fields can't be trusted: no way to resync. */
-                                log_warning("%s: header digest error, dropping connection", c->peer);
+                                log_warning("%s" INITIATOR_FMT ": header digest error, dropping connection",
+                                            c->peer, INITIATOR_ARGS(c));
                                 return -EBADMSG;
                         }
                 }
@@ -340,8 +345,8 @@ static int rx_piece_done(Conn *c) {
                                 c->rx_discard = true;
                         else if (!c->rx_dst) {
                                 if (c->rx_dlen > c->rx_max_dlen) {
-                                        log_warning("%s: data segment of %u bytes exceeds %u, dropping connection",
-                                                    c->peer, c->rx_dlen, c->rx_max_dlen);
+                                        log_warning("%s" INITIATOR_FMT ": data segment of %u bytes exceeds %u, dropping connection",
+                                                    c->peer, INITIATOR_ARGS(c), c->rx_dlen, c->rx_max_dlen);
                                         return -EMSGSIZE;
                                 }
                                 if (c->rx_buf_size < c->rx_dlen) {

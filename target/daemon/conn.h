@@ -69,6 +69,7 @@ struct Conn {
         const ConnOps *ops;
         bool dead;
         char peer[INET6_ADDRSTRLEN + 8];
+        const char *initiator;          /* set by the protocol layer after login, for logs */
         struct sockaddr_storage local_sa;
         uint64_t id;
 

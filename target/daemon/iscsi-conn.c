@@ -95,6 +95,7 @@ static void login_done(IscsiConn *ic) {
         s->exp_cmdsn = res.exp_cmdsn;
         s->max_cmdsn = res.max_cmdsn;
         ic->s = s;
+        c->initiator = s->initiator;
         ic->phase = PHASE_FFP;
         ic->login = iscsi_login_free(ic->login);
         target_login_scratch_clear(&ic->scratch);
@@ -352,6 +353,11 @@ static enum rx_verdict ffp_header(IscsiConn *ic) {
         const uint8_t *ahs = c->rx_ahs_len ? c->rx_hdr + ISCSI_BHS_SIZE : NULL;
 
         ic->rx_task = NULL;
+        if (b->dlength > s->params.target_max_recv_dsl) {
+                log_bad_input(ic, "%s with a data segment of %u bytes exceeds MaxRecvDataSegmentLength %u, dropping connection",
+                              iscsi_opcode_to_string(b->opcode) ?: "PDU", b->dlength, s->params.target_max_recv_dsl);
+                return RX_CLOSE;
+        }
         switch (b->opcode) {
         case ISCSI_OP_SCSI_CMD:
                 if (s->discovery) {
@@ -484,6 +490,7 @@ static void ic_closed(Conn *c) {
         if (ic->s) {
                 log_debug("%s: connection of %s closed", c->peer, ic->s->initiator);
                 ic->s->conn = NULL;
+                c->initiator = NULL;
                 session_close(ic->s);
                 ic->s = NULL;
         }

@@ -40,15 +40,39 @@ static int parse_portal(const char *ip, uint16_t port, struct sockaddr_storage *
         return 0;
 }
 
+/* The pending connection stays in the backlog, so the listener stays readable: without a
+ * pause, EMFILE/ENFILE would spin the main loop and log on every wakeup. */
+#define ACCEPT_PAUSE_USEC (100 * 1000)
+
+static int on_resume(sd_event_source *s, uint64_t usec, void *userdata) {
+        Listener *l = userdata;
+
+        l->resume = sd_event_source_disable_unref(l->resume);
+        (void) sd_event_source_set_enabled(l->source, SD_EVENT_ON);
+        return 0;
+}
+
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Listener *l = userdata;
 
         for (unsigned i = 0; i < 64; i++) {
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (cfd < 0) {
-                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                                if (!l->exhausted_logged)
+                                        log_warning("portal %s:%u: accept failed: %m; pausing new connections until descriptors are free",
+                                                    l->ip, l->port);
+                                l->exhausted_logged = true;
+                                if (sd_event_add_time_relative(l->daemon->event, &l->resume, CLOCK_MONOTONIC,
+                                                               ACCEPT_PAUSE_USEC, 0, on_resume, l) >= 0)
+                                        (void) sd_event_source_set_enabled(l->source, SD_EVENT_OFF);
+                        } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                                 log_warning("portal %s:%u: accept failed: %m", l->ip, l->port);
                         break;
+                }
+                if (l->exhausted_logged) {
+                        log_info("portal %s:%u: accepting connections again", l->ip, l->port);
+                        l->exhausted_logged = false;
                 }
                 iscsi_conn_dispatch_new(l->daemon, cfd);
         }
@@ -58,6 +82,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 static void listener_free(Listener *l) {
         if (!l)
                 return;
+        sd_event_source_disable_unref(l->resume);
         sd_event_source_disable_unref(l->source);
         safe_close(l->fd);
         free(l->ip);

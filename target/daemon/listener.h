@@ -15,6 +15,8 @@ struct Listener {
         uint16_t port;
         int fd;
         sd_event_source *source;
+        sd_event_source *resume;        /* re-enables `source` after descriptor exhaustion */
+        bool exhausted_logged;          /* EMFILE logged for the current episode */
         bool keep;              /* mark during reconciliation */
 };
 

@@ -228,8 +228,11 @@ static void update_max_cmdsn(Session *s) {
 int session_check_cmdsn(Session *s, uint32_t cmdsn, bool immediate) {
         if (immediate)
                 return 1;
-        if (!sn_in_window(cmdsn, s->exp_cmdsn, s->max_cmdsn))
+        if (!sn_in_window(cmdsn, s->exp_cmdsn, s->max_cmdsn)) {
+                session_log_bad_input(s, "CmdSN %u outside the window [%u, %u], command ignored", cmdsn,
+                                      s->exp_cmdsn, s->max_cmdsn);
                 return 0;
+        }
         /* One connection: commands arrive in order, so a gap can only come from a broken
          * initiator; we accept the command and move the window past it. */
         s->exp_cmdsn = cmdsn + 1;

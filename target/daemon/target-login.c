@@ -113,8 +113,9 @@ static int policy_lookup_target(void *userdata, const char *target_name, struct 
                                             tpg_negotiation_keys[i], v);
                 }
                 info->operational = &ic->scratch.target_ops;
-                if (tpg->tag != ic->scratch.tpgt)
-                        log_debug("%s: target %s uses TPG %u", ic->c->peer, target_name, tpg->tag);
+                /* Normally known from the first PDU already; if TargetName only came in a
+                 * continued PDU, the session still binds to the right TPG. */
+                ic->scratch.tpgt = tpg->tag;
         }
         pthread_mutex_unlock(&ic->d->lock);
         return r;

@@ -307,7 +307,7 @@ enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, 
                 return RX_CLOSE;
         }
         if (task_find(s, h->itt)) {
-                log_warning("%s: SCSI command with ITT 0x%x already in use, rejected", c->peer, h->itt);
+                session_log_bad_input(s, "SCSI command with ITT 0x%x already in use, rejected", h->itt);
                 send_reject(s, c, ISCSI_REJECT_TASK_IN_PROGRESS, c->rx_hdr);
                 return RX_DISCARD;
         }
@@ -360,7 +360,7 @@ enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, 
         if (h->dlength > 0) {
                 uint32_t max_imm = MIN(s->params.first_burst_length, t->xfer_len);
                 if (!s->params.immediate_data) {
-                        log_warning("%s: immediate data sent although ImmediateData=No, rejected", c->peer);
+                        session_log_bad_input(s, "immediate data sent although ImmediateData=No, rejected");
                         send_reject(s, c, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
                         *ret_rx_task = NULL;
                         task_remove(t);
@@ -385,7 +385,7 @@ int task_cmd_received(Session *s, Conn *c, Task *t, uint32_t imm_len, bool data_
         bool more_unsolicited = (h->flags & ISCSI_FLAG_CMD_WRITE) && !h->final;
 
         if (!data_ok) {
-                log_warning("%s: data digest error in immediate data (ITT 0x%x)", c->peer, t->itt);
+                session_log_bad_input(s, "data digest error in immediate data (ITT 0x%x), rejected", t->itt);
                 send_reject(s, c, ISCSI_REJECT_DATA_DIGEST, c->rx_hdr);
                 if (!t->early_status) {
                         scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ABORTED_COMMAND, 0x47, 0x05);
@@ -470,7 +470,7 @@ int task_data_out_received(Session *s, Conn *c, Task *t, const struct iscsi_bhs 
         bool sequence_done = h->final;
 
         if (!data_ok) {
-                log_warning("%s: data digest error in Data-Out (ITT 0x%x)", c->peer, t->itt);
+                session_log_bad_input(s, "data digest error in Data-Out (ITT 0x%x), rejected", t->itt);
                 send_reject(s, c, ISCSI_REJECT_DATA_DIGEST, c->rx_hdr);
                 if (!t->early_status) {
                         scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ABORTED_COMMAND, 0x47, 0x05);
