@@ -14,8 +14,9 @@ fi
 if [ ! -d "$BUILD_DIR" ]; then
   meson setup "$BUILD_DIR" >/dev/null || { echo "meson setup failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
-if ! ninja -C "$BUILD_DIR" >"$OUT_DIR.build.log" 2>&1; then
-  tail -50 "$OUT_DIR.build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1
+mkdir -p "$OUT_DIR"
+if ! ninja -C "$BUILD_DIR" >"$OUT_DIR/build.log" 2>&1; then
+  tail -50 "$OUT_DIR/build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
 mkdir -p "$OUT_DIR"
