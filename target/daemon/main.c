@@ -14,7 +14,8 @@ static void help(void) {
         printf("Usage: iscsi-targetd [OPTIONS]\n\n"
                "Userspace iSCSI target serving the targets of a targetcli saveconfig.json.\n\n"
                "  -c, --config=PATH     configuration file [%s/saveconfig.json]\n"
-               "  -f, --foreground      log to stderr (for tests and debugging)\n"
+               "  -f, --foreground      log to stderr (for tests and debugging); without it\n"
+               "                        messages go to the journal (stderr if there is none)\n"
                "  -p, --pidfile=PATH    pid file, used by iscsi-target to signal reloads [%s]\n"
                "  -t, --threads=N       worker threads [number of CPUs]\n"
                "  -d, --debug           debug logging\n"
@@ -90,8 +91,11 @@ int main(int argc, char **argv) {
         mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
         mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 
-        /* Under systemd (JOURNAL_STREAM set) or in the background, log to the journal. */
-        log_setup(opts.foreground && !getenv("JOURNAL_STREAM"), opts.debug);
+        /* -f: stderr (unless stderr is already the journal); otherwise the journal, if there
+         * is one to talk to. */
+        log_setup((opts.foreground && !getenv("JOURNAL_STREAM")) ||
+                          access("/run/systemd/journal/socket", F_OK) < 0,
+                  opts.debug);
 
         r = daemon_run(&opts);
         return r < 0 ? 1 : 0;
