@@ -2,12 +2,15 @@
 # Fuzz suite: builds the libFuzzer harnesses with clang + ASan/UBSan (-Dfuzz=true) in their own
 # build dir and runs each briefly from the seed corpus in fuzz/corpus/. One TAP line for the
 # build and one per harness; a crash, leak, sanitizer report or invariant abort is a `not ok`
-# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + 5 x FUZZ_TIME seconds (about 2 minutes in all).
+# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + 7 x FUZZ_TIME seconds (about 2 minutes in all).
 set -uo pipefail
 SRC_DIR=${SRC_DIR:?} OUT_DIR=${OUT_DIR:?}
-FUZZ_TIME=${FUZZ_TIME:-18}
+FUZZ_TIME=${FUZZ_TIME:-14}
 FUZZ_BUILD=${FUZZ_BUILD_DIR:-$SRC_DIR/build-fuzz}
-HARNESSES=(fuzz-pdu fuzz-sendtargets fuzz-keys fuzz-chap fuzz-login)
+# Each harness: its path in the build tree and its seed corpus in the source tree.
+HARNESSES=(fuzz-pdu fuzz-sendtargets fuzz-keys fuzz-chap fuzz-login fuzz-target-login fuzz-target-config)
+harness_path() { case $1 in fuzz-target-config) echo target/config/$1 ;; *) echo fuzz/$1 ;; esac; }
+harness_seeds() { case $1 in fuzz-target-config) echo target/config/tests ;; *) echo fuzz/corpus/${1#fuzz-} ;; esac; }
 mkdir -p "$OUT_DIR/fuzz-artifacts"
 
 pids=()
@@ -29,7 +32,7 @@ if [ ! -f "$FUZZ_BUILD/build.ninja" ]; then
     -Db_lundef=false >&2 || build_ok=0
 fi
 targets=()
-for h in "${HARNESSES[@]}"; do targets+=("fuzz/$h"); done
+for h in "${HARNESSES[@]}"; do targets+=("$(harness_path "$h")"); done
 if [ $build_ok = 1 ] && ninja -C "$FUZZ_BUILD" "${targets[@]}" >&2; then
   tap ok "fuzz build (clang, -fsanitize=fuzzer,address,undefined)"
 else
@@ -46,9 +49,9 @@ for h in "${HARNESSES[@]}"; do
   corpus="$OUT_DIR/fuzz-corpus/${h#fuzz-}"
   mkdir -p "$corpus"
   echo "== $h for ${FUZZ_TIME}s" >&2
-  "$FUZZ_BUILD/fuzz/$h" -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+  "$FUZZ_BUILD/$(harness_path "$h")" -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
     -print_final_stats=1 -artifact_prefix="$OUT_DIR/fuzz-artifacts/$h-" \
-    "$corpus" "$SRC_DIR/fuzz/corpus/${h#fuzz-}" >&2 &
+    "$corpus" "$SRC_DIR/$(harness_seeds "$h")" >&2 &
   pids=($!)
   wait "${pids[0]}"; r=$?
   pids=()
