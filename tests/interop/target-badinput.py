@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile and malformed PDUs against iscsi-targetd; each case on its own connection.
 
-Usage: target-badinput.py PORT TARGET INITIATOR CHAP_TARGET CHAP_INITIATOR PING_INITIATOR
+Usage: target-badinput.py PORT TARGET INITIATOR CHAP_TARGET CHAP_INITIATOR PING_INITIATOR \
+           [WORKDIR PIDFILE PLAIN_INITIATOR]
+With the last three (the suite's config directory, the daemon's pid file and an initiator
+mapped to LUN 0 of CHAP_TARGET only), a live session's LUN map is checked across a reload.
 Prints unnumbered TAP lines. Only connects to 127.0.0.1.
 """
 import socket
@@ -13,6 +16,7 @@ import time
 PORT, TARGET, INITIATOR = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 CHAP_TARGET, CHAP_INITIATOR = sys.argv[4], sys.argv[5]
 INITIATOR2 = sys.argv[6]     # ACL with nopin_timeout=1, nopin_response_timeout=2
+RELOAD = sys.argv[7:10] if len(sys.argv) >= 10 else None
 results = []
 
 
@@ -114,10 +118,10 @@ def keys(*kv):
     return b"".join(k.encode() + b"=" + v.encode() + b"\0" for k, v in kv)
 
 
-def full_login(digests=False, extra=(), initiator=None, isid=0x1234):
+def full_login(digests=False, extra=(), initiator=None, isid=0x1234, target=None):
     c = Conn()
     c.send(login_bhs(0, 1, True, isid=isid), keys(("InitiatorName", initiator or INITIATOR), ("SessionType", "Normal"),
-                                                  ("TargetName", TARGET), ("AuthMethod", "None")))
+                                                  ("TargetName", target or TARGET), ("AuthMethod", "None")))
     bhs, data = c.recv()
     if bhs[0] != 0x23 or bhs[36] != 0:
         raise RuntimeError(f"security stage failed: status {bhs[36]:#x}/{bhs[37]:#x}")
@@ -392,6 +396,64 @@ def _():
     for c in conns:
         expect_nop_in(c, nop(c))
     report(True, "protocol: 32 sessions at once all answer")
+
+
+def report_luns(c):
+    """REPORT LUNS on the session; returns the LUN numbers (retrying past unit attentions)."""
+    for attempt in range(4):
+        b = bytearray(48)
+        b[0] = 0x01
+        b[1] = 0x80 | 0x40 | 1              # F, R, SIMPLE
+        c.itt += 1
+        struct.pack_into(">I", b, 16, c.itt)
+        struct.pack_into(">I", b, 20, 4096)
+        struct.pack_into(">I", b, 24, c.cmdsn)
+        struct.pack_into(">I", b, 28, c.statsn)
+        c.cmdsn += 1
+        b[32] = 0xA0
+        struct.pack_into(">I", b, 32 + 6, 4096)
+        c.send(b)
+        c.s.settimeout(5)
+        data = b""
+        while True:
+            bhs, d = c.recv()
+            op = bhs[0] & 0x3F
+            if op == 0x25:
+                data += d
+                if bhs[1] & 0x01:
+                    status = bhs[3]
+                    break
+            elif op == 0x21:
+                status = bhs[3]
+                break
+        if status == 0:
+            n = struct.unpack(">I", data[0:4])[0] // 8
+            return [struct.unpack(">H", data[8 + 8 * i:10 + 8 * i])[0] & 0x3FFF for i in range(n)]
+    raise RuntimeError(f"REPORT LUNS status {status:#x}")
+
+
+if RELOAD:
+    @case("reload: a live session's LUN map is updated in place")
+    def _():
+        import os
+        import signal
+        import subprocess
+        work, pidfile, plain = RELOAD
+        here = os.path.dirname(os.path.abspath(__file__))
+        pid = int(open(pidfile).read())
+        c = full_login(initiator=plain, isid=0x5001, target=CHAP_TARGET)
+        before = report_luns(c)
+        subprocess.run([sys.executable, f"{here}/target-config.py", work, str(PORT), "--plain-lun1"], check=True)
+        os.kill(pid, signal.SIGHUP)
+        time.sleep(1.5)
+        after = report_luns(c)
+        subprocess.run([sys.executable, f"{here}/target-config.py", work, str(PORT)], check=True)
+        os.kill(pid, signal.SIGHUP)
+        time.sleep(1.5)
+        restored = report_luns(c)
+        report(before == [0] and sorted(after) == [0, 1] and restored == [0],
+               "reload: a live session's LUN map is updated in place",
+               f"LUNs before {before}, after mapping LUN 1 {after}, after unmapping {restored}")
 
 
 for line in results:

@@ -73,7 +73,7 @@ cfg = {
              acl(f"{P}:mutual-init", [(0, 0, False)],
                  {"chap_userid": "muser", "chap_password": "msecret12345",
                   "chap_mutual_userid": "tuser", "chap_mutual_password": "tsecret12345"}),
-             acl(f"{P}:plain-init", [(0, 0, False)])],
+             acl(f"{P}:plain-init", [(0, 0, False)] + ([(1, 1, False)] if "--plain-lun1" in args else []))],
             ports, auth=0)]},
     ],
 }

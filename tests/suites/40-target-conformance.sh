@@ -163,7 +163,8 @@ else
 fi
 
 # ---- hostile input ----
-tap_lines < <(python3 "$INTEROP/target-badinput.py" "$PORT" "$P:conf" "$LIBISCSI:iscsi-test" "$P:chap" "$P:chap-init" "$P:ping-init")
+tap_lines < <(python3 "$INTEROP/target-badinput.py" "$PORT" "$P:conf" "$LIBISCSI:iscsi-test" "$P:chap" "$P:chap-init" "$P:ping-init" \
+        "$WORK" "$WORK/targetd.pid" "$P:plain-init")
 if kill -0 "$PID" 2>/dev/null && command -v iscsi-inq >/dev/null &&
    iscsi-inq -i "$P:plain-init" "$URL/$P:chap/0" >>"$OUT_DIR/40-target-commands.log" 2>&1; then
         tap ok "daemon still serves after the hostile input"
