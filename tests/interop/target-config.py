@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Write the saveconfig.json used by the target conformance suite.
 
-Usage: target-config.py WORKDIR PORT [--extra-portal PORT2] [--discovery-auth] [--extra-target]
+Usage: target-config.py WORKDIR PORT [--extra-portal PORT2] [--ipv6-portal PORT3] [--discovery-auth]
+                        [--extra-target] [--plain-lun1]
 Targets (all on 127.0.0.1:PORT):
   CONF   fileio LUN 0 for libiscsi's iscsi-test-cu initiators (no auth)
   CHAP   ramdisk LUNs 0 and 1 (1 write-protected) for CHAP_INIT (one-way CHAP),
@@ -18,8 +19,8 @@ P = "iqn.2026-11.org.iscsi-tools.test"
 LIBISCSI = "iqn.2007-10.com.github:sahlberg:libiscsi"
 
 
-def portal(p):
-    return {"ip_address": "127.0.0.1", "iser": False, "offload": False, "port": p}
+def portal(p, ip="127.0.0.1"):
+    return {"ip_address": ip, "iser": False, "offload": False, "port": p}
 
 
 def acl(name, luns, chap=None):
@@ -35,11 +36,12 @@ def tpg(luns, acls, ports, auth=0):
             "attributes": {"authentication": auth, "generate_node_acls": 0, "demo_mode_write_protect": 1},
             "parameters": {},
             "luns": [{"index": i, "storage_object": so} for i, so in luns],
-            "portals": [portal(p) for p in ports],
+            "portals": [portal(p) for p in ports] + ([portal(v6_port, "[::1]")] if v6_port else []),
             "node_acls": acls}
 
 
 ports = [port]
+v6_port = int(args[args.index("--ipv6-portal") + 1]) if "--ipv6-portal" in args else None
 if "--extra-portal" in args:
     ports.append(int(args[args.index("--extra-portal") + 1]))
 

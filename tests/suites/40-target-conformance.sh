@@ -69,7 +69,8 @@ wait_port() {
 
 PORT=$(free_port)
 PORT2=$(free_port)
-python3 "$INTEROP/target-config.py" "$WORK" "$PORT"
+PORT6=$(free_port)
+python3 "$INTEROP/target-config.py" "$WORK" "$PORT" --ipv6-portal "$PORT6"
 echo "# config in $WORK, port $PORT" >&2
 
 "$TARGETD" -f -d -c "$WORK/saveconfig.json" --pidfile "$WORK/targetd.pid" -t 2 \
@@ -160,6 +161,21 @@ if command -v iscsi-ls >/dev/null && command -v iscsi-inq >/dev/null; then
                 "iscsi://muser%msecret12345@127.0.0.1:$PORT/$P:chap/0?target_user=tuser&target_password=notthesecret1"
 else
         tap skip "iscsi-ls / iscsi-inq interop" "libiscsi-bin tools not installed"
+fi
+
+if ! command -v iscsi-ls >/dev/null; then
+        tap skip "IPv6 portal [::1]: discovery and login" "libiscsi-bin tools not installed"
+elif python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+        out=$(iscsi-ls -i "$P:plain-init" "iscsi://[::1]:$PORT6" 2>&1)
+        echo "$out" >>"$OUT_DIR/40-target-commands.log"
+        if grep -q "Target:$P:chap Portal:\[::1\]:$PORT6,1" <<<"$out" &&
+           iscsi-inq -i "$P:plain-init" "iscsi://[::1]:$PORT6/$P:chap/0" >>"$OUT_DIR/40-target-commands.log" 2>&1; then
+                tap ok "IPv6 portal [::1]: discovery and login"
+        else
+                tap not-ok "IPv6 portal [::1]: discovery and login" "$(tr '\n' ' ' <<<"$out")"
+        fi
+else
+        tap skip "IPv6 portal [::1]: discovery and login" "no IPv6 loopback on this machine"
 fi
 
 # ---- hostile input ----
