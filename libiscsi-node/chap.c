@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "chap.h"
+#include "hex-digit.h"
 #include "macro.h"
 
 /* ---- algorithms ---- */
@@ -122,16 +123,6 @@ int iscsi_chap_alg_list_parse(const char *s, enum iscsi_chap_alg ret[static ISCS
 
 /* ---- binary values ---- */
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int b64val(char c) {
         if (c >= 'A' && c <= 'Z')
                 return c - 'A';
@@ -161,7 +152,7 @@ static int decode_hex(const char *s, size_t max_len, uint8_t **ret, size_t *ret_
         if (digits == 0)
                 return -EBADMSG;
         for (size_t j = 0; j < digits; j++)
-                if (hexval(s[j]) < 0)
+                if (hex_digit_value(s[j]) < 0)
                         return -EBADMSG;
         if (n > max_len)
                 return -EMSGSIZE;
@@ -169,9 +160,9 @@ static int decode_hex(const char *s, size_t max_len, uint8_t **ret, size_t *ret_
         if (!buf)
                 return -ENOMEM;
         if (digits % 2) /* odd: the first digit is a low nibble */
-                buf[o++] = (uint8_t) hexval(s[i++]);
+                buf[o++] = (uint8_t) hex_digit_value(s[i++]);
         for (; i < digits; i += 2)
-                buf[o++] = (uint8_t) (hexval(s[i]) << 4 | hexval(s[i + 1]));
+                buf[o++] = (uint8_t) (hex_digit_value(s[i]) << 4 | hex_digit_value(s[i + 1]));
         *ret = buf;
         *ret_len = n;
         return 0;

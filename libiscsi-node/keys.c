@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 
+#include "hex-digit.h"
 #include "keys.h"
 #include "macro.h"
 
@@ -415,16 +416,6 @@ int iscsi_text_out_next(struct iscsi_text_out *o, size_t max_segment, const uint
 
 /* ---- value forms ---- */
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int iscsi_value_parse_number(const char *s, uint64_t max, uint64_t *ret) {
         uint64_t v = 0;
 
@@ -437,7 +428,7 @@ int iscsi_value_parse_number(const char *s, uint64_t max, uint64_t *ret) {
                 if (!*p)
                         return -EINVAL;
                 for (; *p; p++) {
-                        int d = hexval(*p);
+                        int d = hex_digit_value(*p);
                         if (d < 0)
                                 return -EINVAL;
                         if (n == 0 && d == 0 && p[1])

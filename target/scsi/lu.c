@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "hex-digit.h"
 #include "scsi-internal.h"
 
 /* IEEE company id used in the NAA designator (the same one Linux LIO uses, so initiators
@@ -25,16 +26,6 @@ static uint64_t fnv1a(const char *s, uint64_t h) {
         return h;
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* NAA 6 (IEEE registered extended): 4 bits NAA, 24 bits OUI, then 100 bits taken from the
  * serial's hex digits so the designator is stable for a given saveconfig wwn. */
 static void make_naa(struct scsi_lu *lu) {
@@ -45,7 +36,7 @@ static void make_naa(struct scsi_lu *lu) {
         for (int i = 5; i >= 0; i--)
                 nibbles[n++] = (NAA_OUI >> (4 * i)) & 0xf;
         for (const char *s = lu->serial; *s && n < 32; s++) {
-                int v = hexval(*s);
+                int v = hex_digit_value(*s);
                 if (v >= 0)
                         nibbles[n++] = (uint8_t) v;
         }
