@@ -11,35 +11,36 @@
 
 int debug_level;
 
+/* Errors and warnings flush stdout first so they land after the output they follow. */
+_printf_(2, 0) static void log_va(bool flush_stdout, const char *fmt, va_list ap) {
+        if (flush_stdout)
+                fflush(stdout);
+        fputs("iscsiadm: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+}
+
 void log_error(const char *fmt, ...) {
         va_list ap;
-        fflush(stdout);
-        fputs("iscsiadm: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        log_va(true, fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
 }
 
 void log_warn(const char *fmt, ...) {
         va_list ap;
-        fflush(stdout);
-        fputs("iscsiadm: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        log_va(true, fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
 }
 
 void log_debug(int level, const char *fmt, ...) {
         va_list ap;
         if (level > debug_level)
                 return;
-        fputs("iscsiadm: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        log_va(false, fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
 }
 
 /* The texts open-iscsi prints for its exit codes ("initiator reported error (N - text)"). */
