@@ -13,9 +13,10 @@ static int st_dir(NodeDb *db, const char *address, int port, char **ret) {
         return asprintf(ret, "%s/send_targets/%s,%d", db->root, address, port) < 0 ? -ENOMEM : 0;
 }
 
-int nodedb_read_st(NodeDb *db, const char *address, int port, Record **ret) {
-        _cleanup_free_ char *dir = NULL, *p = NULL;
-        _cleanup_(record_freep) Record *r = NULL;
+/* The record's directory (optional) and its st_config file, for a caller-supplied address. */
+static int st_config_path(NodeDb *db, const char *address, int port, char **ret_dir, char **ret_config) {
+        _cleanup_free_ char *dir = NULL;
+        char *config;
         int k;
 
         if (!name_ok(address))
@@ -23,8 +24,22 @@ int nodedb_read_st(NodeDb *db, const char *address, int port, Record **ret) {
         k = st_dir(db, address, port, &dir);
         if (k < 0)
                 return k;
-        if (asprintf(&p, "%s/st_config", dir) < 0)
+        if (asprintf(&config, "%s/st_config", dir) < 0)
                 return -ENOMEM;
+        if (ret_dir)
+                *ret_dir = TAKE_PTR(dir);
+        *ret_config = config;
+        return 0;
+}
+
+int nodedb_read_st(NodeDb *db, const char *address, int port, Record **ret) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_(record_freep) Record *r = NULL;
+        int k;
+
+        k = st_config_path(db, address, port, NULL, &p);
+        if (k < 0)
+                return k;
         r = record_new(&record_schema_st);
         if (!r)
                 return -ENOMEM;
@@ -54,13 +69,9 @@ int nodedb_delete_st(NodeDb *db, const char *address, int port) {
         struct dirent *de;
         int k;
 
-        if (!name_ok(address))
-                return -EINVAL;
-        k = st_dir(db, address, port, &dir);
+        k = st_config_path(db, address, port, &dir, &p);
         if (k < 0)
                 return k;
-        if (asprintf(&p, "%s/st_config", dir) < 0)
-                return -ENOMEM;
         if (unlink(p) < 0)
                 return -errno;
         d = opendir(dir);
