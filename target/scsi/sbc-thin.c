@@ -270,11 +270,15 @@ static int rmw_write(struct scsi_cmd *cmd, uint8_t *data, uint32_t len, uint64_t
         return r;
 }
 
-int exec_caw(struct scsi_cmd *cmd) {
+/* COMPARE AND WRITE and ORWRITE are the same read-modify-write under caw_lock: read the
+ * blocks, let @modify check or combine them with the Data-Out buffer and name the bytes to
+ * write back (NULL: it has already failed the command), write those. */
+typedef uint8_t *(*rmw_modify_fn)(struct scsi_cmd *cmd, const uint8_t *cur, uint32_t len);
+
+static int exec_rmw(struct scsi_cmd *cmd, uint32_t len, rmw_modify_fn modify) {
         struct scsi_lu *lu = cmd_lu(cmd);
-        uint32_t len = cmd->priv.nblocks << lu->block_shift;
         uint64_t off = cmd->priv.lba << lu->block_shift;
-        uint8_t *cur;
+        uint8_t *cur, *data;
         int r;
 
         if (len == 0) {
@@ -287,12 +291,10 @@ int exec_caw(struct scsi_cmd *cmd) {
                 cmd_fail_errno(cmd, r, false);
                 goto out;
         }
-        for (uint32_t i = 0; i < len; i++)
-                if (cur[i] != cmd->buf[i]) {
-                        cmd_fail_info(cmd, SCSI_SENSE_MISCOMPARE, ASC_MISCOMPARE_DURING_VERIFY, i);
-                        goto out;
-                }
-        r = rmw_write(cmd, cmd->buf + len, len, off);
+        data = modify(cmd, cur, len);
+        if (!data)
+                goto out;
+        r = rmw_write(cmd, data, len, off);
         if (r < 0)
                 cmd_fail_errno(cmd, r, true);
         else
@@ -302,31 +304,26 @@ out:
         return 1;
 }
 
-int exec_orwrite(struct scsi_cmd *cmd) {
-        struct scsi_lu *lu = cmd_lu(cmd);
-        uint32_t len = cmd->priv.xfer_len;
-        uint64_t off = cmd->priv.lba << lu->block_shift;
-        uint8_t *cur;
-        int r;
+/* Data-Out holds the verify blocks, then the write blocks. */
+static uint8_t *caw_compare(struct scsi_cmd *cmd, const uint8_t *cur, uint32_t len) {
+        for (uint32_t i = 0; i < len; i++)
+                if (cur[i] != cmd->buf[i]) {
+                        cmd_fail_info(cmd, SCSI_SENSE_MISCOMPARE, ASC_MISCOMPARE_DURING_VERIFY, i);
+                        return NULL;
+                }
+        return cmd->buf + len;
+}
 
-        if (len == 0) {
-                cmd_good(cmd);
-                return 1;
-        }
-        pthread_mutex_lock(&lu->caw_lock);
-        r = rmw_read(cmd, &cur, len, off);
-        if (r < 0) {
-                cmd_fail_errno(cmd, r, false);
-                goto out;
-        }
+int exec_caw(struct scsi_cmd *cmd) {
+        return exec_rmw(cmd, cmd->priv.nblocks << cmd_lu(cmd)->block_shift, caw_compare);
+}
+
+static uint8_t *orwrite_merge(struct scsi_cmd *cmd, const uint8_t *cur, uint32_t len) {
         for (uint32_t i = 0; i < len; i++)
                 cmd->buf[i] |= cur[i];
-        r = rmw_write(cmd, cmd->buf, len, off);
-        if (r < 0)
-                cmd_fail_errno(cmd, r, true);
-        else
-                cmd_good(cmd);
-out:
-        pthread_mutex_unlock(&lu->caw_lock);
-        return 1;
+        return cmd->buf;
+}
+
+int exec_orwrite(struct scsi_cmd *cmd) {
+        return exec_rmw(cmd, cmd->priv.xfer_len, orwrite_merge);
 }
