@@ -17,7 +17,11 @@ IMG=/dev/shm/target-perf-lun.img
 IQN=iqn.2026-11.org.iscsi-tools.bench:lun
 WORK=$(mktemp -d /tmp/target-perf.XXXXXX)
 OURS_PORT=3290 TGT_PORT=3291 IPERF_PORT=5290
-TGT_CTL=$((20000 + $$ % 10000))   # own tgtd control socket, not the system one
+# Our own tgtd control socket: one no other tgtd answers on (other tgtd instances may run).
+for _ in $(seq 20); do
+        TGT_CTL=$((20000 + RANDOM % 10000))
+        tgtadm -C $TGT_CTL --op show --mode system >/dev/null 2>&1 || break
+done
 pids=()
 
 cleanup() {
@@ -100,10 +104,17 @@ run_suite ours $ours $OURS_PORT "$IQN" 0
 kill $ours; wait $ours 2>/dev/null
 
 # ---- tgt ----
-tgtd -f -C $TGT_CTL --iscsi portal=127.0.0.1:$TGT_PORT >"$WORK/tgtd.log" 2>&1 &
-tgt=$!
-pids+=($tgt)
-wait_port $TGT_PORT || { echo "tgtd did not start" >&2; exit 1; }
+tgt=
+for _ in 1 2 3; do
+        tgtd -f -C $TGT_CTL --iscsi portal=127.0.0.1:$TGT_PORT >"$WORK/tgtd.log" 2>&1 &
+        tgt=$!
+        pids+=($tgt)
+        wait_port $TGT_PORT && break
+        kill -9 $tgt 2>/dev/null
+        tgt=
+        TGT_CTL=$((20000 + RANDOM % 10000))
+done
+[ -n "$tgt" ] || { echo "tgtd did not start:" >&2; cat "$WORK/tgtd.log" >&2; exit 1; }
 tgtadm -C $TGT_CTL --lld iscsi --op new --mode target --tid 1 -T "$IQN"
 tgtadm -C $TGT_CTL --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$IMG"
 tgtadm -C $TGT_CTL --lld iscsi --op bind --mode target --tid 1 -I ALL
