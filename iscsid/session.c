@@ -36,6 +36,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "send-all.h"
 #include "sysfs-session.h"
 
 #define LOGIN_RBUF_SIZE (ISCSI_BHS_SIZE + ISCSI_MAX_AHS_LEN + 2 * ISCSI_DIGEST_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 4)
@@ -279,29 +280,6 @@ void session_scan_done(struct session *s) {
 
 /* ---- the login exchange on our socket ---- */
 
-static int send_all(int fd, const void *buf, size_t len) {
-        const uint8_t *p = buf;
-        while (len > 0) {
-                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN) {
-                                /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once;
-                                 * if not, the peer is not reading and the login timer ends it. */
-                                struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-                                if (poll(&pfd, 1, 1000) <= 0)
-                                        return -ETIMEDOUT;
-                                continue;
-                        }
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 static int send_next_request(struct session *s) {
         struct iscsi_login_pdu pdu;
         int r = iscsi_login_initiator_next(s->login, &pdu);
@@ -311,7 +289,9 @@ static int send_next_request(struct session *s) {
         ssize_t n = iscsi_pdu_build(&pdu.bhs, NULL, 0, pdu.data, 0, buf, sizeof buf);
         if (n < 0)
                 return (int) n;
-        r = send_all(s->fd, buf, (size_t) n);
+        /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once; if not within 1 s,
+         * the peer is not reading and the login timer ends it. */
+        r = send_all(s->fd, buf, (size_t) n, 1000);
         explicit_bzero(buf, sizeof buf);
         return r;
 }

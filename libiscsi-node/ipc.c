@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ipc.h"
 #include "macro.h"
+#include "send-all.h"
 
 
 static const char *const err_strings[_ISCSI_ERR_MAX] = {
@@ -64,26 +65,8 @@ const char *iscsid_socket_path(void) {
         return ISCSI_RUN_DIR "/" ISCSID_SOCKET_NAME;
 }
 
-static int write_all(int fd, const void *buf, size_t len) {
-        const uint8_t *p = buf;
-        while (len > 0) {
-                ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN) {
-                                struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-                                if (poll(&pfd, 1, 5000) <= 0)
-                                        return -ETIMEDOUT;
-                                continue;
-                        }
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
+/* How long a message read or write may stall on a non-blocking socket. */
+#define IPC_IO_TIMEOUT_MS 5000
 
 static int read_all(int fd, void *buf, size_t len) {
         uint8_t *p = buf;
@@ -95,7 +78,7 @@ static int read_all(int fd, void *buf, size_t len) {
                                 continue;
                         if (errno == EAGAIN) {
                                 struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                                if (poll(&pfd, 1, 5000) <= 0)
+                                if (poll(&pfd, 1, IPC_IO_TIMEOUT_MS) <= 0)
                                         return -ETIMEDOUT;
                                 continue;
                         }
@@ -116,10 +99,10 @@ int ipc_send_message(int fd, struct json_object *msg) {
         if (len > ISCSID_IPC_MAX_MESSAGE)
                 return -EMSGSIZE;
         uint32_t be = htonl((uint32_t) len);
-        int r = write_all(fd, &be, sizeof be);
+        int r = send_all(fd, &be, sizeof be, IPC_IO_TIMEOUT_MS);
         if (r < 0)
                 return r;
-        return write_all(fd, s, len);
+        return send_all(fd, s, len, IPC_IO_TIMEOUT_MS);
 }
 
 int ipc_recv_message(int fd, struct json_object **ret) {
