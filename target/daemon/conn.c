@@ -165,7 +165,8 @@ void conn_close(Conn *c) {
         cw->dead_list = c;
 }
 
-void txpdu_finalize(const Conn *c, TxPdu *p) {
+/* DataSegmentLength, header digest, padding and data digest of a filled-in TxPdu. */
+static void txpdu_finalize(const Conn *c, TxPdu *p) {
         uint32_t pad = (4 - (p->data_len & 3)) & 3;
 
         /* DataSegmentLength in the BHS. */

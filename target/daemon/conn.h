@@ -130,8 +130,6 @@ void conn_flush(Conn *c);
 void conn_close_after_flush(Conn *c);
 /* Flush every connection that queued something in this iteration; reap dead ones. */
 void conn_worker_after_dispatch(ConnWorker *cw);
-/* Digest and padding for a TxPdu whose hdr/data are filled in. */
-void txpdu_finalize(const Conn *c, TxPdu *p);
 /* A TxPdu from malloc whose release() frees it, with room for len bytes of data copied in. */
 TxPdu *txpdu_new_copy(const void *data, uint32_t len);
 void txpdu_free(TxPdu *p);

@@ -163,20 +163,6 @@ struct scsi_lu *runtime_find_lu(const Runtime *rt, const char *path) {
         return NULL;
 }
 
-const TcTpg *runtime_find_tpg(const Runtime *rt, const char *name, const TcTarget **ret_target) {
-        const TcTarget *t = tc_config_find_target(rt->cfg, name);
-
-        if (!t)
-                return NULL;
-        for (size_t i = 0; i < t->n_tpgs; i++)
-                if (t->tpgs[i]->enable) {
-                        if (ret_target)
-                                *ret_target = t;
-                        return t->tpgs[i];
-                }
-        return NULL;
-}
-
 LunMap *lunmap_ref(LunMap *m) {
         if (m)
                 __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);

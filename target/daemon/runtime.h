@@ -61,6 +61,3 @@ const LunMapEntry *lunmap_find(const LunMap *m, uint64_t lun);
  * def if there is no such ACL or attribute. */
 int64_t runtime_acl_attr(const Runtime *rt, const char *target, uint16_t tpgt, const char *initiator,
                          const char *name, int64_t def);
-
-/* The enabled TPG of target `name`, or NULL. */
-const TcTpg *runtime_find_tpg(const Runtime *rt, const char *name, const TcTarget **ret_target);
