@@ -184,6 +184,26 @@ new_disks() {
     case " $(echo $1) " in *" $_x "*) ;; *) echo "$_x" ;; esac
   done
 }
+# expect_new_disk BEFORE: after a login, wait up to 30 s for a disk that is not in BEFORE (what
+# `disks` printed before it), report "disk appears" and leave the disk's name in $dev.
+expect_new_disk() {
+  _before=$1
+  # shellcheck disable=SC2016 # wait_for evaluates it
+  wait_for 30 '[ -n "$(new_disks "$_before")" ]'
+  dev=$(new_disks "$_before" | head -1)
+  if [ -n "$dev" ]; then ok "disk appears (/dev/$dev)"; else not_ok "disk appears"; fi
+}
+
+# expect_disk_gone: after a logout, report whether the disk in $dev left within 15 s.
+expect_disk_gone() {
+  if [ -z "$dev" ]; then
+    not_ok "disk gone after logout (there was no disk)"
+  elif wait_for 15 "[ ! -e /sys/block/$dev ]"; then
+    ok "disk gone after logout"
+  else
+    not_ok "disk gone after logout (/dev/$dev still there)"
+  fi
+}
 
 set_conf() {
   _f=$1 _k=$2 _v=$3

@@ -85,13 +85,7 @@ seed_initiator() {
   step "umount /mnt" umount /mnt
   step "iscsiadm -m node --logout" iscsiadm -m node --logout
   expect_out "logout message" "Logout of [sid:"
-  if [ -z "$dev" ]; then
-    not_ok "disk gone after logout (there was no disk)"
-  elif wait_for 15 "[ ! -e /sys/block/$dev ]"; then
-    ok "disk gone after logout"
-  else
-    not_ok "disk gone after logout (/dev/$dev still there)"
-  fi
+  expect_disk_gone
   if [ $logged_in = 1 ]; then
     step_rc 21 "iscsiadm -m session: no active sessions (exit 21)" iscsiadm -m session
   else

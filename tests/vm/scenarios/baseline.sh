@@ -22,9 +22,7 @@ before=$(disks)
 step "discovery (sendtargets 127.0.0.1)" iscsiadm -m discovery -t sendtargets -p 127.0.0.1
 step_sh "discovery lists the target" "iscsiadm -m node | grep -F '127.0.0.1:3260,1 $TGT'"
 step "login" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --login
-wait_for 30 '[ -n "$(new_disks "$before")" ]'
-dev=$(new_disks "$before" | head -1)
-if [ -n "$dev" ]; then ok "disk appears (/dev/$dev)"; else not_ok "disk appears"; fi
+expect_new_disk "$before"
 step "session listed" iscsiadm -m session
 dd if=/dev/urandom of=/tmp/pattern bs=1M count=4 2>/dev/null
 step "write 4 MiB with O_DIRECT" dd if=/tmp/pattern of="/dev/${dev:-sdX}" bs=1M oflag=direct

@@ -58,12 +58,6 @@ step_sh "file written, synced, re-read from disk" \
   "$onmnt && dd if=/dev/urandom of=/mnt/f bs=1M count=8 2>/dev/null && sync && sha256sum /mnt/f > /tmp/f.sha && echo 3 > /proc/sys/vm/drop_caches && sha256sum -c /tmp/f.sha"
 step "umount /mnt" umount /mnt
 step "logout" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --logout
-if [ -z "$dev" ]; then
-  not_ok "disk gone after logout (there was no disk)"
-elif wait_for 15 "[ ! -e /sys/block/$dev ]"; then
-  ok "disk gone after logout"
-else
-  not_ok "disk gone after logout (/dev/$dev still there)"
-fi
+expect_disk_gone
 step_sh "no session left in sysfs" "! ls -d /sys/class/iscsi_session/session* 2>/dev/null"
 true

@@ -24,9 +24,7 @@ at_exit 'iscsiadm -m node -U all >/dev/null 2>&1'
 before=$(disks)
 step "discovery" iscsiadm -m discovery -t sendtargets -p 127.0.0.1
 step "login" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --login
-wait_for 30 '[ -n "$(new_disks "$before")" ]'
-dev=$(new_disks "$before" | head -1)
-if [ -n "$dev" ]; then ok "disk appears (/dev/$dev)"; else not_ok "disk appears"; fi
+expect_new_disk "$before"
 d=/dev/${dev:-sdX}
 sid_before=$(ls /sys/class/iscsi_session | head -1)
 

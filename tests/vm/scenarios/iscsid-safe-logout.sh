@@ -21,9 +21,7 @@ at_exit 'umount /mnt/safe 2>/dev/null; iscsiadm -m node -U all >/dev/null 2>&1'
 before=$(disks)
 step "discovery" iscsiadm -m discovery -t sendtargets -p 127.0.0.1
 step "login" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --login
-wait_for 30 '[ -n "$(new_disks "$before")" ]'
-dev=$(new_disks "$before" | head -1)
-if [ -n "$dev" ]; then ok "disk appears (/dev/$dev)"; else not_ok "disk appears"; fi
+expect_new_disk "$before"
 d=/dev/${dev:-sdX}
 step "partition table and one partition" parted -s $d mklabel gpt mkpart primary 1MiB 100%
 wait_for 10 "[ -b ${d}1 ]"

@@ -57,9 +57,7 @@ step "node record: HeaderDigest/DataDigest CRC32C,None" sh -c "
   iscsiadm -m node -T $TGT -p 127.0.0.1 -o update -n node.conn[0].iscsi.DataDigest -v CRC32C,None"
 before=$(disks)
 step "login with digests" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --login
-wait_for 30 '[ -n "$(new_disks "$before")" ]'
-dev=$(new_disks "$before" | head -1)
-if [ -n "$dev" ]; then ok "disk appears (/dev/$dev)"; else not_ok "disk appears"; fi
+expect_new_disk "$before"
 step_sh "iscsi_tcp runs with both digests" "cat /sys/class/iscsi_connection/connection*/header_digest /sys/class/iscsi_connection/connection*/data_digest;
   grep -qx 1 /sys/class/iscsi_connection/connection*/header_digest && grep -qx 1 /sys/class/iscsi_connection/connection*/data_digest"
 dd if=/dev/urandom of=/tmp/pattern2 bs=1M count=4 2>/dev/null
