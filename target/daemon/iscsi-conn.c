@@ -36,13 +36,18 @@ _printf_(2, 3) static void log_bad_input(IscsiConn *ic, const char *fmt, ...) {
         char buf[256];
         va_list ap;
 
+        const char *who = ic->s ? ic->s->initiator : ic->login ? iscsi_login_target_initiator_name(ic->login) : NULL;
+
+        if (who && !*who)
+                who = NULL;
+
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         if (ic->logged_bad_input)
-                log_debug("%s (%s): %s", ic->c->peer, ic->s ? ic->s->initiator : "login", buf);
+                log_debug("%s (%s): %s", ic->c->peer, who ?: "initiator not named yet", buf);
         else
-                log_warning("%s (%s): %s", ic->c->peer, ic->s ? ic->s->initiator : "login", buf);
+                log_warning("%s (%s): %s", ic->c->peer, who ?: "initiator not named yet", buf);
         ic->logged_bad_input = true;
 }
 
