@@ -11,25 +11,8 @@ TARGETD=$BUILD_DIR/target/daemon/iscsi-targetd
 INTEROP=$SRC_DIR/tests/interop
 P=iqn.2026-11.org.iscsi-tools.test
 LIBISCSI=iqn.2007-10.com.github:sahlberg:libiscsi
-N=0
-tap() {   # tap ok|not-ok|skip NAME [REASON]
-        N=$((N + 1))
-        case $1 in
-        ok) echo "ok $N - $2" ;;
-        skip) echo "ok $N - $2 # SKIP $3" ;;
-        *) echo "not ok $N - $2${3:+: $3}" ;;
-        esac
-}
-# Renumber unnumbered TAP lines ("ok - x", "not ok - x") from a helper.
-tap_lines() {
-        local line
-        while IFS= read -r line; do
-                case $line in
-                "ok - "*) N=$((N + 1)); echo "ok $N - ${line#ok - }" ;;
-                "not ok - "*) N=$((N + 1)); echo "not ok $N - ${line#not ok - }" ;;
-                esac
-        done
-}
+# tap, tap_lines, free_port, wait_port, stop_pid
+. "$SRC_DIR/tests/lib/suite.sh"
 check() {   # check NAME COMMAND...: ok if the command succeeds
         local name=$1; shift
         if "$@" >>"$OUT_DIR/40-target-commands.log" 2>&1; then tap ok "$name"; else tap not-ok "$name" "command failed: $*"; fi
@@ -47,25 +30,10 @@ fi
 WORK=$(mktemp -d /tmp/targetd-conf.XXXXXX)
 PID=
 cleanup() {
-        if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-                kill "$PID" 2>/dev/null
-                for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-                kill -9 "$PID" 2>/dev/null
-        fi
+        stop_pid "$PID"
         rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-
-free_port() {
-        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-        for _ in $(seq 100); do
-                (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-                sleep 0.1
-        done
-        return 1
-}
 
 PORT=$(free_port)
 PORT2=$(free_port)

@@ -28,25 +28,8 @@ LOG=$OUT_DIR/45-targetd.log
 CMDLOG=$OUT_DIR/45-commands.log
 : >"$CMDLOG"
 
-N=0
-tap() {   # tap ok|not-ok|skip NAME [REASON]
-        N=$((N + 1))
-        case $1 in
-        ok) echo "ok $N - $2" ;;
-        skip) echo "ok $N - $2 # SKIP $3" ;;
-        *) echo "not ok $N - $2${3:+: $3}" ;;
-        esac
-}
-tap_lines() {   # renumber "ok - x" / "not ok - x" lines
-        local line
-        while IFS= read -r line; do
-                case $line in
-                "ok - "*) N=$((N + 1)); echo "ok $N - ${line#ok - }" ;;
-                "not ok - "*) N=$((N + 1)); echo "not ok $N - ${line#not ok - }" ;;
-                *) echo "# $line" >&2 ;;
-                esac
-        done
-}
+# tap, tap_lines, free_port, wait_port, stop_pid
+. "$SRC_DIR/tests/lib/suite.sh"
 
 for f in "$TARGETD" "$HOSTILE"; do
         if [ ! -x "$f" ]; then
@@ -60,13 +43,6 @@ WORK=$(mktemp -d /tmp/targetd-hostile.XXXXXX)
 PID=
 KEEPER_PID=
 HALF_PID=
-stop_pid() {
-        local pid=$1
-        [ -n "$pid" ] || return 0
-        kill "$pid" 2>/dev/null || return 0
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null
-}
 cleanup() {
         stop_pid "$HALF_PID"
         stop_pid "$KEEPER_PID"
@@ -76,16 +52,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-free_port() {
-        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-        for _ in $(seq 100); do
-                (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-                sleep 0.1
-        done
-        return 1
-}
 wait_exit() {   # wait_exit PID SECONDS: its exit status, 124 (and killed) if it is still running
         for _ in $(seq $(($2 * 10))); do
                 kill -0 "$1" 2>/dev/null || { wait "$1"; return; }
