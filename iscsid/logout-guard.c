@@ -71,30 +71,21 @@ static void add_dev(struct devset *set, const char *name) {
         add_children(set, name);
 }
 
-static void collect_host_disks(int host_no, struct devset *set) {
-        char dir[256];
-        snprintf(dir, sizeof dir, "%s/class/scsi_device", sysfs_root());
-        DIR *d = opendir(dir);
-        if (!d)
+static void add_device_disks(const char *dev_dir, void *userdata) {
+        char bdir[640];
+        snprintf(bdir, sizeof bdir, "%s/device/block", dev_dir);
+        DIR *b = opendir(bdir);
+        if (!b)
                 return;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                int h, c, t, l;
-                char x;
-                if (sscanf(de->d_name, "%d:%d:%d:%d%c", &h, &c, &t, &l, &x) != 4 || h != host_no)
-                        continue;
-                char bdir[600];
-                snprintf(bdir, sizeof bdir, "%s/%s/device/block", dir, de->d_name);
-                DIR *b = opendir(bdir);
-                if (!b)
-                        continue;
-                struct dirent *be;
-                while ((be = readdir(b)))
-                        if (be->d_name[0] != '.')
-                                add_dev(set, be->d_name);
-                closedir(b);
-        }
-        closedir(d);
+        struct dirent *be;
+        while ((be = readdir(b)))
+                if (be->d_name[0] != '.')
+                        add_dev(userdata, be->d_name);
+        closedir(b);
+}
+
+static void collect_host_disks(int host_no, struct devset *set) {
+        (void) host_foreach_scsi_device(host_no, add_device_disks, set);
 }
 
 int logout_guard_check(int host_no, char *ret_message, size_t size) {

@@ -154,6 +154,9 @@ struct host_job_done {
 };
 int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int notify_fd);
 int host_delete_devices(int host_no);
+/* Calls fn with each <sysfs>/class/scsi_device/H:C:T:L directory of SCSI host host_no;
+ * -errno if that class directory cannot be read. Shared by LUN removal and the logout guard. */
+int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata);
 int sysfs_session_exists(uint32_t sid);
 
 /* kmod.c */

@@ -59,33 +59,47 @@ int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int not
         return 0;
 }
 
-/* Write "1" to each LUN's delete attribute: sd flushes its cache and detaches the disk while
- * the connection still works. */
-int host_delete_devices(int host_no) {
+int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
         char dir[256];
         snprintf(dir, sizeof dir, "%s/class/scsi_device", sysfs_root());
         DIR *d = opendir(dir);
         if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        int ret = 0;
+                return -errno;
         struct dirent *de;
         while ((de = readdir(d))) {
                 int h, c, t, l;
                 char x;
                 if (sscanf(de->d_name, "%d:%d:%d:%d%c", &h, &c, &t, &l, &x) != 4 || h != host_no)
                         continue;
-                char path[600];
-                snprintf(path, sizeof path, "%s/%s/device/delete", dir, de->d_name);
-                int fd = open(path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0) {
-                        ret = -errno;
-                        continue;
-                }
-                if (write(fd, "1", 1) < 0)
-                        ret = -errno;
-                close(fd);
+                char dev_dir[600];
+                snprintf(dev_dir, sizeof dev_dir, "%s/%s", dir, de->d_name);
+                fn(dev_dir, userdata);
         }
         closedir(d);
+        return 0;
+}
+
+static void delete_device(const char *dev_dir, void *userdata) {
+        int *ret = userdata;
+        char path[640];
+        snprintf(path, sizeof path, "%s/device/delete", dev_dir);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+                *ret = -errno;
+                return;
+        }
+        if (write(fd, "1", 1) < 0)
+                *ret = -errno;
+        close(fd);
+}
+
+/* Write "1" to each LUN's delete attribute: sd flushes its cache and detaches the disk while
+ * the connection still works. */
+int host_delete_devices(int host_no) {
+        int ret = 0;
+        int r = host_foreach_scsi_device(host_no, delete_device, &ret);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
         return ret;
 }
 
