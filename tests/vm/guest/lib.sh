@@ -194,6 +194,22 @@ expect_new_disk() {
   if [ -n "$dev" ]; then ok "disk appears (/dev/$dev)"; else not_ok "disk appears"; fi
 }
 
+# start_chunk_writer NAME DEV FIRST_MIB COUNT DONE: in the background (bg NAME), write /tmp/b
+# (1 MiB) to DEV at FIRST_MIB + i MiB for i < COUNT, each O_DIRECT + fsync; append i to DONE
+# once its dd returned, then "finished". Used to write across a target failure.
+start_chunk_writer() {
+  cat > "/tmp/$1.sh" <<W
+i=0
+while [ \$i -lt $4 ]; do
+  dd if=/tmp/b of=$2 bs=1M seek=\$(($3 + i)) oflag=direct conv=fsync 2>/dev/null && echo \$i >> $5
+  i=\$((i + 1))
+done
+echo finished >> $5
+W
+  : > "$5"
+  bg "$1" sh "/tmp/$1.sh"
+}
+
 # expect_disk_gone: after a logout, report whether the disk in $dev left within 15 s.
 expect_disk_gone() {
   if [ -z "$dev" ]; then

@@ -38,16 +38,7 @@ sid_before=$(ls /sys/class/iscsi_session | head -1)
 dd if=/dev/urandom of=/tmp/a bs=1M count=8 2>/dev/null
 step "write 8 MiB at 0, O_DIRECT + fsync (before the kill)" dd if=/tmp/a of=$d bs=1M oflag=direct conv=fsync
 dd if=/dev/urandom of=/tmp/b bs=1M count=1 2>/dev/null
-cat > /tmp/writer.sh <<W
-i=0
-while [ \$i -lt 24 ]; do
-  dd if=/tmp/b of=$d bs=1M seek=\$((16 + i)) oflag=direct conv=fsync 2>/dev/null && echo \$i >> /tmp/done
-  i=\$((i + 1))
-done
-echo finished >> /tmp/done
-W
-: > /tmp/done
-bg writer sh /tmp/writer.sh
+start_chunk_writer writer "$d" 16 24 /tmp/done
 wait_for 30 '[ "$(wc -l < /tmp/done)" -ge 3 ]'
 step "kill iscsi-targetd with SIGKILL during the writes" kill -9 "$PID_iscsi_targetd"
 sleep 3

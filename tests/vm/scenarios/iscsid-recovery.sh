@@ -33,16 +33,7 @@ step "write 8 MiB at 0, O_DIRECT + fsync (before the kill)" dd if=/tmp/a of=$d b
 
 # Writer: 1 MiB chunks at 16 MiB + i, each O_DIRECT + fsync; a chunk is logged once dd returned.
 dd if=/dev/urandom of=/tmp/b bs=1M count=1 2>/dev/null
-cat > /tmp/writer.sh <<W
-i=0
-while [ \$i -lt 24 ]; do
-  dd if=/tmp/b of=$d bs=1M seek=\$((16 + i)) oflag=direct conv=fsync 2>/dev/null && echo \$i >> /tmp/done
-  i=\$((i + 1))
-done
-echo finished >> /tmp/done
-W
-: > /tmp/done
-bg writer sh /tmp/writer.sh
+start_chunk_writer writer "$d" 16 24 /tmp/done
 wait_for 30 '[ "$(wc -l < /tmp/done)" -ge 3 ]'
 step "kill tgtd with SIGKILL during the writes" kill -9 "$PID_tgtd"
 sleep 3
@@ -74,16 +65,7 @@ step_sh "every chunk the writer completed reads back intact" '
 # Phase 2: the target hangs (SIGSTOP) instead of dying: the kernel's NOP-Out times out, iscsid
 # reconnects; when the target runs again it reinstates the session (same ISID, TSIH 0) with
 # the old one still open on its side.
-cat > /tmp/writer2.sh <<W
-i=0
-while [ \$i -lt 12 ]; do
-  dd if=/tmp/b of=$d bs=1M seek=\$((48 + i)) oflag=direct conv=fsync 2>/dev/null && echo \$i >> /tmp/done2
-  i=\$((i + 1))
-done
-echo finished >> /tmp/done2
-W
-: > /tmp/done2
-bg writer2 sh /tmp/writer2.sh
+start_chunk_writer writer2 "$d" 48 12 /tmp/done2
 wait_for 30 '[ "$(wc -l < /tmp/done2)" -ge 2 ]'
 step "freeze tgtd (SIGSTOP) during the writes" kill -STOP "$PID_tgtd"
 if wait_for 40 "[ \$(grep -c 'Kernel reported iSCSI connection' /tmp/iscsid.log) -ge 2 ]"; then
