@@ -121,24 +121,57 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
                         printf("Logging in to %s\n", d);
         }
         fflush(stdout);
-        for (size_t i = 0; i < n; i++) {
+        /* Every login goes to iscsid at once (one connection each), so it logs in to all the
+         * nodes in parallel. A node's first session is asked for without allow_existing, so a
+         * session that appeared meanwhile is refused with 15; its extra sessions (nr_sessions)
+         * allow one, and go in a second batch so the daemon never sees them before the first. */
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += (size_t) todo[i];
+        _cleanup_free_ struct node_login_req *qs = calloc(total ?: 1, sizeof(*qs));
+        _cleanup_free_ struct login_result *rs = calloc(total ?: 1, sizeof(*rs));
+        _cleanup_free_ size_t *slot = calloc(n ?: 1, sizeof(*slot));
+        if (!qs || !rs || !slot)
+                return ISCSI_ERR_NOMEM;
+        /* round 0: the first session of each node in qs[0..n0); round 1: the others after it */
+        size_t n0 = 0, k = 0;
+        for (size_t i = 0; i < n; i++)
+                n0 += todo[i] > 0;
+        for (size_t i = 0, r1 = n0; i < n; i++) {
+                if (todo[i] == 0)
+                        continue;
+                slot[i] = k++;
+                for (int j = 0; j < todo[i]; j++) {
+                        struct node_login_req *q = &qs[j == 0 ? slot[i] : r1++];
+
+                        fill_login_req(e[i].rec, q);
+                        if (!q->initiator_name)
+                                q->initiator_name = iname;
+                        q->initiator_alias = alias;
+                        q->allow_existing = j > 0;
+                }
+        }
+        for (int round = 0; round < 2; round++) {
+                size_t off = round == 0 ? 0 : n0, cnt = round == 0 ? n0 : total - n0;
+                if (cnt == 0)
+                        continue;
+                int kb = iscsid_client_login_many(qs + off, cnt, rs + off);
+                if (kb < 0)
+                        for (size_t x = off; x < off + cnt; x++)
+                                rs[x] = (struct login_result) {
+                                        .status = kb == -ENOENT || kb == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN
+                                                                                      : ISCSI_ERR_ISCSID_COMM_ERR,
+                                        .sid = -1, .host_no = -1 };
+        }
+        for (size_t i = 0, r1 = n0; i < n; i++) {
                 char d[512];
 
+                if (todo[i] == 0)
+                        continue;
                 node_desc(e[i].rec, d, sizeof(d));
                 for (int j = 0; j < todo[i]; j++) {
-                        struct node_login_req q;
-                        struct login_result res = { 0 };
-                        int k, status;
+                        int status = rs[j == 0 ? slot[i] : r1++].status;
 
-                        fill_login_req(e[i].rec, &q);
-                        if (!q.initiator_name)
-                                q.initiator_name = iname;
-                        q.initiator_alias = alias;
-                        q.allow_existing = j > 0;
-                        k = iscsid_client_login(&q, &res);
-                        status = k < 0 ? (k == -ENOENT || k == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN
-                                                                             : ISCSI_ERR_ISCSID_COMM_ERR)
-                                       : res.status;
                         if (status == 0) {
                                 printf("Login to %s successful.\n", d);
                                 fflush(stdout);
