@@ -240,15 +240,17 @@ static int on_conn_io(sd_event_source *es, int fd, uint32_t revents, void *userd
         return 0;
 }
 
-static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
-        struct manager *m = userdata;
-        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0)
-                return 0;
+/* IPC goes before kernel events and LUN jobs: a batch (--logoutall, --loginall: one connection
+ * per request) is then taken in whole and its sessions' work (LUN removal threads, connects)
+ * starts at once and overlaps, instead of each request waiting behind the synchronous kernel
+ * teardowns of the sessions ahead of it. */
+#define IPC_PRIORITY (SD_EVENT_PRIORITY_IMPORTANT - 1)
+
+static void accept_one(struct manager *m, int cfd) {
         struct ipc_conn *c = calloc(1, sizeof *c);
         if (!c) {
                 close(cfd);
-                return 0;
+                return;
         }
         c->manager = m;
         c->fd = cfd;
@@ -260,8 +262,20 @@ static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *userda
                 log_notice("IPC connection from uid %d refused (root only)", len == sizeof cred ? (int) cred.uid : -1);
                 c->refused = true;
         }
-        if (sd_event_add_io(m->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0)
+        if (sd_event_add_io(m->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
+            sd_event_source_set_priority(c->io, IPC_PRIORITY) < 0)
                 conn_free(c);
+}
+
+static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        struct manager *m = userdata;
+        /* Every pending connection, not one per loop iteration. */
+        for (unsigned i = 0; i < 1024; i++) {
+                int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (cfd < 0)
+                        break;
+                accept_one(m, cfd);
+        }
         return 0;
 }
 
@@ -298,5 +312,8 @@ int manager_listen(struct manager *m, const char *path) {
                         return -ENOMEM;
                 m->listen_fd = TAKE_FD(fd);
         }
-        return sd_event_add_io(m->event, &m->ipc_listen, m->listen_fd, EPOLLIN, on_accept, m);
+        int r = sd_event_add_io(m->event, &m->ipc_listen, m->listen_fd, EPOLLIN, on_accept, m);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_priority(m->ipc_listen, IPC_PRIORITY);
 }

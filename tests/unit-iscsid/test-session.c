@@ -44,6 +44,8 @@ struct fake {
         unsigned n_params;
         uint32_t last_initial_cmdsn;
         bool pending_logout_rsp;
+        uint32_t logout_sids[8];        /* Logout PDUs sent, not answered yet */
+        unsigned n_logout_sids;
         uint32_t next_sid;
 };
 
@@ -98,8 +100,11 @@ static int f_send_pdu(struct kernel_transport *t, uint32_t sid, uint32_t cid, co
                       const void *d, size_t dl) {
         struct iscsi_bhs bhs;
         F(t)->sends++;
-        if (iscsi_bhs_decode(hdr, hl, &bhs) == 0 && bhs.opcode == ISCSI_OP_LOGOUT_REQ)
+        if (iscsi_bhs_decode(hdr, hl, &bhs) == 0 && bhs.opcode == ISCSI_OP_LOGOUT_REQ) {
                 F(t)->pending_logout_rsp = true;
+                if (F(t)->n_logout_sids < 8)
+                        F(t)->logout_sids[F(t)->n_logout_sids++] = sid;
+        }
         return 0;
 }
 static int f_get_stats(struct kernel_transport *t, uint32_t sid, uint32_t cid, struct iscsid_stat **ret, size_t *n) {
@@ -254,12 +259,17 @@ struct call {
         struct session_logout_req logout_req;
         struct logout_result logout;
         bool is_logout;
+        bool is_logout_batch;
+        struct session_logout_req logout_batch[3];
+        struct logout_result logout_batch_res[3];
 };
 
 static void *call_main(void *arg) {
         struct call *c = arg;
         if (c->is_batch)
                 c->r = iscsid_client_login_many(c->batch, 3, c->batch_res);
+        else if (c->is_logout_batch)
+                c->r = iscsid_client_logout_many(c->logout_batch, 3, c->logout_batch_res);
         else if (c->is_logout)
                 c->r = iscsid_client_logout(&c->logout_req, &c->logout);
         else
@@ -276,16 +286,18 @@ static void loop_until(atomic_bool *flag) {
         for (int i = 0; i < 400 && !*flag; i++) {
                 sd_event_run(m->event, 50000);
                 if (fake->pending_logout_rsp) {
+                        /* the kernel passes each session's Logout Response up as RECV_PDU */
                         fake->pending_logout_rsp = false;
                         uint8_t hdr[ISCSI_BHS_SIZE];
                         struct iscsi_bhs rsp = { .opcode = ISCSI_OP_LOGOUT_RSP, .final = true };
                         assert_int_equal(iscsi_bhs_encode(&rsp, hdr), 0);
-                        struct kernel_event ev = { .type = KISCSI_KEVENT_RECV_PDU, .sid = 1, .pdu = hdr,
-                                                   .pdu_len = sizeof hdr };
-                        for (struct session *s = m->sessions; s; s = s->next)
-                                if (s->state == SESSION_LOGGING_OUT)
-                                        ev.sid = s->sid;
-                        manager_on_kernel_event(&ev, m);
+                        unsigned n = fake->n_logout_sids;
+                        fake->n_logout_sids = 0;
+                        for (unsigned k = 0; k < n; k++) {
+                                struct kernel_event ev = { .type = KISCSI_KEVENT_RECV_PDU, .sid = fake->logout_sids[k],
+                                                           .pdu = hdr, .pdu_len = sizeof hdr };
+                                manager_on_kernel_event(&ev, m);
+                        }
                 }
         }
         assert_true(*flag);
@@ -481,6 +493,25 @@ static void test_parallel_batch(void **state) {
         assert_non_null(m->sessions);
         assert_non_null(m->sessions->next);
         assert_memory_not_equal(m->sessions->isid, m->sessions->next->isid, 6);
+
+        /* --logoutall: both sessions and one unknown sid in one batch; each session removes its
+         * LUNs (a thread), then sends its Logout PDU and is torn down; the unknown one gets 21 */
+        int sids[2] = { c.batch_res[2].sid, st0 == 0 ? c.batch_res[0].sid : c.batch_res[1].sid };
+        struct call out = { .is_logout_batch = true };
+        out.logout_batch[0] = (struct session_logout_req) { .sid = sids[0] };
+        out.logout_batch[1] = (struct session_logout_req) { .sid = 77 };
+        out.logout_batch[2] = (struct session_logout_req) { .sid = sids[1] };
+        call_run(&out);
+        assert_int_equal(out.r, 0);
+        assert_int_equal(out.logout_batch_res[0].status, 0);
+        assert_int_equal(out.logout_batch_res[0].sid, sids[0]);
+        assert_int_equal(out.logout_batch_res[1].status, ISCSI_ERR_SESS_NOT_FOUND);
+        assert_int_equal(out.logout_batch_res[2].status, 0);
+        assert_int_equal(out.logout_batch_res[2].sid, sids[1]);
+        assert_int_equal(fake->sends, 2);
+        assert_int_equal(fake->conn_destroys, 2);
+        assert_int_equal(fake->destroys, 2);
+        assert_null(m->sessions);
         target_stop(&t);
 }
 
