@@ -103,17 +103,29 @@ int ramdisk_punch(struct scsi_lu *lu, uint64_t off, uint64_t len) {
         return 0;
 }
 
-/* All pages of [p, p+len) in the page cache (so sending from them allocates nothing)? */
-static bool resident(const uint8_t *p, uint32_t len) {
-        uintptr_t start = (uintptr_t) p & ~(uintptr_t) 4095, end = ((uintptr_t) p + len + 4095) & ~(uintptr_t) 4095;
-        size_t n = (end - start) / 4096;
+/* All pages of [off, off+len) of the rmap in the page cache (so sending from them allocates
+ * nothing)? Asks the cache of pages seen before, then mincore(). */
+static bool resident(struct backstore *bs, uint64_t off, uint32_t len) {
+        uint64_t first = off / 4096, last = (off + len + 4095) / 4096;
+        uintptr_t start = (uintptr_t) bs->rmap + first * 4096;
+        size_t n = last - first;
         unsigned char vec[2048];        /* up to 8 MiB */
+        bool seen = bs->rmap_seen;
 
-        if (n > sizeof(vec) || mincore((void *) start, end - start, vec) < 0)
+        for (uint64_t p = first; seen && p < last; p++)
+                seen = __atomic_load_n(&bs->rmap_seen[p / 64], __ATOMIC_RELAXED) & (UINT64_C(1) << (p % 64));
+        if (seen)
+                return true;
+        /* Without the cache, below 64 KiB the mincore() call costs more than the copy it
+         * saves (measured). */
+        if (!bs->rmap_seen && len < 65536)
+                return false;
+        if (n > sizeof(vec) || mincore((void *) start, n * 4096, vec) < 0)
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (!(vec[i] & 1))
                         return false;
+        rmap_mark_range(bs, off, len, true);
         return true;
 }
 
@@ -133,9 +145,7 @@ int exec_read(struct scsi_cmd *cmd) {
                 cmd_good(cmd);
                 return 1;
         }
-        /* Below 64 KiB the mincore() call costs more than the copy it saves (measured). */
-        if (lu->bs->rmap && !cmd->buf && cmd->priv.xfer_len >= 65536 &&
-            resident(lu->bs->rmap + off, cmd->priv.xfer_len)) {
+        if (lu->bs->rmap && !cmd->buf && resident(lu->bs, off, cmd->priv.xfer_len)) {
                 cmd->buf = lu->bs->rmap + off;
                 cmd->buf_len = cmd->priv.xfer_len;
                 cmd->priv.borrowed = true;
