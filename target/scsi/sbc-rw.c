@@ -107,26 +107,36 @@ int ramdisk_punch(struct scsi_lu *lu, uint64_t off, uint64_t len) {
  * nothing)? Asks the cache of pages seen before, then mincore(). */
 static bool resident(struct backstore *bs, uint64_t off, uint32_t len) {
         uint64_t first = off / 4096, last = (off + len + 4095) / 4096;
-        uintptr_t start = (uintptr_t) bs->rmap + first * 4096;
-        size_t n = last - first;
-        unsigned char vec[2048];        /* up to 8 MiB */
-        bool seen = bs->rmap_seen;
+        uint64_t wfirst = first, wlast = last;
+        unsigned char vec[2048 + 128];  /* up to 8 MiB, plus the window's rounding */
+        bool seen = bs->rmap_seen, all = true;
 
         for (uint64_t p = first; seen && p < last; p++)
                 seen = __atomic_load_n(&bs->rmap_seen[p / 64], __ATOMIC_RELAXED) & (UINT64_C(1) << (p % 64));
         if (seen)
                 return true;
-        /* Without the cache, below 64 KiB the mincore() call costs more than the copy it
-         * saves (measured). */
-        if (!bs->rmap_seen && len < 65536)
-                return false;
-        if (n > sizeof(vec) || mincore((void *) start, n * 4096, vec) < 0)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!(vec[i] & 1))
+        if (!bs->rmap_seen) {
+                /* Without the cache, below 64 KiB the mincore() call costs more than the copy
+                 * it saves (measured). */
+                if (len < 65536)
                         return false;
-        rmap_mark_range(bs, off, len, true);
-        return true;
+        } else {
+                /* Learn the whole 64-page words around the range in the same call: the cache
+                 * then warms up 64 times faster under random reads. */
+                wfirst = first & ~UINT64_C(63);
+                wlast = MIN((last + 63) & ~UINT64_C(63), (bs->size + 4095) / 4096);
+        }
+        if (wlast - wfirst > sizeof(vec) ||
+            mincore(bs->rmap + wfirst * 4096, (wlast - wfirst) * 4096, vec) < 0)
+                return false;
+        for (uint64_t p = wfirst; p < wlast; p++) {
+                bool in = vec[p - wfirst] & 1;
+                if (in && bs->rmap_seen)
+                        rmap_mark_range(bs, p * 4096, 4096, true);
+                else if (!in && p >= first && p < last)
+                        all = false;
+        }
+        return all;
 }
 
 int exec_read(struct scsi_cmd *cmd) {
