@@ -3,8 +3,7 @@
 # 1 GiB LUN in /dev/shm, client on the same machine over loopback, iperf3 single-stream TCP as
 # the limit. Prints every figure and the ratios ours/tgt and ours/TCP.
 #
-#   bench/target-perf.sh [BUILD_DIR]        (default: ./build)   env: SECONDS_PER_RUN=10,
-#                                            OURS_PORT=3290 TGT_PORT=3291 IPERF_PORT=5290
+#   bench/target-perf.sh [BUILD_DIR]        (default: ./build)   env: SECONDS_PER_RUN=10
 #
 # Reads: libiscsi's iscsi-perf (4 KiB random QD32, 128 KiB and 1 MiB sequential QD16).
 # Writes: bench/target-writeload.c, a small libiscsi-node client (4 KiB random QD32,
@@ -14,10 +13,10 @@ SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$(cd "${1:-$SRC_DIR/build}" && pwd)
 T=${SECONDS_PER_RUN:-10}
 TARGETD=$BUILD_DIR/target/daemon/iscsi-targetd
-IMG=/dev/shm/target-perf-lun.$$.img   # per run: two runs at once must not share it
+IMG=/dev/shm/target-perf-lun.img
 IQN=iqn.2026-11.org.iscsi-tools.bench:lun
 WORK=$(mktemp -d /tmp/target-perf.XXXXXX)
-OURS_PORT=${OURS_PORT:-3290} TGT_PORT=${TGT_PORT:-3291} IPERF_PORT=${IPERF_PORT:-5290}
+OURS_PORT=3290 TGT_PORT=3291 IPERF_PORT=5290
 TGT_CTL=$((20000 + $$ % 10000))   # own tgtd control socket, not the system one
 pids=()
 
