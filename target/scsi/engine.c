@@ -159,10 +159,15 @@ static int sync_exec(struct backstore *bs, uint8_t op, uint8_t *buf, uint64_t le
                         }
                         done += (uint64_t) r;
                 }
+                if (op == IORING_OP_WRITE)
+                        rmap_mark_range(bs, off, len, true);
                 return 0;
         case IORING_OP_FSYNC:
                 return fdatasync(bs->fd) < 0 ? -errno : 0;
         case IORING_OP_FALLOCATE:
+                /* Before the hole exists, so no read borrows its pages from then on. */
+                if (mode & FALLOC_FL_PUNCH_HOLE)
+                        rmap_mark_range(bs, off, len, false);
                 return fallocate(bs->fd, mode, (off_t) off, (off_t) len) < 0 ? -errno : 0;
         default:
                 return -EINVAL;

@@ -62,6 +62,7 @@ struct backstore {
         bool nullio;
         bool sync_io;           /* fileio on tmpfs: pread/pwrite inline instead of io_uring */
         uint8_t *rmap;          /* fileio on tmpfs: shared read-only mapping for zero-copy reads */
+        uint64_t *rmap_seen;    /* rmap: one bit per page known to be in the page cache */
         bool can_unmap;
 };
 
@@ -76,6 +77,9 @@ static inline bool ramdisk_page_mapped(const struct backstore *b, uint64_t page)
         return __atomic_load_n(&b->map[page / 64], __ATOMIC_RELAXED) & (UINT64_C(1) << (page % 64));
 }
 void ramdisk_map_range(struct backstore *b, uint64_t off, uint64_t len, bool mapped);
+/* rmap_seen: pages overlapping a range written through the fd are in the page cache; whole
+ * pages inside a punched range are not any more. A set bit only saves a mincore(). */
+void rmap_mark_range(struct backstore *b, uint64_t off, uint64_t len, bool resident);
 
 /* ---- I_T nexus ---- */
 #define NEXUS_MAX_LUS 64
