@@ -13,10 +13,10 @@ SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$(cd "${1:-$SRC_DIR/build}" && pwd)
 T=${SECONDS_PER_RUN:-10}
 TARGETD=$BUILD_DIR/target/daemon/iscsi-targetd
-IMG=/dev/shm/target-perf-lun.img
+IMG=/dev/shm/target-perf-lun.$$.img   # per run: two runs at once must not share it
 IQN=iqn.2026-11.org.iscsi-tools.bench:lun
 WORK=$(mktemp -d /tmp/target-perf.XXXXXX)
-OURS_PORT=3290 TGT_PORT=3291 IPERF_PORT=5290
+OURS_PORT=${OURS_PORT:-3290} TGT_PORT=${TGT_PORT:-3291} IPERF_PORT=${IPERF_PORT:-5290}
 # Our own tgtd control socket: one no other tgtd answers on (other tgtd instances may run).
 for _ in $(seq 20); do
         TGT_CTL=$((20000 + RANDOM % 10000))
