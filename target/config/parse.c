@@ -633,7 +633,8 @@ static int parse_text(Parser *p, const char *text, size_t len, TargetConfig **re
         _cleanup_(json_tokener_freep) struct json_tokener *tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        /* JSON is UTF-8 (RFC 8259); other bytes would not survive a save and reload. */
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
         _cleanup_(json_object_putp) struct json_object *root = json_tokener_parse_ex(tok, text, (int) len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         size_t end = json_tokener_get_parse_end(tok);
