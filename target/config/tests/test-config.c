@@ -266,9 +266,9 @@ static void test_malformed_json_rejected(void **state) {
         _cleanup_free_ char *e4 = parse_error("", -EINVAL);
         /* Not UTF-8: a key made of Latin-1 bytes would sort differently once saved as \u escapes
          * and reloaded (found by fuzz-target-config), so such a file is refused up front. */
-        _cleanup_free_ char *e9 = parse_error("{\n  \"caf\xe9\": 1\n}\n", -EINVAL);
-        assert_non_null(strstr(e9, "line 2"));
-        assert_non_null(strstr(e9, "utf-8"));
+        _cleanup_free_ char *e_utf8 = parse_error("{\n  \"caf\xe9\": 1\n}\n", -EINVAL);
+        assert_non_null(strstr(e_utf8, "line 2"));
+        assert_non_null(strstr(e_utf8, "utf-8"));
         _cleanup_free_ char *e5 = parse_error("[]", -EINVAL);
         assert_non_null(strstr(e5, "expected an object"));
         _cleanup_free_ char *e6 = parse_error("{\"targets\": {}}", -EINVAL);
