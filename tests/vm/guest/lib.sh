@@ -210,6 +210,41 @@ W
   bg "$1" sh "/tmp/$1.sh"
 }
 
+# expect_recovered_writes SID DEV NOTE [BACKING_FILE] (its variables are _rw_*: step/step_sh use _d): after a target failure during the
+# start_chunk_writer run (writer /tmp/done, 24 chunks at 16 MiB, /tmp/b) that followed an 8 MiB
+# write of /tmp/a at 0: the session SID is LOGGED_IN again (NOTE is added to that step's name),
+# the writer finished, iscsid logged the recovery, the session and DEV are the same, and all data
+# reads back intact — through DEV, and also in BACKING_FILE when the target's file is given.
+expect_recovered_writes() {
+  _rw_sid=$1 _rw_dev=$2 _rw_note=$3 _rw_img=${4:-}
+  if wait_for 60 "grep -qx LOGGED_IN /sys/class/iscsi_session/$_rw_sid/state"; then
+    ok "session $_rw_sid recovered (LOGGED_IN again$_rw_note)"
+  else
+    not_ok "session $_rw_sid recovered"
+  fi
+  if wait_for 120 'grep -q finished /tmp/done' && [ "$(grep -vc finished /tmp/done)" = 24 ]; then
+    ok "writer finished after recovery, all 24 chunks written"
+  else
+    not_ok "writer finished after recovery, all 24 chunks written ($(grep -vc finished /tmp/done) done)"
+  fi
+  run cat /tmp/iscsid.log
+  step_sh "iscsid logged the recovery" "grep -q 'operational after recovery' /tmp/iscsid.log"
+  step_sh "same session and same disk" "[ \"\$(ls /sys/class/iscsi_session)\" = $_rw_sid ] && [ -b $_rw_dev ]"
+  step_sh "data fsync'd before the kill reads back intact" \
+    "dd if=$_rw_dev of=/tmp/a2 bs=1M count=8 iflag=direct 2>/dev/null && [ \"\$(sha256sum < /tmp/a)\" = \"\$(sha256sum < /tmp/a2)\" ]"
+  _rw_name="every chunk the writer completed reads back intact"
+  [ -n "$_rw_img" ] && _rw_name="$_rw_name (and is in the backing file)"
+  step_sh "$_rw_name" '
+  want=$(sha256sum < /tmp/b); bad=0
+  for i in $(grep -v finished /tmp/done); do
+    got=$(dd if='"$_rw_dev"' bs=1M skip=$((16 + i)) count=1 iflag=direct 2>/dev/null | sha256sum)
+    file=$want
+    [ -n "'"$_rw_img"'" ] && file=$(dd if="'"$_rw_img"'" bs=1M skip=$((16 + i)) count=1 2>/dev/null | sha256sum)
+    [ "$got" = "$want" ] && [ "$file" = "$want" ] || { echo "chunk $i differs"; bad=1; }
+  done
+  n=$(grep -vc finished /tmp/done); echo "$n chunks checked"; [ $bad = 0 ] && [ "$n" -ge 3 ]'
+}
+
 # expect_disk_gone: after a logout, report whether the disk in $dev left within 15 s.
 expect_disk_gone() {
   if [ -z "$dev" ]; then

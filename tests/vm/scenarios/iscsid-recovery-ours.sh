@@ -45,28 +45,6 @@ sleep 3
 step_sh "the kernel session left LOGGED_IN (connection failed)" "! grep -qx LOGGED_IN /sys/class/iscsi_session/$sid_before/state"
 bg iscsi-targetd2 iscsi-targetd -f
 step_sh "iscsi-targetd restarted from saveconfig.json" "for i in \$(seq 1 100); do netstat -ltn | grep -q ':3260 ' && exit 0; sleep 0.2; done; exit 1"
-if wait_for 60 "grep -qx LOGGED_IN /sys/class/iscsi_session/$sid_before/state"; then
-  ok "session $sid_before recovered (LOGGED_IN again, CHAP login repeated)"
-else
-  not_ok "session $sid_before recovered"
-fi
-if wait_for 120 'grep -q finished /tmp/done' && [ "$(grep -vc finished /tmp/done)" = 24 ]; then
-  ok "writer finished after recovery, all 24 chunks written"
-else
-  not_ok "writer finished after recovery, all 24 chunks written ($(grep -vc finished /tmp/done) done)"
-fi
-run cat /tmp/iscsid.log
-step_sh "iscsid logged the recovery" "grep -q 'operational after recovery' /tmp/iscsid.log"
-step_sh "same session and same disk" "[ \"\$(ls /sys/class/iscsi_session)\" = $sid_before ] && [ -b $d ]"
-step_sh "data fsync'd before the kill reads back intact" \
-  "dd if=$d of=/tmp/a2 bs=1M count=8 iflag=direct 2>/dev/null && [ \"\$(sha256sum < /tmp/a)\" = \"\$(sha256sum < /tmp/a2)\" ]"
-step_sh "every chunk the writer completed reads back intact (and is in the backing file)" '
-  want=$(sha256sum < /tmp/b); bad=0
-  for i in $(grep -v finished /tmp/done); do
-    got=$(dd if='"$d"' bs=1M skip=$((16 + i)) count=1 iflag=direct 2>/dev/null | sha256sum)
-    file=$(dd if='"$IMG"' bs=1M skip=$((16 + i)) count=1 2>/dev/null | sha256sum)
-    [ "$got" = "$want" ] && [ "$file" = "$want" ] || { echo "chunk $i differs"; bad=1; }
-  done
-  n=$(grep -vc finished /tmp/done); echo "$n chunks checked"; [ $bad = 0 ] && [ "$n" -ge 3 ]'
+expect_recovered_writes "$sid_before" "$d" ", CHAP login repeated" "$IMG"
 step "logout" iscsiadm -m node -T "$TGT" -p 127.0.0.1 --logout
 step_sh "no session left" "! ls -d /sys/class/iscsi_session/session* 2>/dev/null"
