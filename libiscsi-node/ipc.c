@@ -374,6 +374,23 @@ static struct json_object *get_result(struct json_object *reply) {
         return v;
 }
 
+/* The reply's result.KEY array, with one zeroed ELEM_SIZE item per entry for the caller to fill
+ * (*ret_items stays NULL when the array is absent or empty). Returns the count or -ENOMEM. */
+static ssize_t get_result_array(struct json_object *reply, const char *key, size_t elem_size,
+                                struct json_object **ret_arr, void **ret_items) {
+        struct json_object *result = get_result(reply), *arr = NULL;
+        void *items = NULL;
+        size_t n = 0;
+        if (result && json_object_object_get_ex(result, key, &arr) &&
+            json_object_is_type(arr, json_type_array))
+                n = json_object_array_length(arr);
+        if (n > 0 && !(items = calloc(n, elem_size)))
+                return -ENOMEM;
+        *ret_arr = arr;
+        *ret_items = items;
+        return (ssize_t) n;
+}
+
 int iscsid_client_login(const struct node_login_req *req, struct login_result *ret) {
         struct json_object *o = ipc_login_req_to_json(req);
         if (!o)
@@ -417,30 +434,26 @@ int iscsid_client_list(struct iscsid_list_result *ret) {
                 return r;
         struct iscsid_list_result res = {};
         fill_status(reply, &res.status, res.message, sizeof res.message);
-        struct json_object *result = get_result(reply), *arr;
-        if (result && json_object_object_get_ex(result, "sessions", &arr) &&
-            json_object_is_type(arr, json_type_array)) {
-                size_t n = json_object_array_length(arr);
-                if (n > 0) {
-                        res.sessions = calloc(n, sizeof *res.sessions);
-                        if (!res.sessions)
-                                return -ENOMEM;
-                }
-                for (size_t i = 0; i < n; i++) {
-                        struct json_object *s = json_object_array_get_idx(arr, i);
-                        struct iscsid_session_info *info = &res.sessions[i];
-                        info->sid = (int) get_int(s, "sid", -1);
-                        info->host_no = (int) get_int(s, "host_no", -1);
-                        copy_str(info->target_name, sizeof info->target_name, get_str(s, "target_name"));
-                        copy_str(info->address, sizeof info->address, get_str(s, "address"));
-                        info->port = (int) get_int(s, "port", 3260);
-                        info->tpgt = (int) get_int(s, "tpgt", -1);
-                        copy_str(info->iface, sizeof info->iface, get_str(s, "iface"));
-                        copy_str(info->state, sizeof info->state, get_str(s, "state"));
-                        info->recoveries = (unsigned) get_int(s, "recoveries", 0);
-                }
-                res.n_sessions = n;
+        struct json_object *arr;
+        void *items;
+        ssize_t n = get_result_array(reply, "sessions", sizeof *res.sessions, &arr, &items);
+        if (n < 0)
+                return (int) n;
+        res.sessions = items;
+        for (ssize_t i = 0; i < n; i++) {
+                struct json_object *s = json_object_array_get_idx(arr, i);
+                struct iscsid_session_info *info = &res.sessions[i];
+                info->sid = (int) get_int(s, "sid", -1);
+                info->host_no = (int) get_int(s, "host_no", -1);
+                copy_str(info->target_name, sizeof info->target_name, get_str(s, "target_name"));
+                copy_str(info->address, sizeof info->address, get_str(s, "address"));
+                info->port = (int) get_int(s, "port", 3260);
+                info->tpgt = (int) get_int(s, "tpgt", -1);
+                copy_str(info->iface, sizeof info->iface, get_str(s, "iface"));
+                copy_str(info->state, sizeof info->state, get_str(s, "state"));
+                info->recoveries = (unsigned) get_int(s, "recoveries", 0);
         }
+        res.n_sessions = (size_t) n;
         *ret = res;
         return 0;
 }
@@ -479,22 +492,18 @@ int iscsid_client_stats(int sid, struct iscsid_stats_result *ret) {
                 return r;
         struct iscsid_stats_result res = {};
         fill_status(reply, &res.status, res.message, sizeof res.message);
-        struct json_object *result = get_result(reply), *arr;
-        if (result && json_object_object_get_ex(result, "stats", &arr) &&
-            json_object_is_type(arr, json_type_array)) {
-                size_t n = json_object_array_length(arr);
-                if (n > 0) {
-                        res.stats = calloc(n, sizeof *res.stats);
-                        if (!res.stats)
-                                return -ENOMEM;
-                }
-                for (size_t i = 0; i < n; i++) {
-                        struct json_object *s = json_object_array_get_idx(arr, i);
-                        copy_str(res.stats[i].name, sizeof res.stats[i].name, get_str(s, "name"));
-                        res.stats[i].value = (uint64_t) get_int(s, "value", 0);
-                }
-                res.n_stats = n;
+        struct json_object *arr;
+        void *items;
+        ssize_t n = get_result_array(reply, "stats", sizeof *res.stats, &arr, &items);
+        if (n < 0)
+                return (int) n;
+        res.stats = items;
+        for (ssize_t i = 0; i < n; i++) {
+                struct json_object *s = json_object_array_get_idx(arr, i);
+                copy_str(res.stats[i].name, sizeof res.stats[i].name, get_str(s, "name"));
+                res.stats[i].value = (uint64_t) get_int(s, "value", 0);
         }
+        res.n_stats = (size_t) n;
         *ret = res;
         return 0;
 }
