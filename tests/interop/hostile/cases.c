@@ -780,23 +780,37 @@ static int run_unknown_keys(HCtx *ctx) {
         return session_alive(&hc, "a login with unknown keys");
 }
 
-/* The ACL requires CHAP, the first request is already in the operational stage. */
-static int run_stage_skip_auth(HCtx *ctx) {
-        _cleanup_(hc_close) HConn hc = HCONN_NULL;
+/* The opening of most wrong-stage cases: connect, note the incident NAME for the log check,
+ * and send a first Login Request with the names (the CHAP initiator's when CHAP), KEY=VALUE and
+ * the given stages. */
+static int open_login(HCtx *ctx, const char *name, bool chap, const char *key, const char *value,
+                      uint8_t csg, uint8_t nsg, bool transit, HConn *hc) {
         uint8_t text[1024];
         size_t len = 0;
         int r;
 
-        r = hc_connect(ctx->port, &hc);
+        r = hc_connect(ctx->port, hc);
         if (r < 0)
                 return hfail("connect: %s", strerror(-r));
-        record(ctx, "stage-skip-auth", &hc, ctx->chap_initiator);
-        if (add_names(ctx, text, sizeof(text), &len, true) < 0 ||
-            text_add(text, sizeof(text), &len, "HeaderDigest", "None") < 0)
+        record(ctx, name, hc, chap ? ctx->chap_initiator : ctx->initiator);
+        if (add_names(ctx, text, sizeof(text), &len, chap) < 0 ||
+            text_add(text, sizeof(text), &len, key, value) < 0)
                 return hfail("text");
-        r = hc_send_login(&hc, ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE, true, false, text, len);
+        r = hc_send_login(hc, csg, nsg, transit, false, text, len);
         if (r < 0)
                 return hfail("send: %s", strerror(-r));
+        return 0;
+}
+
+/* The ACL requires CHAP, the first request is already in the operational stage. */
+static int run_stage_skip_auth(HCtx *ctx) {
+        _cleanup_(hc_close) HConn hc = HCONN_NULL;
+        int r;
+
+        r = open_login(ctx, "stage-skip-auth", true, "HeaderDigest", "None",
+                       ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE, true, &hc);
+        if (r < 0)
+                return r;
         return expect_login_reject(&hc, false, 0);
 }
 
@@ -804,21 +818,13 @@ static int run_stage_skip_auth(HCtx *ctx) {
 static int run_stage_nsg_backwards(HCtx *ctx) {
         _cleanup_(hc_close) HConn hc = HCONN_NULL;
         struct iscsi_pdu_view v;
-        uint8_t text[1024];
-        size_t len = 0;
         uint8_t cls;
         int r;
 
-        r = hc_connect(ctx->port, &hc);
+        r = open_login(ctx, "stage-nsg", false, "AuthMethod", "None",
+                       ISCSI_STAGE_SECURITY, ISCSI_STAGE_OPERATIONAL, true, &hc);
         if (r < 0)
-                return hfail("connect: %s", strerror(-r));
-        record(ctx, "stage-nsg", &hc, ctx->initiator);
-        if (add_names(ctx, text, sizeof(text), &len, false) < 0 ||
-            text_add(text, sizeof(text), &len, "AuthMethod", "None") < 0)
-                return hfail("text");
-        r = hc_send_login(&hc, ISCSI_STAGE_SECURITY, ISCSI_STAGE_OPERATIONAL, true, false, text, len);
-        if (r < 0)
-                return hfail("send: %s", strerror(-r));
+                return r;
         r = login_answer(&hc, &v, &cls);
         if (r < 0)
                 return r;
@@ -836,21 +842,13 @@ static int run_stage_nsg_backwards(HCtx *ctx) {
 static int run_stage_ffp_without_auth(HCtx *ctx) {
         _cleanup_(hc_close) HConn hc = HCONN_NULL;
         struct iscsi_pdu_view v;
-        uint8_t text[1024];
-        size_t len = 0;
         uint8_t cls;
         int r;
 
-        r = hc_connect(ctx->port, &hc);
+        r = open_login(ctx, "stage-ffp-without-auth", true, "AuthMethod", "CHAP",
+                       ISCSI_STAGE_SECURITY, ISCSI_STAGE_SECURITY, false, &hc);
         if (r < 0)
-                return hfail("connect: %s", strerror(-r));
-        record(ctx, "stage-ffp-without-auth", &hc, ctx->chap_initiator);
-        if (add_names(ctx, text, sizeof(text), &len, true) < 0 ||
-            text_add(text, sizeof(text), &len, "AuthMethod", "CHAP") < 0)
-                return hfail("text");
-        r = hc_send_login(&hc, ISCSI_STAGE_SECURITY, ISCSI_STAGE_SECURITY, false, false, text, len);
-        if (r < 0)
-                return hfail("send: %s", strerror(-r));
+                return r;
         r = login_answer(&hc, &v, &cls);
         if (r < 0)
                 return r;
@@ -936,21 +934,13 @@ static int run_scsi_during_login(HCtx *ctx) {
         _cleanup_(hc_close) HConn hc = HCONN_NULL;
         struct iscsi_pdu_view v;
         struct iscsi_bhs b;
-        uint8_t text[1024];
-        size_t len = 0;
         uint8_t cls;
         int r;
 
-        r = hc_connect(ctx->port, &hc);
+        r = open_login(ctx, "scsi-during-login", false, "AuthMethod", "None",
+                       ISCSI_STAGE_SECURITY, ISCSI_STAGE_SECURITY, false, &hc);
         if (r < 0)
-                return hfail("connect: %s", strerror(-r));
-        record(ctx, "scsi-during-login", &hc, ctx->initiator);
-        if (add_names(ctx, text, sizeof(text), &len, false) < 0 ||
-            text_add(text, sizeof(text), &len, "AuthMethod", "None") < 0)
-                return hfail("text");
-        r = hc_send_login(&hc, ISCSI_STAGE_SECURITY, ISCSI_STAGE_SECURITY, false, false, text, len);
-        if (r < 0)
-                return hfail("send: %s", strerror(-r));
+                return r;
         r = login_answer(&hc, &v, &cls);
         if (r < 0)
                 return r;
