@@ -623,6 +623,45 @@ static void offset_to_line(const char *text, size_t off, unsigned *line, unsigne
         }
 }
 
+/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), or len. json-c's own check lets overlong forms through,
+ * and those would change (e.g. C0 BA becomes ':') once saved and reloaded. */
+static size_t utf8_invalid_offset(const char *text, size_t len) {
+        const unsigned char *s = (const unsigned char *) text;
+        size_t i = 0;
+        while (i < len) {
+                unsigned char c = s[i];
+                size_t n;
+                unsigned char lo = 0x80, hi = 0xBF;
+                if (c < 0x80) {
+                        i++;
+                        continue;
+                } else if (c >= 0xC2 && c <= 0xDF)
+                        n = 1;
+                else if (c >= 0xE0 && c <= 0xEF) {
+                        n = 2;
+                        if (c == 0xE0)
+                                lo = 0xA0;
+                        else if (c == 0xED)
+                                hi = 0x9F;
+                } else if (c >= 0xF0 && c <= 0xF4) {
+                        n = 3;
+                        if (c == 0xF0)
+                                lo = 0x90;
+                        else if (c == 0xF4)
+                                hi = 0x8F;
+                } else
+                        return i;
+                if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
+                        return i;
+                for (size_t k = 2; k <= n; k++)
+                        if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+                                return i;
+                i += n + 1;
+        }
+        return len;
+}
+
 static int parse_text(Parser *p, const char *text, size_t len, TargetConfig **ret, bool want_error) {
         unsigned line, col;
 
@@ -630,6 +669,11 @@ static int parse_text(Parser *p, const char *text, size_t len, TargetConfig **re
                 return fail(p, "configuration is larger than %u bytes", CONFIG_MAX_SIZE);
         if (memchr(text, 0, len))
                 return fail(p, "configuration contains a NUL byte");
+        size_t bad = utf8_invalid_offset(text, len);
+        if (bad < len) {
+                offset_to_line(text, bad, &line, &col);
+                return fail(p, "line %u, column %u: malformed JSON: invalid utf-8 string", line, col);
+        }
         _cleanup_(json_tokener_freep) struct json_tokener *tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;

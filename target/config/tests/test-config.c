@@ -269,6 +269,16 @@ static void test_malformed_json_rejected(void **state) {
         _cleanup_free_ char *e_utf8 = parse_error("{\n  \"caf\xe9\": 1\n}\n", -EINVAL);
         assert_non_null(strstr(e_utf8, "line 2"));
         assert_non_null(strstr(e_utf8, "utf-8"));
+        /* An overlong ':' (C0 BA), which json-c alone accepts (found by fuzz-target-config). */
+        _cleanup_free_ char *e_overlong = parse_error("{\n  \"a\xc0\xba\": 1\n}\n", -EINVAL);
+        assert_non_null(strstr(e_overlong, "line 2"));
+        assert_non_null(strstr(e_overlong, "utf-8"));
+        _cleanup_free_ char *e_surrogate = parse_error("{\n  \"a\xed\xa0\x80\": 1\n}\n", -EINVAL);
+        assert_non_null(strstr(e_surrogate, "utf-8"));
+        /* Well-formed multi-byte UTF-8 still loads. */
+        _cleanup_tc_strv_ char **w_utf8 = NULL;
+        _cleanup_tc_config_ TargetConfig *c_utf8 = parse_ok("{\"x\": \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe\"}", &w_utf8);
+        assert_non_null(c_utf8);
         _cleanup_free_ char *e5 = parse_error("[]", -EINVAL);
         assert_non_null(strstr(e5, "expected an object"));
         _cleanup_free_ char *e6 = parse_error("{\"targets\": {}}", -EINVAL);
