@@ -12,7 +12,7 @@ set -uo pipefail
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$(cd "${1:-$SRC_DIR/build}" && pwd)
 T=${SECONDS_PER_RUN:-10}
-TARGETD=$BUILD_DIR/target/daemon/iscsi-targetd
+TARGETD=$BUILD_DIR/iscsi-target/daemon/iscsi-targetd
 IMG=/dev/shm/target-perf-lun.$$.img   # per run: two runs at once must not share it
 IQN=iqn.2026-11.org.iscsi-tools.bench:lun
 WORK=$(mktemp -d /tmp/target-perf.XXXXXX)

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "login.h"
-#include "pdu.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/pdu.h"
 
 #define INITIATOR "iqn.2026-11.org.iscsi-tools:writeload"
 #define LUN_BYTES (1024ULL * 1024 * 1024)

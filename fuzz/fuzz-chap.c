@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chap.h"
-#include "keys.h"
+#include "iscsi-proto/chap.h"
+#include "iscsi-proto/keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

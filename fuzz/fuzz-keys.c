@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "iscsi-proto/keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "login.h"
-#include "pdu.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/pdu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdu.h"
+#include "iscsi-proto/pdu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

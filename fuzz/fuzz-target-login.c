@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
-#include "login.h"
-#include "pdu.h"
+#include "iscsi-proto/keys.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/pdu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,7 +77,7 @@ static int bind_session(void *u, const char *initiator, const uint8_t isid[6], u
         return tsih == 0x1234 ? 0 : -ENOENT;
 }
 
-/* The daemon's portal defaults (target/daemon/target-login.c). */
+/* The daemon's portal defaults (iscsi-target/daemon/target-login.c). */
 static struct iscsi_keys portal_limits;
 
 static void setup_limits(void) {

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "initiatorname.h"
-#include "iscsi-name.h"
-#include "macro.h"
-#include "paths.h"
+#include "iscsi-node/initiatorname.h"
+#include "iscsi-proto/iscsi-name.h"
+#include "iscsi-proto/macro.h"
+#include "iscsi-node/paths.h"
 
 #define DEFAULT_PREFIX "iqn.2016-04.com.open-iscsi"
 

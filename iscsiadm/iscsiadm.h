@@ -5,12 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "iscsid-conf.h"
-#include "macro.h"
-#include "nodedb.h"
+#include "iscsi-node/iscsid-conf.h"
+#include "iscsi-proto/macro.h"
+#include "iscsi-node/nodedb.h"
 
 /* exit codes (enum iscsi_err) */
-#include "ipc.h"
+#include "iscsi-node/ipc.h"
 
 enum {
         OP_NEW = 1 << 0,

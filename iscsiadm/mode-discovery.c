@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discovery.h"
-#include "initiatorname.h"
+#include "iscsi-node/discovery.h"
+#include "iscsi-node/initiatorname.h"
 #include "iscsiadm.h"
 #include "output.h"
-#include "paths.h"
-#include "session.h"
+#include "iscsi-node/paths.h"
+#include "mode-session.h"
 
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))

@@ -7,8 +7,8 @@
 
 #include "iscsiadm.h"
 #include "output.h"
-#include "paths.h"
-#include "sysfs-session.h"
+#include "iscsi-node/paths.h"
+#include "iscsi-node/sysfs-session.h"
 
 /* One attribute of /sys/class/iscsi_host/hostN; NULL when missing, empty or "(null)". */
 static char *host_attr(const char *dir, const char *host, const char *name) {

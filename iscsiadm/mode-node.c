@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "initiatorname.h"
+#include "iscsi-node/initiatorname.h"
 #include "iscsiadm.h"
 #include "output.h"
-#include "paths.h"
-#include "session.h"
+#include "iscsi-node/paths.h"
+#include "mode-session.h"
 
 static NodeFilter make_filter(const Options *o) {
         NodeFilter f = NODE_FILTER_ALL;

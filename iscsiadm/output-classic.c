@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ipc.h"
-#include "macro.h"
+#include "iscsi-node/ipc.h"
+#include "iscsi-proto/macro.h"
 #include "output.h"
 
 const OutputOps *out = &output_classic;

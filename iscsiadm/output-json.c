@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ipc.h"
+#include "iscsi-node/ipc.h"
 #include "output.h"
 
 static struct json_object *doc;

@@ -8,10 +8,10 @@
 
 #include <stddef.h>
 
-#include "nodedb.h"
-#include "record.h"
-#include "ipc.h"
-#include "sysfs-session.h"
+#include "iscsi-node/nodedb.h"
+#include "iscsi-node/record.h"
+#include "iscsi-node/ipc.h"
+#include "iscsi-node/sysfs-session.h"
 
 #define OUTPUT_JSON_VERSION 1
 

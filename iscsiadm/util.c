@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "iscsiadm.h"
-#include "paths.h"
+#include "iscsi-node/paths.h"
 
 int debug_level;
 

@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
-#include "config.h"
+#include "build-config.h"
 #include "log.h"
 #include "manager.h"
 

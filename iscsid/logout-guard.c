@@ -14,7 +14,7 @@
 #include <sys/sysmacros.h>
 
 #include "manager.h"
-#include "sysfs-session.h"
+#include "iscsi-node/sysfs-session.h"
 
 #define MAX_DEVS 256
 

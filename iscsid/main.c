@@ -9,7 +9,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "config.h"
+#include "build-config.h"
 #include "log.h"
 #include "manager.h"
 

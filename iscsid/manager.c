@@ -13,7 +13,7 @@
 #include "log.h"
 #include "manager.h"
 #include "netlink.h"
-#include "sysfs-session.h"
+#include "iscsi-node/sysfs-session.h"
 
 static int on_scan_pipe(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         struct manager *m = userdata;

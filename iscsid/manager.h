@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "ipc.h"
-#include "login.h"
-#include "macro.h"
+#include "iscsi-node/ipc.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/macro.h"
 #include "transport.h"
 
 struct ipc_conn;

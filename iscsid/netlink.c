@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
+#include "iscsi-proto/macro.h"
 #include "netlink.h"
-#include "sysfs-session.h"
+#include "iscsi-node/sysfs-session.h"
 
 #define REQUEST_TIMEOUT_MS 30000
 

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "build-config.h"
 #include "log.h"
 #include "manager.h"
-#include "sysfs-session.h"
+#include "iscsi-node/sysfs-session.h"
 
 static char *dup_or_null(const char *s) {
         return s && *s ? strdup(s) : NULL;

@@ -33,11 +33,11 @@
 #include <time.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "build-config.h"
 #include "log.h"
 #include "manager.h"
-#include "send-all.h"
-#include "sysfs-session.h"
+#include "iscsi-proto/send-all.h"
+#include "iscsi-node/sysfs-session.h"
 
 #define LOGIN_RBUF_SIZE (ISCSI_BHS_SIZE + ISCSI_MAX_AHS_LEN + 2 * ISCSI_DIGEST_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 4)
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "manager.h"
-#include "sysfs-session.h"
+#include "iscsi-node/sysfs-session.h"
 
 struct host_job_thread {
         int host_no;

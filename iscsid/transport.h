@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ipc.h"
+#include "iscsi-node/ipc.h"
 #include "kernel-abi.h"
 
 struct kernel_transport;

@@ -222,8 +222,8 @@ CONF
 }
 
 @test "our iscsi-targetd: discovery with discovery CHAP (and refused without it)" {
-        TD="$BUILD_DIR/target/daemon/iscsi-targetd"
-        TA="$BUILD_DIR/target/admin/iscsi-target"
+        TD="$BUILD_DIR/iscsi-target/daemon/iscsi-targetd"
+        TA="$BUILD_DIR/iscsi-target/admin/iscsi-target"
         [ -x "$TD" ] && [ -x "$TA" ] || skip "iscsi-targetd not built"
         PORT=$(free_port)
         export ISCSI_TARGET_CONFIG="$BATS_TEST_TMPDIR/saveconfig.json" ISCSI_TARGETD_PIDFILE="$BATS_TEST_TMPDIR/targetd.pid"

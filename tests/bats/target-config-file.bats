@@ -105,7 +105,7 @@ EOF
 }
 
 @test "the shipped examples load and replay" {
-        ex="$BATS_TEST_DIRNAME/../../target/examples"
+        ex="$BATS_TEST_DIRNAME/../../iscsi-target/examples"
         cp "$ex/saveconfig.json" "$CONF"
         run it ls /iscsi
         assert_success

@@ -4,9 +4,9 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 : "${BUILD_DIR:?BUILD_DIR must point at a meson build dir}"
-IT="$BUILD_DIR/target/admin/iscsi-target"
-TARGETD="$BUILD_DIR/target/daemon/iscsi-targetd"
-FIXTURE="$BATS_TEST_DIRNAME/../../target/config/tests/targetcli-saveconfig.json"
+IT="$BUILD_DIR/iscsi-target/admin/iscsi-target"
+TARGETD="$BUILD_DIR/iscsi-target/daemon/iscsi-targetd"
+FIXTURE="$BATS_TEST_DIRNAME/../../iscsi-target/config/tests/targetcli-saveconfig.json"
 
 TGT=iqn.2022-08.com.test:dlp.target01
 INI=iqn.2022-08.com.test:node01.initiator01

@@ -9,8 +9,8 @@ FUZZ_TIME=${FUZZ_TIME:-14}
 FUZZ_BUILD=${FUZZ_BUILD_DIR:-$SRC_DIR/build-fuzz}
 # Each harness: its path in the build tree and its seed corpus in the source tree.
 HARNESSES=(fuzz-pdu fuzz-sendtargets fuzz-keys fuzz-chap fuzz-login fuzz-target-login fuzz-target-config)
-harness_path() { case $1 in fuzz-target-config) echo target/config/$1 ;; *) echo fuzz/$1 ;; esac; }
-harness_seeds() { case $1 in fuzz-target-config) echo target/config/tests ;; *) echo fuzz/corpus/${1#fuzz-} ;; esac; }
+harness_path() { case $1 in fuzz-target-config) echo iscsi-target/config/$1 ;; *) echo fuzz/$1 ;; esac; }
+harness_seeds() { case $1 in fuzz-target-config) echo iscsi-target/config/tests ;; *) echo fuzz/corpus/${1#fuzz-} ;; esac; }
 mkdir -p "$OUT_DIR/fuzz-artifacts"
 
 pids=()

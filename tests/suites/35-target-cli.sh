@@ -11,9 +11,9 @@ if ! command -v bats >/dev/null; then
         echo "ok 1 - target-cli # SKIP bats is not installed"
         exit 0
 fi
-if [ ! -x "$BUILD_DIR/target/admin/iscsi-target" ]; then
+if [ ! -x "$BUILD_DIR/iscsi-target/admin/iscsi-target" ]; then
         echo "1..1"
-        echo "not ok 1 - target-cli: $BUILD_DIR/target/admin/iscsi-target was not built"
+        echo "not ok 1 - target-cli: $BUILD_DIR/iscsi-target/admin/iscsi-target was not built"
         exit 1
 fi
 

@@ -7,7 +7,7 @@ set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
 mkdir -p "$OUT_DIR"
 
-TARGETD=$BUILD_DIR/target/daemon/iscsi-targetd
+TARGETD=$BUILD_DIR/iscsi-target/daemon/iscsi-targetd
 INTEROP=$SRC_DIR/tests/interop
 P=iqn.2026-11.org.iscsi-tools.test
 LIBISCSI=iqn.2007-10.com.github:sahlberg:libiscsi
@@ -195,7 +195,7 @@ else
 fi
 
 # ---- the admin CLI edits the file and signals the running daemon ----
-CLI=$BUILD_DIR/target/admin/iscsi-target
+CLI=$BUILD_DIR/iscsi-target/admin/iscsi-target
 if [ -x "$CLI" ] && command -v iscsi-inq >/dev/null; then
         T=$P:cli
         cli() { "$CLI" -c "$WORK/saveconfig.json" -p "$WORK/targetd.pid" "$@" >>"$OUT_DIR/40-target-commands.log" 2>&1; }

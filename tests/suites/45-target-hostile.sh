@@ -12,7 +12,7 @@ set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
 mkdir -p "$OUT_DIR"
 
-TARGETD=$BUILD_DIR/target/daemon/iscsi-targetd
+TARGETD=$BUILD_DIR/iscsi-target/daemon/iscsi-targetd
 HOSTILE=$BUILD_DIR/tests/interop/hostile/iscsi-hostile
 P=iqn.2026-11.org.iscsi-tools.hostile
 TARGET=$P:disk
@@ -315,11 +315,11 @@ ASAN_LOG=$OUT_DIR/45-targetd-asan.log
 if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
         meson setup "$ASAN_BUILD" "$SRC_DIR" -Db_sanitize=address,undefined -Db_lundef=false >>"$CMDLOG" 2>&1
 fi
-if ninja -C "$ASAN_BUILD" target/daemon/iscsi-targetd tests/interop/hostile/iscsi-hostile >>"$CMDLOG" 2>&1; then
+if ninja -C "$ASAN_BUILD" iscsi-target/daemon/iscsi-targetd tests/interop/hostile/iscsi-hostile >>"$CMDLOG" 2>&1; then
         HOSTILE=$ASAN_BUILD/tests/interop/hostile/iscsi-hostile     # the client under ASan too
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
-        if start_daemon "$ASAN_BUILD/target/daemon/iscsi-targetd" "$ASAN_LOG"; then
+        if start_daemon "$ASAN_BUILD/iscsi-target/daemon/iscsi-targetd" "$ASAN_LOG"; then
                 hostile loop 1 >"$OUT_DIR/45-hostile-asan.log" 2>&1
                 hostile run huge-dataout >>"$OUT_DIR/45-hostile-asan.log" 2>&1
                 kill -TERM "$PID"

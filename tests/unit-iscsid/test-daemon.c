@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ipc.h"
+#include "iscsi-node/ipc.h"
 
 static int unix_socket(int type, const char *path) {
         int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);

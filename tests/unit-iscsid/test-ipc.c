@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "ipc.h"
+#include "build-config.h"
+#include "iscsi-node/ipc.h"
 
 static void test_frame_roundtrip(void **state) {
         int sv[2];

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "fake-sysfs.h"
-#include "login.h"
+#include "iscsi-proto/login.h"
 #include "manager.h"
 #include "netlink.h"
 

@@ -12,7 +12,7 @@
 
 #include "fake-sysfs.h"
 #include "manager.h"
-#include "sysfs-session.h"
+#include "iscsi-node/sysfs-session.h"
 
 static int setup(void **state) {
         fake_sysfs_setup();

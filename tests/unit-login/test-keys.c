@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "keys.h"
-#include "macro.h"
+#include "iscsi-proto/keys.h"
+#include "iscsi-proto/macro.h"
 
 #define TXT(s) s, sizeof(s) - 1
 

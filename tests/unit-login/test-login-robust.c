@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "login.h"
-#include "macro.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/macro.h"
 
 static uint64_t rng_state;
 static unsigned outcomes[3]; /* CONTINUE (ran out of input), DONE, FAILED */

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "login.h"
-#include "macro.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/macro.h"
 
 #define TARGET_IQN "iqn.2026-01.org.example:disk1"
 #define MOVED_IQN "iqn.2026-01.org.example:moved"

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "macro.h"
-#include "negotiate.h"
+#include "iscsi-proto/macro.h"
+#include "iscsi-proto/negotiate.h"
 
 #define OP ISCSI_STAGE_OPERATIONAL
 #define SEC ISCSI_STAGE_SECURITY

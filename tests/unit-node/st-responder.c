@@ -21,11 +21,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "keys.h"
-#include "login.h"
-#include "macro.h"
-#include "pdu.h"
-#include "sendtargets.h"
+#include "iscsi-proto/keys.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/macro.h"
+#include "iscsi-proto/pdu.h"
+#include "iscsi-proto/sendtargets.h"
 
 static const char *user, *secret, *muser, *msecret;
 

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "initiatorname.h"
-#include "iscsid-conf.h"
-#include "nodedb.h"
-#include "paths.h"
+#include "build-config.h"
+#include "iscsi-node/initiatorname.h"
+#include "iscsi-node/iscsid-conf.h"
+#include "iscsi-node/nodedb.h"
+#include "iscsi-node/paths.h"
 
 static char root[] = "/tmp/unit-node.XXXXXX";
 static char dbroot[PATH_MAX];

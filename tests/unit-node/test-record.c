@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "record.h"
+#include "iscsi-node/record.h"
 
 static void test_table_shape(void **state) {
         /* counts and positions of open-iscsi 2.1.8's show output */

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "digest.h"
+#include "iscsi-proto/digest.h"
 
 /* Expected digests exactly as the RFC lists the transmitted bytes. */
 static void check_vector(const uint8_t *buf, size_t len, const uint8_t expect[4]) {

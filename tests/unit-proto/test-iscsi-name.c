@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iscsi-name.h"
+#include "iscsi-proto/iscsi-name.h"
 
 static void test_table(void **state) {
         static const struct {

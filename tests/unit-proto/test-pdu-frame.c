@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "digest.h"
-#include "pdu.h"
+#include "iscsi-proto/digest.h"
+#include "iscsi-proto/pdu.h"
 
 static void test_total_length(void **state) {
         struct iscsi_bhs h = { .opcode = ISCSI_OP_DATA_IN };

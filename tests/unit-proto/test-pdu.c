@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "pdu.h"
+#include "iscsi-proto/pdu.h"
 
 #define F(field) offsetof(struct iscsi_bhs, field), sizeof(((struct iscsi_bhs *) 0)->field)
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sendtargets.h"
+#include "iscsi-proto/sendtargets.h"
 
 static void test_portal_parse(void **state) {
         static const struct {

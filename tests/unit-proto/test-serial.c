@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "serial.h"
+#include "iscsi-proto/serial.h"
 
 static void test_basic(void **state) {
         assert_true(sn_lt(1, 2));

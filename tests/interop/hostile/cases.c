@@ -4,9 +4,9 @@
 #include <time.h>
 
 #include "cases.h"
-#include "digest.h"
+#include "iscsi-proto/digest.h"
 #include "hconn.h"
-#include "macro.h"
+#include "iscsi-proto/macro.h"
 
 #define HUGE_DLENGTH 0xffffffu                  /* 16 MiB - 1: the largest 24-bit length */
 #define SCSI_TUR 0x00

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "login.h"
-#include "pdu.h"
+#include "iscsi-proto/login.h"
+#include "iscsi-proto/pdu.h"
 
 typedef struct HConn {
         int fd;

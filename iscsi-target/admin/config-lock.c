@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One invocation's hold on the configuration: an flock()ed lock file next to the config,
+ * the loaded model, atomic saves, and the SIGHUP that tells iscsi-targetd to reload. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "iscsi-proto/macro.h"
+
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        char *dir = dirname(copy);
+        struct stat st;
+        if (stat(dir, &st) == 0)
+                return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+        int r = mkdir_parents(dir);
+        if (r < 0)
+                return r;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static void print_warnings(char **w) {
+        for (size_t i = 0; w && w[i]; i++)
+                cli_warning("%s: %s", "config", w[i]);
+}
+
+static int load(Session *s, bool quiet) {
+        TargetConfig *c = NULL;
+        _cleanup_tc_strv_ char **warnings = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r = tc_config_load(s->config_path, &c, &warnings, &error);
+        if (r == -ENOENT) {
+                c = tc_config_new();
+                if (!c)
+                        return -ENOMEM;
+        } else if (r < 0) {
+                if (error)
+                        cli_error("%s: %s", s->config_path, error);
+                else
+                        cli_error("cannot load %s: %s", s->config_path, strerror(-r));
+                cli_error("refusing to change a configuration that does not load; fix or move the file");
+                return r;
+        } else if (!quiet)
+                print_warnings(warnings);
+        tc_config_free(s->cfg);
+        s->cfg = c;
+        return 0;
+}
+
+int session_open(Session *s) {
+        int r = mkdir_parents(s->config_path);
+        if (r < 0) {
+                cli_error("cannot create the directory of %s: %s", s->config_path, strerror(-r));
+                return r;
+        }
+        _cleanup_free_ char *lock_path = NULL;
+        if (asprintf(&lock_path, "%s.lock", s->config_path) < 0)
+                return -ENOMEM;
+        s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (s->lock_fd < 0) {
+                r = -errno;
+                cli_error("cannot open lock file %s: %m", lock_path);
+                return r;
+        }
+        /* Serialize with other iscsi-target runs: read-modify-write must not interleave. */
+        while (flock(s->lock_fd, LOCK_EX) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        cli_error("cannot lock %s: %m", lock_path);
+                        return r;
+                }
+        return load(s, false);
+}
+
+int session_save(Session *s) {
+        int r = tc_config_validate(s->cfg, NULL);
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                (void) tc_config_validate(s->cfg, &msg);
+                cli_error("not saving an inconsistent configuration: %s", msg ? msg : strerror(-r));
+                return r;
+        }
+        r = tc_config_save(s->cfg, s->config_path);
+        if (r < 0) {
+                cli_error("Could not save configuration to %s: %s", s->config_path, strerror(-r));
+                return r;
+        }
+        s->saved_any = true;
+        return 0;
+}
+
+int session_revert(Session *s) {
+        return load(s, true);
+}
+
+void session_signal_daemon(Session *s) {
+        if (!s->pidfile || !*s->pidfile)
+                return;
+        _cleanup_fclose_ FILE *f = fopen(s->pidfile, "re");
+        if (!f) {
+                if (errno != ENOENT)
+                        cli_warning("cannot read %s: %m; iscsi-targetd not told to reload", s->pidfile);
+                return;
+        }
+        char buf[32] = {};
+        uint64_t pid;
+        if (!fgets(buf, sizeof(buf), f))
+                return;
+        buf[strcspn(buf, " \t\r\n")] = 0;
+        if (parse_uint(buf, INT32_MAX, &pid) < 0 || pid <= 1) {
+                cli_warning("%s does not hold a process id; iscsi-targetd not told to reload", s->pidfile);
+                return;
+        }
+        /* A stale pid file may name an unrelated process by now: check its name first. */
+        char comm_path[64], comm[32] = {};
+        snprintf(comm_path, sizeof(comm_path), "/proc/%" PRIu64 "/comm", pid);
+        _cleanup_fclose_ FILE *cf = fopen(comm_path, "re");
+        if (!cf)
+                return; /* not running */
+        if (!fgets(comm, sizeof(comm), cf))
+                return;
+        comm[strcspn(comm, "\n")] = 0;
+        if (strncmp(comm, "iscsi-targetd", 13) != 0) {
+                cli_warning("%s names pid %" PRIu64 " (%s), which is not iscsi-targetd; not signalling it",
+                            s->pidfile, pid, comm);
+                return;
+        }
+        if (kill((pid_t) pid, SIGHUP) < 0 && errno != ESRCH)
+                cli_warning("cannot signal iscsi-targetd (pid %" PRIu64 "): %m", pid);
+}
+
+void session_close(Session *s) {
+        if (s->saved_any && s->reload)
+                session_signal_daemon(s);
+        if (s->lock_fd >= 0)
+                s->lock_fd = safe_close(s->lock_fd); /* releases the flock */
+        s->cfg = tc_config_free(s->cfg);
+        free(s->cwd);
+        s->cwd = NULL;
+}

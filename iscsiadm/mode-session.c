@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iscsi-node/initiatorname.h"
+#include "output.h"
+#include "iscsi-node/paths.h"
+#include "mode-session.h"
+
+static void fill_login_req(const Record *r, struct node_login_req *q) {
+        int v;
+
+        *q = (struct node_login_req) { .tpgt = -1, .max_r2t = -1, .initial_r2t = -1, .immediate_data = -1,
+                                       .erl = -1, .default_time2wait = -1, .default_time2retain = -1,
+                                       .login_timeout = -1, .logout_timeout = -1, .replacement_timeout = -1,
+                                       .noop_out_interval = -1, .noop_out_timeout = -1, .abort_timeout = -1,
+                                       .lu_reset_timeout = -1, .tgt_reset_timeout = -1, .host_reset_timeout = -1,
+                                       .initial_login_retry_max = -1, .cmds_max = -1, .queue_depth = -1 };
+        q->target_name = record_get(r, NODE_KEY_NAME);
+        q->address = record_get(r, NODE_KEY_CONN_ADDRESS);
+        (void) record_get_int(r, NODE_KEY_CONN_PORT, &q->port);
+        (void) record_get_int(r, NODE_KEY_TPGT, &q->tpgt);
+        q->iface = record_get(r, NODE_KEY_IFACE_NAME);
+        q->initiator_name = record_get(r, NODE_KEY_IFACE_INITIATORNAME);
+        q->netdev = record_get(r, NODE_KEY_IFACE_NET_IFACENAME);
+        q->hwaddress = record_get(r, NODE_KEY_IFACE_HWADDRESS);
+        q->scan_manual = streq_ptr(record_get(r, NODE_KEY_SCAN), "manual");
+        q->auth_method = record_get(r, NODE_KEY_AUTHMETHOD);
+        q->username = record_get(r, NODE_KEY_USERNAME);
+        q->password = record_get(r, NODE_KEY_PASSWORD);
+        q->username_in = record_get(r, NODE_KEY_USERNAME_IN);
+        q->password_in = record_get(r, NODE_KEY_PASSWORD_IN);
+        q->chap_algs = record_get(r, NODE_KEY_CHAP_ALGS);
+#define U32(key, field) if (record_get_int(r, key, &v) == 0 && v > 0) q->field = (uint32_t) v
+        U32(NODE_KEY_MAXRECVDATASEGMENTLENGTH, max_recv_dlength);
+        U32(NODE_KEY_MAXXMITDATASEGMENTLENGTH, max_xmit_dlength);
+        U32(NODE_KEY_FIRSTBURSTLENGTH, first_burst);
+        U32(NODE_KEY_MAXBURSTLENGTH, max_burst);
+#undef U32
+#define INT(key, field) (void) record_get_int(r, key, &q->field)
+        INT(NODE_KEY_MAXOUTSTANDINGR2T, max_r2t);
+        INT(NODE_KEY_ERL, erl);
+        INT(NODE_KEY_DEFAULTTIME2WAIT, default_time2wait);
+        INT(NODE_KEY_DEFAULTTIME2RETAIN, default_time2retain);
+        INT(NODE_KEY_LOGIN_TIMEOUT, login_timeout);
+        INT(NODE_KEY_LOGOUT_TIMEOUT, logout_timeout);
+        INT(NODE_KEY_REPLACEMENT_TIMEOUT, replacement_timeout);
+        INT(NODE_KEY_NOOP_OUT_INTERVAL, noop_out_interval);
+        INT(NODE_KEY_NOOP_OUT_TIMEOUT, noop_out_timeout);
+        INT(NODE_KEY_ABORT_TIMEOUT, abort_timeout);
+        INT(NODE_KEY_LU_RESET_TIMEOUT, lu_reset_timeout);
+        INT(NODE_KEY_TGT_RESET_TIMEOUT, tgt_reset_timeout);
+        INT(NODE_KEY_HOST_RESET_TIMEOUT, host_reset_timeout);
+        INT(NODE_KEY_INITIAL_LOGIN_RETRY_MAX, initial_login_retry_max);
+        INT(NODE_KEY_CMDS_MAX, cmds_max);
+        INT(NODE_KEY_QUEUE_DEPTH, queue_depth);
+#undef INT
+        q->initial_r2t = record_get_bool(r, NODE_KEY_INITIALR2T);
+        q->immediate_data = record_get_bool(r, NODE_KEY_IMMEDIATEDATA);
+        q->header_digest = record_get(r, NODE_KEY_HEADERDIGEST);
+        q->data_digest = record_get(r, NODE_KEY_DATADIGEST);
+}
+
+static void node_desc(const Record *r, char *buf, size_t size) {
+        int port = 3260;
+        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        snprintf(buf, size, "[iface: %s, target: %s, portal: %s,%d]", record_get(r, NODE_KEY_IFACE_NAME) ?: "default",
+                 record_get(r, NODE_KEY_NAME), record_get(r, NODE_KEY_CONN_ADDRESS), port);
+}
+
+static bool session_of_record(const struct sysfs_session *s, const Record *r) {
+        int port = 3260;
+        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        return streq_ptr(s->target_name, record_get(r, NODE_KEY_NAME)) &&
+               streq_ptr(s->persistent_address, record_get(r, NODE_KEY_CONN_ADDRESS)) &&
+               s->persistent_port == port &&
+               streq_ptr(s->iface_name ?: "default", record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
+}
+
+static void print_already_present(const Record *r, int requested, int present) {
+        log_error("%s: %d session%s requested, but %d already present.",
+                  record_get(r, NODE_KEY_IFACE_NAME) ?: "default", requested, requested == 1 ? "" : "s", present);
+}
+
+int nodes_login(Context *c, NodeEntry *e, size_t n) {
+        _cleanup_free_ char *iname = NULL, *alias = NULL, *path = iscsi_config_path("initiatorname.iscsi");
+        _cleanup_free_ int *todo = calloc(n ?: 1, sizeof(int));
+        struct sysfs_session **sessions = NULL;
+        size_t n_sessions = 0;
+        int rc = 0;
+
+        if (!todo)
+                return ISCSI_ERR_NOMEM;
+        if (path && initiatorname_read(path, &iname, &alias) == -ENOENT)
+                log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s' "
+                         "or 'iscsi-iname --write'", path, path);
+        /* node.session.nr_sessions sessions per record, minus those already there; like
+         * open-iscsi, a record that has them all is reported and counts as "session exists" */
+        (void) sessions_collect(&sessions, &n_sessions);
+        for (size_t i = 0; i < n; i++) {
+                int nr = 1, present = 0;
+                (void) record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
+                nr = MAX(nr, 1);
+                for (size_t j = 0; j < n_sessions; j++)
+                        if (session_of_record(sessions[j], e[i].rec))
+                                present++;
+                if (present >= nr) {
+                        print_already_present(e[i].rec, nr, present);
+                        rc = rc ?: ISCSI_ERR_SESS_EXISTS;
+                        continue;
+                }
+                todo[i] = nr - present;
+        }
+        sysfs_session_list_free(sessions, n_sessions);
+        for (size_t i = 0; i < n; i++) {
+                char d[512];
+                node_desc(e[i].rec, d, sizeof(d));
+                for (int j = 0; j < todo[i]; j++)
+                        printf("Logging in to %s\n", d);
+        }
+        fflush(stdout);
+        /* Every login goes to iscsid at once (one connection each), so it logs in to all the
+         * nodes in parallel. A node's first session is asked for without allow_existing, so a
+         * session that appeared meanwhile is refused with 15; its extra sessions (nr_sessions)
+         * allow one, and go in a second batch so the daemon never sees them before the first. */
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += (size_t) todo[i];
+        _cleanup_free_ struct node_login_req *qs = calloc(total ?: 1, sizeof(*qs));
+        _cleanup_free_ struct login_result *rs = calloc(total ?: 1, sizeof(*rs));
+        _cleanup_free_ size_t *slot = calloc(n ?: 1, sizeof(*slot));
+        if (!qs || !rs || !slot)
+                return ISCSI_ERR_NOMEM;
+        /* round 0: the first session of each node in qs[0..n0); round 1: the others after it */
+        size_t n0 = 0, k = 0;
+        for (size_t i = 0; i < n; i++)
+                n0 += todo[i] > 0;
+        for (size_t i = 0, r1 = n0; i < n; i++) {
+                if (todo[i] == 0)
+                        continue;
+                slot[i] = k++;
+                for (int j = 0; j < todo[i]; j++) {
+                        struct node_login_req *q = &qs[j == 0 ? slot[i] : r1++];
+
+                        fill_login_req(e[i].rec, q);
+                        if (!q->initiator_name)
+                                q->initiator_name = iname;
+                        q->initiator_alias = alias;
+                        q->allow_existing = j > 0;
+                }
+        }
+        for (int round = 0; round < 2; round++) {
+                size_t off = round == 0 ? 0 : n0, cnt = round == 0 ? n0 : total - n0;
+                if (cnt == 0)
+                        continue;
+                int kb = iscsid_client_login_many(qs + off, cnt, rs + off);
+                if (kb < 0)
+                        for (size_t x = off; x < off + cnt; x++)
+                                rs[x] = (struct login_result) {
+                                        .status = kb == -ENOENT || kb == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN
+                                                                                      : ISCSI_ERR_ISCSID_COMM_ERR,
+                                        .sid = -1, .host_no = -1 };
+        }
+        for (size_t i = 0, r1 = n0; i < n; i++) {
+                char d[512];
+
+                if (todo[i] == 0)
+                        continue;
+                node_desc(e[i].rec, d, sizeof(d));
+                for (int j = 0; j < todo[i]; j++) {
+                        int status = rs[j == 0 ? slot[i] : r1++].status;
+
+                        if (status == 0) {
+                                printf("Login to %s successful.\n", d);
+                                fflush(stdout);
+                                continue;
+                        }
+                        if (status == ISCSI_ERR_SESS_EXISTS)
+                                /* appeared since we looked */
+                                print_already_present(e[i].rec, todo[i], 1);
+                        else {
+                                log_error("Could not login to %s.", d);
+                                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                        }
+                        if (!rc)
+                                rc = status;
+                }
+        }
+        if (rc)
+                log_error("Could not log into all portals");
+        return rc;
+}
+
+static char *xstrdup0(const char *s) {
+        return s && *s ? strdup(s) : NULL;
+}
+
+int sessions_collect(struct sysfs_session ***ret, size_t *ret_n) {
+        struct sysfs_session **list = NULL;
+        struct iscsid_list_result lr = { 0 };
+        size_t n = 0;
+
+        if (sysfs_session_list(&list, &n) == 0 && n > 0) {
+                *ret = list;
+                *ret_n = n;
+                return 0;
+        }
+        sysfs_session_list_free(list, n);
+        list = NULL;
+        n = 0;
+        /* no kernel sessions: iscsid may still run sessions of its own */
+        if (iscsid_client_list(&lr) == 0 && lr.status == 0 && lr.n_sessions > 0) {
+                list = calloc(lr.n_sessions, sizeof(*list));
+                for (size_t i = 0; list && i < lr.n_sessions; i++) {
+                        struct iscsid_session_info *si = &lr.sessions[i];
+                        struct sysfs_session *s = calloc(1, sizeof(*s));
+                        if (!s)
+                                break;
+                        s->sid = si->sid;
+                        s->host_no = si->host_no;
+                        s->target_name = strdup(si->target_name);
+                        s->address = strdup(si->address);
+                        s->persistent_address = strdup(si->address);
+                        s->port = s->persistent_port = si->port;
+                        s->tpgt = si->tpgt;
+                        s->iface_name = xstrdup0(si->iface);
+                        s->transport = strdup("tcp");
+                        s->state = xstrdup0(si->state);
+                        list[n++] = s;
+                }
+        }
+        free(lr.sessions);
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}
+
+static bool session_matches(const struct sysfs_session *s, const NodeFilter *f) {
+        if (f->target && !streq_ptr(f->target, s->target_name))
+                return false;
+        if (f->address && !streq_ptr(f->address, s->persistent_address))
+                return false;
+        if (f->port > 0 && f->port != s->persistent_port)
+                return false;
+        if (f->iface && !streq_ptr(f->iface, s->iface_name ?: "default"))
+                return false;
+        return true;
+}
+
+static int logout_sessions(struct sysfs_session **s, size_t n) {
+        int rc = 0;
+
+        for (size_t i = 0; i < n; i++)
+                printf("Logging out of session [sid: %d, target: %s, portal: %s,%d]\n", s[i]->sid, s[i]->target_name,
+                       s[i]->persistent_address, s[i]->persistent_port);
+        fflush(stdout);
+        /* All requests go to iscsid at once, so it logs out in parallel. */
+        _cleanup_free_ struct session_logout_req *qs = calloc(n ?: 1, sizeof(*qs));
+        _cleanup_free_ struct logout_result *rs = calloc(n ?: 1, sizeof(*rs));
+        if (!qs || !rs)
+                return ISCSI_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++)
+                qs[i] = (struct session_logout_req) { .sid = s[i]->sid };
+        int kb = iscsid_client_logout_many(qs, n, rs);
+        for (size_t i = 0; i < n; i++) {
+                struct logout_result res = rs[i];
+                int status = kb < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status;
+
+                if (status == 0) {
+                        printf("Logout of [sid: %d, target: %s, portal: %s,%d] successful.\n", s[i]->sid,
+                               s[i]->target_name, s[i]->persistent_address, s[i]->persistent_port);
+                        fflush(stdout);
+                        continue;
+                }
+                log_error("Could not logout of [sid: %d, target: %s, portal: %s,%d].", s[i]->sid, s[i]->target_name,
+                          s[i]->persistent_address, s[i]->persistent_port);
+                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                if (res.message[0])
+                        log_error("%s", res.message);
+                if (!rc)
+                        rc = status;
+        }
+        if (rc)
+                log_error("Could not logout of all requested sessions");
+        return rc;
+}
+
+static int rescan_sessions(struct sysfs_session **s, size_t n) {
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+                int k;
+                printf("Rescanning session [sid: %d, target: %s, portal: %s,%d]\n", s[i]->sid, s[i]->target_name,
+                       s[i]->persistent_address, s[i]->persistent_port);
+                k = sysfs_session_rescan(s[i]);
+                if (k < 0) {
+                        struct iscsid_simple_result res = { 0 };
+                        if (iscsid_client_rescan(s[i]->sid, &res) < 0 || res.status != 0) {
+                                log_error("Could not rescan session sid %d.", s[i]->sid);
+                                if (!rc)
+                                        rc = ISCSI_ERR_SYSFS_LOOKUP;
+                        }
+                }
+        }
+        return rc;
+}
+
+static int stats_sessions(struct sysfs_session **s, size_t n) {
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct iscsid_stats_result res = { 0 };
+                int k = iscsid_client_stats(s[i]->sid, &res);
+                if (k < 0 || res.status != 0) {
+                        log_error("Could not get host stats: %d", k < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status);
+                        if (!rc)
+                                rc = k < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status;
+                        free(res.stats);
+                        continue;
+                }
+                out->session_stats(s[i], res.stats, res.n_stats);
+                free(res.stats);
+        }
+        return rc;
+}
+
+static int act_on(Context *c, struct sysfs_session **s, size_t n) {
+        if (c->o->rescan)
+                return rescan_sessions(s, n);
+        if (c->o->stats)
+                return stats_sessions(s, n);
+        return logout_sessions(s, n);
+}
+
+int sessions_for_nodes(Context *c, const NodeFilter *f) {
+        struct sysfs_session **all = NULL, **sel;
+        size_t n = 0, k = 0;
+        int r;
+
+        (void) sessions_collect(&all, &n);
+        sel = calloc(n ?: 1, sizeof(*sel));
+        for (size_t i = 0; sel && i < n; i++)
+                if (session_matches(all[i], f))
+                        sel[k++] = all[i];
+        if (k == 0) {
+                log_error(c->o->rescan ? "No session found." : "No matching sessions found");
+                r = ISCSI_ERR_NO_OBJS_FOUND;
+        } else
+                r = act_on(c, sel, k);
+        free(sel);
+        sysfs_session_list_free(all, n);
+        return r;
+}
+
+int sessions_logoutall(Context *c, const char *which) {
+        struct sysfs_session **all = NULL, **sel;
+        size_t n = 0, k = 0;
+        int r;
+
+        if (!streq(which, "all") && !streq(which, "manual") && !streq(which, "automatic") && !streq(which, "onboot")) {
+                log_error("Invalid logoutall option %s.", which);
+                return ISCSI_ERR_INVAL;
+        }
+        (void) sessions_collect(&all, &n);
+        sel = calloc(n ?: 1, sizeof(*sel));
+        for (size_t i = 0; sel && i < n; i++) {
+                if (!streq(which, "all")) {
+                        /* only sessions whose node record has that startup mode */
+                        NodeFilter f = NODE_FILTER_ALL;
+                        NodeEntry *e = NULL;
+                        size_t ne = 0;
+                        bool match = false;
+                        f.target = all[i]->target_name;
+                        f.address = all[i]->persistent_address;
+                        f.port = all[i]->persistent_port;
+                        if (nodedb_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
+                                match = streq_ptr(record_get(e[0].rec, NODE_KEY_STARTUP), which);
+                        node_entries_free(e, ne);
+                        if (!match)
+                                continue;
+                }
+                sel[k++] = all[i];
+        }
+        if (k == 0) {
+                log_error("No matching sessions found");
+                r = ISCSI_ERR_NO_OBJS_FOUND;
+        } else
+                r = logout_sessions(sel, k);
+        free(sel);
+        sysfs_session_list_free(all, n);
+        return r;
+}
+
+int mode_session(Context *c) {
+        Options *o = c->o;
+        struct sysfs_session **all = NULL, **sel;
+        size_t n = 0, k = 0;
+        int sid = -1, r = 0;
+
+        if (o->op & (OP_NEW | OP_DELETE | OP_UPDATE)) {
+                log_error("session mode only supports show, logout (-u), rescan (-R) and stats (-s)");
+                return ISCSI_ERR_OP_NOT_SUPP;
+        }
+        if (o->sid) {
+                const char *s = o->sid, *slash = strrchr(s, '/');
+                /* -r accepts a sid or a sysfs path ending in sessionN */
+                if (slash)
+                        s = slash + 1;
+                if (strncmp(s, "session", 7) == 0)
+                        s += 7;
+                sid = atoi(s);
+                if (sid <= 0 && !streq(s, "0")) {
+                        log_error("invalid sid '%s'", o->sid);
+                        return ISCSI_ERR_INVAL;
+                }
+        }
+        (void) sessions_collect(&all, &n);
+        sel = calloc(n ?: 1, sizeof(*sel));
+        for (size_t i = 0; sel && i < n; i++)
+                if (sid < 0 || all[i]->sid == sid)
+                        sel[k++] = all[i];
+        if (k == 0) {
+                if (sid >= 0) {
+                        log_error("Could not get session info for sid %d", sid);
+                        r = ISCSI_ERR_SYSFS_LOOKUP;
+                } else {
+                        log_error("No active sessions.");
+                        r = ISCSI_ERR_NO_OBJS_FOUND;
+                }
+        } else if (o->logout || o->rescan || o->stats)
+                r = act_on(c, sel, k);
+        else if (o->print_level >= 1)
+                out->session_tree(sel, k, o->print_level);
+        else
+                out->session_list(sel, k);
+        free(sel);
+        sysfs_session_list_free(all, n);
+        return r;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "iscsi-node/iscsid-conf.h"
+
+/* Keys iscsid.conf may carry that belong to no record: accepted without a warning. */
+static const char *const other_keys[] = {
+        "iscsid.startup",
+        "iscsid.safe_logout",
+        "iscsid.ipc_auth_uid",
+        "isns.address",
+        "isns.port",
+        "discovery.isns.use_discoveryd",
+        "discovery.isns.discoveryd_poll_inval",
+        "discovery.sendtargets.auth.chap_algs",
+        NULL,
+};
+
+IscsidConf *iscsid_conf_free(IscsidConf *c) {
+        if (!c)
+                return NULL;
+        record_free(c->node);
+        record_free(c->st);
+        free(c->startup);
+        free(c);
+        return NULL;
+}
+
+int iscsid_conf_new(IscsidConf **ret) {
+        _cleanup_(iscsid_conf_freep) IscsidConf *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return -ENOMEM;
+        c->node = record_new(&record_schema_node);
+        c->st = record_new(&record_schema_st);
+        if (!c->node || !c->st)
+                return -ENOMEM;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static int apply(IscsidConf *c, const char *key, const char *value) {
+        int in_node = record_key_index(&record_schema_node, key);
+        int in_st = record_key_index(&record_schema_st, key);
+        int k;
+
+        if (in_node < 0 && in_st < 0) {
+                if (streq(key, "iscsid.startup")) {
+                        char *s = strdup(value);
+                        if (!s)
+                                return -ENOMEM;
+                        free(c->startup);
+                        c->startup = s;
+                        return 0;
+                }
+                if (streq(key, "iscsid.safe_logout")) {
+                        if (strcasecmp(value, "Yes") && strcasecmp(value, "No"))
+                                return -EINVAL;
+                        c->safe_logout = strcasecmp(value, "Yes") == 0;
+                        return 0;
+                }
+                if (streq(key, "discovery.sendtargets.auth.chap_algs"))
+                        return record_set_index(c->st, ST_KEY_CHAP_ALGS, value);
+                for (const char *const *o = other_keys; *o; o++)
+                        if (streq(*o, key))
+                                return 0;
+                return -ENOENT;
+        }
+        /* identity keys describe one record, never a default */
+        if (in_node >= 0 && (record_schema_node.keys[in_node].flags & KEY_IDENTITY) &&
+            !streq(key, "iface.iscsi_ifacename"))
+                return -ENOENT;
+        if (in_node >= 0) {
+                k = record_set_index(c->node, in_node, value);
+                if (k < 0)
+                        return k;
+        }
+        if (in_st >= 0) {
+                k = record_set_index(c->st, in_st, value);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+int iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, ConfWarnFn warn, void *userdata) {
+        _cleanup_free_ char *copy = strdup(text);
+        unsigned lineno = 0;
+        char *line, *next;
+
+        if (!copy)
+                return -ENOMEM;
+        for (line = copy; line; line = next) {
+                char *key, *value;
+                int k;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                lineno++;
+                k = kv_split_line(line, &key, &value);
+                if (k == 0)
+                        continue;
+                if (k < 0) {
+                        if (warn)
+                                warn(userdata, file, lineno, CONF_MALFORMED, line, NULL);
+                        continue;
+                }
+                k = apply(c, key, value);
+                if (k == -ENOMEM)
+                        return k;
+                if (k < 0 && warn)
+                        warn(userdata, file, lineno, k == -ENOENT ? CONF_UNKNOWN_KEY : CONF_BAD_VALUE, key, value);
+        }
+        return 0;
+}
+
+int iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidConf **ret) {
+        _cleanup_(iscsid_conf_freep) IscsidConf *c = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int k;
+
+        k = iscsid_conf_new(&c);
+        if (k < 0)
+                return k;
+        f = fopen(path, "re");
+        if (!f) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = TAKE_PTR(c);
+                return 0;
+        }
+        for (;;) {
+                char *nb = realloc(buf, len + 8192 + 1);
+                size_t n;
+                if (!nb)
+                        return -ENOMEM;
+                buf = nb;
+                n = fread(buf + len, 1, 8192, f);
+                len += n;
+                if (n < 8192)
+                        break;
+        }
+        if (ferror(f))
+                return -EIO;
+        buf[len] = 0;
+        k = iscsid_conf_parse(c, path, buf, warn, userdata);
+        explicit_bzero(buf, len);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(c);
+        return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared between the nodedb*.c files: the NodeDb object and small helpers. */
+#pragma once
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "iscsi-proto/macro.h"
+
+#include "iscsi-node/nodedb.h"
+
+typedef struct PendingRename {
+        char *tmp; /* NULL: unlink dst once the renames are done */
+        char *dst;
+} PendingRename;
+
+struct NodeDb {
+        char *root;      /* <ISCSI_ROOT><ISCSI_DB_ROOT> */
+        char *lock_path; /* <ISCSI_ROOT>/run/lock/iscsi/iscsi-tools.lock */
+        int lock_fd;
+        bool batch;      /* between nodedb_batch_begin() and nodedb_batch_commit() */
+        PendingRename *pending;
+        size_t n_pending;
+};
+
+
+/* Write a record file: atomically and durably, or into the open batch. */
+int nodedb_write_record(NodeDb *db, const char *dir, const char *name, const Record *r);
+int fsync_dir(const char *dir);
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+/* Entries starting with '.' are ours in progress (".#name.XXXXXX") or not records. */
+static inline bool dot_or_tmp(const char *name) {
+        return name[0] == '.';
+}
+
+/* A path component we are willing to create: no '/', not "." or "..". */
+static inline bool name_ok(const char *s) {
+        return s && *s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
+}
