@@ -20,7 +20,7 @@ static int mkdir_parents_of(const char *path) {
         slash = strrchr(dir, '/');
         if (slash && slash != dir)
                 *slash = 0;
-        return mkdir_parents(dir, 0755);
+        return node_mkdir_parents(dir, 0755);
 }
 
 int main(int argc, char **argv) {
@@ -74,17 +74,17 @@ int main(int argc, char **argv) {
                 return 1;
         }
         if (write) {
-                _cleanup_free_ char *path = iscsi_config_path("initiatorname.iscsi"), *old = NULL;
+                _cleanup_free_ char *path = node_path_config("initiatorname.iscsi"), *old = NULL;
                 if (!path)
                         return 1;
-                if (!force && initiatorname_read(path, &old, NULL) == 0) {
+                if (!force && node_initiatorname_read(path, &old, NULL) == 0) {
                         fprintf(stderr, "iscsi-iname: %s already names this initiator %s (use --force to replace)\n",
                                 path, old);
                         return 1;
                 }
                 r = mkdir_parents_of(path);
                 if (r >= 0)
-                        r = initiatorname_write(path, name, NULL);
+                        r = node_initiatorname_write(path, name, NULL);
                 if (r < 0) {
                         fprintf(stderr, "iscsi-iname: cannot write %s: %s\n", path, strerror(-r));
                         return 1;

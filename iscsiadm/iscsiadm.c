@@ -238,7 +238,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "Try `iscsiadm --help' for more information.\n");
                 return ISCSI_ERR_INVAL;
         }
-        r = nodedb_open(&c.db);
+        r = node_db_open(&c.db);
         if (r < 0) {
                 log_error("Could not open the node database: %s", strerror(-r));
                 return ISCSI_ERR_IDBM;
@@ -263,8 +263,8 @@ int main(int argc, char **argv) {
                 r = ISCSI_ERR_INVAL;
         }
         out->flush();
-        nodedb_free(c.db);
-        iscsid_conf_free(c.conf);
+        node_db_free(c.db);
+        node_iscsid_conf_free(c.conf);
         free(o.portal.address);
         return r;
 }

@@ -29,7 +29,7 @@ static int check_type(const char *t) {
 static int list_records(Context *c) {
         Record **st = NULL;
         size_t n = 0;
-        int k = nodedb_list_st(c->db, &st, &n);
+        int k = node_db_list_st(c->db, &st, &n);
 
         if (k < 0) {
                 log_error("Could not read discovery records: %s", strerror(-k));
@@ -39,12 +39,12 @@ static int list_records(Context *c) {
                 NodeEntry *e = NULL;
                 size_t ne = 0;
                 NodeFilter f = NODE_FILTER_ALL;
-                (void) nodedb_find_nodes(c->db, &f, &e, &ne);
+                (void) node_db_find_nodes(c->db, &f, &e, &ne);
                 out->discovery_tree(st, n, e, ne);
                 node_entries_free(e, ne);
         } else if (n > 0)
                 out->st_list(st, n);
-        records_free(st, n);
+        node_records_free(st, n);
         return n == 0 && c->o->print_level < 1 ? ISCSI_ERR_NO_OBJS_FOUND : 0;
 }
 
@@ -55,7 +55,7 @@ static int st_record(Context *c, bool *ret_exists, Record **ret) {
         char buf[16];
         int k;
 
-        k = nodedb_read_st(c->db, p->address, p->port, &r);
+        k = node_db_read_st(c->db, p->address, p->port, &r);
         if (k == 0) {
                 *ret_exists = true;
                 *ret = r;
@@ -65,12 +65,12 @@ static int st_record(Context *c, bool *ret_exists, Record **ret) {
                 return k;
         if (!ctx_conf(c))
                 return -ENOMEM;
-        r = record_copy(ctx_conf(c)->st);
+        r = node_record_copy(ctx_conf(c)->st);
         if (!r)
                 return -ENOMEM;
         snprintf(buf, sizeof(buf), "%d", p->port);
-        (void) record_set_index(r, ST_KEY_ADDRESS, p->address);
-        (void) record_set_index(r, ST_KEY_PORT, buf);
+        (void) node_record_set_index(r, ST_KEY_ADDRESS, p->address);
+        (void) node_record_set_index(r, ST_KEY_PORT, buf);
         *ret_exists = false;
         *ret = r;
         return 0;
@@ -79,12 +79,12 @@ static int st_record(Context *c, bool *ret_exists, Record **ret) {
 static int apply_st_updates(Context *c, Record *st) {
         for (size_t i = 0; i < c->o->n_nv; i++) {
                 const char *n = c->o->nv[i].name, *v = c->o->nv[i].value;
-                int idx = record_key_index(&record_schema_st, n);
-                if (idx < 0 || (record_schema_st.keys[idx].flags & KEY_IDENTITY) || !v) {
+                int idx = node_record_key_index(&node_record_schema_st, n);
+                if (idx < 0 || (node_record_schema_st.keys[idx].flags & KEY_IDENTITY) || !v) {
                         log_error("Cannot modify %s. Invalid param name.", n);
                         return ISCSI_ERR_INVAL;
                 }
-                if (record_set_index(st, idx, v) < 0) {
+                if (node_record_set_index(st, idx, v) < 0) {
                         log_error("unknown value format '%s' for parameter name '%s'", v, n);
                         return ISCSI_ERR_INVAL;
                 }
@@ -94,17 +94,17 @@ static int apply_st_updates(Context *c, Record *st) {
 
 static bool found_in(const struct iscsi_st_list *l, const Record *r, const char *st_address, int st_port) {
         int port = 0, tpgt = -1;
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        (void) record_get_int(r, NODE_KEY_TPGT, &tpgt);
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
         for (size_t i = 0; i < l->n_targets; i++) {
                 const struct iscsi_st_target *t = &l->targets[i];
-                if (!streq_ptr(t->name, record_get(r, NODE_KEY_NAME)))
+                if (!streq_ptr(t->name, node_record_get(r, NODE_KEY_NAME)))
                         continue;
-                if (t->n_portals == 0 && streq_ptr(st_address, record_get(r, NODE_KEY_CONN_ADDRESS)) &&
+                if (t->n_portals == 0 && streq_ptr(st_address, node_record_get(r, NODE_KEY_CONN_ADDRESS)) &&
                     port == st_port)
                         return true;
                 for (size_t j = 0; j < t->n_portals; j++)
-                        if (streq_ptr(t->portals[j].host, record_get(r, NODE_KEY_CONN_ADDRESS)) &&
+                        if (streq_ptr(t->portals[j].host, node_record_get(r, NODE_KEY_CONN_ADDRESS)) &&
                             t->portals[j].port == port && t->portals[j].tpgt == tpgt)
                                 return true;
         }
@@ -154,19 +154,19 @@ static void discovered_tree(Context *c, const DiscoveredPortal *p, size_t n) {
 
 static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *p, size_t n, unsigned op,
                           const struct iscsi_st_list *list) {
-        const char *st_addr = record_get(st, ST_KEY_ADDRESS);
+        const char *st_addr = node_record_get(st, ST_KEY_ADDRESS);
         size_t n_if = c->o->n_ifaces ?: 1;
         int st_port = 3260, rc = 0;
         char pbuf[16];
 
-        (void) record_get_int(st, ST_KEY_PORT, &st_port);
+        (void) node_record_get_int(st, ST_KEY_PORT, &st_port);
         snprintf(pbuf, sizeof(pbuf), "%d", st_port);
-        nodedb_batch_begin(c->db);
+        node_db_batch_begin(c->db);
         for (size_t f = 0; f < n_if; f++) {
                 const char *iface = c->o->n_ifaces ? c->o->ifaces[f] : "default";
 
                 for (size_t i = 0; i < n; i++) {
-                        _cleanup_(record_freep) Record *rec = NULL;
+                        _cleanup_(node_record_freep) Record *rec = NULL;
                         NodeFilter nf = { .target = p[i].target, .address = p[i].address, .port = p[i].port,
                                           .tpgt = p[i].tpgt, .iface = iface };
                         NodeEntry *e = NULL;
@@ -174,7 +174,7 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
                         bool exists;
                         int k;
 
-                        (void) nodedb_find_nodes(c->db, &nf, &e, &ne);
+                        (void) node_db_find_nodes(c->db, &nf, &e, &ne);
                         exists = ne > 0;
                         node_entries_free(e, ne);
                         if (exists ? !(op & OP_UPDATE) : !(op & OP_NEW))
@@ -185,12 +185,12 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
                                 rc = rc ?: ISCSI_ERR_IDBM;
                                 continue;
                         }
-                        (void) record_set_index(rec, NODE_KEY_DISCOVERY_ADDRESS, st_addr);
-                        (void) record_set_index(rec, NODE_KEY_DISCOVERY_PORT, pbuf);
-                        (void) record_set_index(rec, NODE_KEY_DISCOVERY_TYPE, "send_targets");
-                        k = nodedb_write_node(c->db, rec);
+                        (void) node_record_set_index(rec, NODE_KEY_DISCOVERY_ADDRESS, st_addr);
+                        (void) node_record_set_index(rec, NODE_KEY_DISCOVERY_PORT, pbuf);
+                        (void) node_record_set_index(rec, NODE_KEY_DISCOVERY_TYPE, "send_targets");
+                        k = node_db_write_node(c->db, rec);
                         if (k == 0 && p[i].tpgt != -1)
-                                k = nodedb_link_node(c->db, rec, st_addr, st_port);
+                                k = node_db_link_node(c->db, rec, st_addr, st_port);
                         if (k < 0) {
                                 log_error("Could not write record for %s: %s", p[i].target, strerror(-k));
                                 rc = rc ?: ISCSI_ERR_IDBM;
@@ -203,20 +203,20 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
                         size_t ne = 0;
 
                         all.iface = iface;
-                        (void) nodedb_find_nodes(c->db, &all, &e, &ne);
+                        (void) node_db_find_nodes(c->db, &all, &e, &ne);
                         for (size_t i = 0; i < ne; i++) {
                                 int dp = 0;
-                                (void) record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                                if (!streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") ||
-                                    !streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), st_addr) ||
+                                (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                                if (!streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") ||
+                                    !streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), st_addr) ||
                                     dp != st_port || found_in(list, e[i].rec, st_addr, st_port))
                                         continue;
-                                (void) nodedb_delete_node(c->db, &e[i]);
+                                (void) node_db_delete_node(c->db, &e[i]);
                         }
                         node_entries_free(e, ne);
                 }
         }
-        if (nodedb_batch_commit(c->db) < 0) {
+        if (node_db_batch_commit(c->db) < 0) {
                 log_error("Could not write the discovered records");
                 rc = rc ?: ISCSI_ERR_IDBM;
         }
@@ -224,7 +224,7 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
 }
 
 static int do_discovery(Context *c, Record *st, unsigned op) {
-        _cleanup_free_ char *ipath = iscsi_config_path("initiatorname.iscsi"), *iname = NULL;
+        _cleanup_free_ char *ipath = node_path_config("initiatorname.iscsi"), *iname = NULL;
         _cleanup_free_ DiscoveredPortal *flat = NULL;
         struct iscsi_st_list list = { 0 };
         struct discovery_config cfg = { 0 };
@@ -234,7 +234,7 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
 
         if (!ipath)
                 return ISCSI_ERR_NOMEM;
-        k = initiatorname_read(ipath, &iname, NULL);
+        k = node_initiatorname_read(ipath, &iname, NULL);
         if (k < 0) {
                 log_error("Could not read the initiator name from %s (%s).", ipath, strerror(-k));
                 log_error("Create it with: echo \"InitiatorName=$(iscsi-iname)\" > %s", ipath);
@@ -243,20 +243,20 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
         }
         if (op == 0)
                 op = OP_NEW | OP_DELETE | OP_UPDATE;
-        cfg.address = record_get(st, ST_KEY_ADDRESS);
-        (void) record_get_int(st, ST_KEY_PORT, &cfg.port);
+        cfg.address = node_record_get(st, ST_KEY_ADDRESS);
+        (void) node_record_get_int(st, ST_KEY_PORT, &cfg.port);
         cfg.initiator_name = iname;
-        cfg.auth_method = record_get(st, ST_KEY_AUTHMETHOD);
-        cfg.username = record_get(st, ST_KEY_USERNAME);
-        cfg.password = record_get(st, ST_KEY_PASSWORD);
-        cfg.username_in = record_get(st, ST_KEY_USERNAME_IN);
-        cfg.password_in = record_get(st, ST_KEY_PASSWORD_IN);
-        cfg.chap_algs = record_get(st, ST_KEY_CHAP_ALGS);
-        (void) record_get_int(st, ST_KEY_LOGIN_TIMEOUT, &cfg.login_timeout);
-        (void) record_get_int(st, ST_KEY_ACTIVE_TIMEOUT, &cfg.active_timeout);
-        (void) record_get_int(st, ST_KEY_MAXRECVDATASEGMENTLENGTH, &cfg.max_recv_dlength);
+        cfg.auth_method = node_record_get(st, ST_KEY_AUTHMETHOD);
+        cfg.username = node_record_get(st, ST_KEY_USERNAME);
+        cfg.password = node_record_get(st, ST_KEY_PASSWORD);
+        cfg.username_in = node_record_get(st, ST_KEY_USERNAME_IN);
+        cfg.password_in = node_record_get(st, ST_KEY_PASSWORD_IN);
+        cfg.chap_algs = node_record_get(st, ST_KEY_CHAP_ALGS);
+        (void) node_record_get_int(st, ST_KEY_LOGIN_TIMEOUT, &cfg.login_timeout);
+        (void) node_record_get_int(st, ST_KEY_ACTIVE_TIMEOUT, &cfg.active_timeout);
+        (void) node_record_get_int(st, ST_KEY_MAXRECVDATASEGMENTLENGTH, &cfg.max_recv_dlength);
 
-        k = discovery_sendtargets(&cfg, &list, &status);
+        k = node_discovery_sendtargets(&cfg, &list, &status);
         if (k < 0) {
                 if (status.reason[0])
                         log_error("%s", status.reason);
@@ -275,7 +275,7 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
                         iscsi_st_list_clear(&list);
                         return k;
                 }
-                k = nodedb_write_st(c->db, st);
+                k = node_db_write_st(c->db, st);
                 if (k < 0) {
                         log_error("Could not add new discovery record: %s", strerror(-k));
                         rc = ISCSI_ERR_IDBM;
@@ -293,7 +293,7 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
                 size_t ne = 0, ns = 0;
                 NodeFilter f = NODE_FILTER_ALL;
 
-                (void) nodedb_find_nodes(c->db, &f, &e, &ne);
+                (void) node_db_find_nodes(c->db, &f, &e, &ne);
                 sel = calloc(ne ?: 1, sizeof(*sel));
                 for (size_t i = 0; sel && i < ne; i++)
                         if (found_in(&list, e[i].rec, cfg.address, cfg.port))
@@ -308,7 +308,7 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
 
 int mode_discovery(Context *c, bool db_mode) {
         Options *o = c->o;
-        _cleanup_(record_freep) Record *st = NULL;
+        _cleanup_(node_record_freep) Record *st = NULL;
         bool exists = false;
         int k;
 
@@ -348,7 +348,7 @@ int mode_discovery(Context *c, bool db_mode) {
                         return k;
         }
         if (o->op & OP_NEW) {
-                k = nodedb_write_st(c->db, st);
+                k = node_db_write_st(c->db, st);
                 if (k < 0) {
                         log_error("Could not add new discovery record: %s", strerror(-k));
                         return ISCSI_ERR_IDBM;
@@ -365,20 +365,20 @@ int mode_discovery(Context *c, bool db_mode) {
                 NodeEntry *e = NULL;
                 size_t ne = 0;
 
-                k = nodedb_delete_st(c->db, o->portal.address, o->portal.port);
+                k = node_db_delete_st(c->db, o->portal.address, o->portal.port);
                 if (k < 0) {
                         log_error("Could not delete discovery record: %s", strerror(-k));
                         return ISCSI_ERR_IDBM;
                 }
                 /* and the node records it found, as open-iscsi does */
-                (void) nodedb_find_nodes(c->db, &all, &e, &ne);
+                (void) node_db_find_nodes(c->db, &all, &e, &ne);
                 for (size_t i = 0; i < ne; i++) {
                         int dp = 0;
-                        (void) record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), o->portal.address) &&
+                        (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                        if (streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
+                            streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), o->portal.address) &&
                             dp == o->portal.port)
-                                (void) nodedb_delete_node(c->db, &e[i]);
+                                (void) node_db_delete_node(c->db, &e[i]);
                 }
                 node_entries_free(e, ne);
                 return 0;
@@ -391,7 +391,7 @@ int mode_discovery(Context *c, bool db_mode) {
                 k = apply_st_updates(c, st);
                 if (k)
                         return k;
-                k = nodedb_write_st(c->db, st);
+                k = node_db_write_st(c->db, st);
                 if (k < 0) {
                         log_error("Could not update discovery record: %s", strerror(-k));
                         return ISCSI_ERR_IDBM;

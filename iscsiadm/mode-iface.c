@@ -8,27 +8,27 @@
 #include "output.h"
 
 static int iface_update(Context *c, const char *name) {
-        _cleanup_(record_freep) Record *r = NULL;
+        _cleanup_(node_record_freep) Record *r = NULL;
         int k;
 
-        if (iface_is_builtin(name)) {
+        if (node_iface_is_builtin(name)) {
                 log_error("iface %s is a special interface and is not stored in %s/ifaces.", name,
-                          nodedb_root(c->db));
+                          node_db_root(c->db));
                 return ISCSI_ERR_INVAL;
         }
-        k = nodedb_read_iface(c->db, name, &r);
+        k = node_db_read_iface(c->db, name, &r);
         if (k < 0) {
                 log_error("Could not read iface %s (%s).", name, strerror(-k));
                 return ISCSI_ERR_IDBM;
         }
         for (size_t i = 0; i < c->o->n_nv; i++) {
                 const char *n = c->o->nv[i].name, *v = c->o->nv[i].value;
-                int idx = record_key_index(&record_schema_iface, n);
+                int idx = node_record_key_index(&node_record_schema_iface, n);
                 if (idx < 0 || idx == IFACE_KEY_IFACE_NAME || !v) {
                         log_error("Cannot modify %s. Invalid param name.", n);
                         return ISCSI_ERR_INVAL;
                 }
-                if (record_set_index(r, idx, v) < 0) {
+                if (node_record_set_index(r, idx, v) < 0) {
                         log_error("unknown value format '%s' for parameter name '%s'", v, n);
                         return ISCSI_ERR_INVAL;
                 }
@@ -37,7 +37,7 @@ static int iface_update(Context *c, const char *name) {
                 log_error("update requires name and value");
                 return ISCSI_ERR_INVAL;
         }
-        k = nodedb_write_iface(c->db, r);
+        k = node_db_write_iface(c->db, r);
         if (k < 0) {
                 log_error("Could not update iface %s: %s", name, strerror(-k));
                 return ISCSI_ERR_IDBM;
@@ -67,7 +67,7 @@ int mode_iface(Context *c) {
                         log_error("iface name required (-I)");
                         return ISCSI_ERR_INVAL;
                 }
-                k = nodedb_list_ifaces(c->db, &v, &n);
+                k = node_db_list_ifaces(c->db, &v, &n);
                 if (k < 0) {
                         log_error("Could not list ifaces: %s", strerror(-k));
                         return ISCSI_ERR_IDBM;
@@ -76,7 +76,7 @@ int mode_iface(Context *c) {
                         out->records(v, n, 0);
                 else
                         out->iface_list(v, n);
-                records_free(v, n);
+                node_records_free(v, n);
                 return 0;
         }
         if (o->op & (OP_NEW | OP_DELETE | OP_UPDATE)) {
@@ -85,14 +85,14 @@ int mode_iface(Context *c) {
                         return k;
         }
         if (o->op & OP_NEW) {
-                _cleanup_(record_freep) Record *r = record_new(&record_schema_iface);
+                _cleanup_(node_record_freep) Record *r = node_record_new(&node_record_schema_iface);
                 if (!r)
                         return ISCSI_ERR_NOMEM;
-                if (iface_is_builtin(name) || record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0) {
+                if (node_iface_is_builtin(name) || node_record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0) {
                         log_error("Could not add interface %s.", name);
                         return ISCSI_ERR_INVAL;
                 }
-                k = nodedb_write_iface(c->db, r);
+                k = node_db_write_iface(c->db, r);
                 if (k < 0) {
                         log_error("Could not add interface %s: %s", name, strerror(-k));
                         return ISCSI_ERR_IDBM;
@@ -106,21 +106,21 @@ int mode_iface(Context *c) {
                 NodeEntry *e = NULL;
                 size_t n = 0;
 
-                if (iface_is_builtin(name)) {
+                if (node_iface_is_builtin(name)) {
                         log_error("iface %s is a special interface and cannot be deleted.", name);
                         log_error("Could not delete iface %s: invalid parameter", name);
                         return ISCSI_ERR_INVAL;
                 }
-                k = nodedb_delete_iface(c->db, name);
+                k = node_db_delete_iface(c->db, name);
                 if (k < 0) {
                         log_error("Could not delete iface %s: %s", name, strerror(-k));
                         return k == -ENOENT ? ISCSI_ERR_NO_OBJS_FOUND : ISCSI_ERR_IDBM;
                 }
                 /* unbind: node records bound to this iface go with it, as in open-iscsi */
                 f.iface = name;
-                if (nodedb_find_nodes(c->db, &f, &e, &n) == 0)
+                if (node_db_find_nodes(c->db, &f, &e, &n) == 0)
                         for (size_t i = 0; i < n; i++)
-                                (void) nodedb_delete_node(c->db, &e[i]);
+                                (void) node_db_delete_node(c->db, &e[i]);
                 node_entries_free(e, n);
                 printf("%s unbound and deleted.\n", name);
                 return 0;
@@ -129,8 +129,8 @@ int mode_iface(Context *c) {
                 return iface_update(c, name);
 
         {
-                _cleanup_(record_freep) Record *r = NULL;
-                k = nodedb_read_iface(c->db, name, &r);
+                _cleanup_(node_record_freep) Record *r = NULL;
+                k = node_db_read_iface(c->db, name, &r);
                 if (k < 0) {
                         log_error("Could not read iface %s (%s).", name, strerror(-k));
                         return k == -ENOENT ? ISCSI_ERR_IDBM : ISCSI_ERR_IDBM;

@@ -40,7 +40,7 @@ int mode_host(Context *c) {
                 log_error("host submodes (chap, flashnode, stats) need an offload HBA: not supported");
                 return ISCSI_ERR_OP_NOT_SUPP;
         }
-        if (asprintf(&dir, "%s/class/iscsi_host", sysfs_root()) < 0)
+        if (asprintf(&dir, "%s/class/iscsi_host", node_sysfs_root()) < 0)
                 return ISCSI_ERR_NOMEM;
         d = opendir(dir);
         while (d && (de = readdir(d))) {
@@ -80,7 +80,7 @@ int mode_host(Context *c) {
 }
 
 int mode_fw(Context *c) {
-        _cleanup_free_ char *ibft = iscsi_rooted("/sys/firmware/ibft");
+        _cleanup_free_ char *ibft = node_path_rooted("/sys/firmware/ibft");
         DIR *d = ibft ? opendir(ibft) : NULL;
 
         /* Booting from firmware-configured targets (iBFT) is not implemented: say so, with

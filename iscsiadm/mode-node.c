@@ -26,29 +26,29 @@ static NodeFilter make_filter(const Options *o) {
 int node_from_conf(Context *c, const char *target, const char *address, int port, int tpgt, const char *iface,
                    Record **ret) {
         IscsidConf *conf = ctx_conf(c);
-        _cleanup_(record_freep) Record *r = NULL;
+        _cleanup_(node_record_freep) Record *r = NULL;
         char buf[16];
 
         if (!conf)
                 return -ENOMEM;
-        r = record_copy(conf->node);
+        r = node_record_copy(conf->node);
         if (!r)
                 return -ENOMEM;
         if (iface && !streq(iface, "default")) {
-                _cleanup_(record_freep) Record *ir = NULL;
-                int k = nodedb_read_iface(c->db, iface, &ir);
+                _cleanup_(node_record_freep) Record *ir = NULL;
+                int k = node_db_read_iface(c->db, iface, &ir);
                 if (k < 0)
                         return k;
-                record_copy_matching(r, ir);
+                node_record_copy_matching(r, ir);
         }
         snprintf(buf, sizeof(buf), "%d", port);
-        if (record_set_index(r, NODE_KEY_NAME, target) < 0 || record_set_index(r, NODE_KEY_CONN_ADDRESS, address) < 0 ||
-            record_set_index(r, NODE_KEY_CONN_PORT, buf) < 0)
+        if (node_record_set_index(r, NODE_KEY_NAME, target) < 0 || node_record_set_index(r, NODE_KEY_CONN_ADDRESS, address) < 0 ||
+            node_record_set_index(r, NODE_KEY_CONN_PORT, buf) < 0)
                 return -EINVAL;
         snprintf(buf, sizeof(buf), "%d", tpgt);
-        if (record_set_index(r, NODE_KEY_TPGT, buf) < 0)
+        if (node_record_set_index(r, NODE_KEY_TPGT, buf) < 0)
                 return -EINVAL;
-        if (iface && record_set_index(r, NODE_KEY_IFACE_NAME, iface) < 0)
+        if (iface && node_record_set_index(r, NODE_KEY_IFACE_NAME, iface) < 0)
                 return -EINVAL;
         *ret = TAKE_PTR(r);
         return 0;
@@ -68,7 +68,7 @@ static int node_new(Context *c) {
                 return r;
         for (size_t i = 0; i < n_if; i++) {
                 const char *iface = o->n_ifaces ? o->ifaces[i] : "default";
-                _cleanup_(record_freep) Record *rec = NULL;
+                _cleanup_(node_record_freep) Record *rec = NULL;
                 int tpgt = o->portal.tpgt == NODE_TPGT_ANY ? -1 : o->portal.tpgt;
 
                 r = node_from_conf(c, o->target, o->portal.address, o->portal.port, tpgt, iface, &rec);
@@ -80,18 +80,18 @@ static int node_new(Context *c) {
                         log_error("Error while adding record: %s", strerror(-r));
                         return ISCSI_ERR_IDBM;
                 }
-                r = nodedb_write_node(c->db, rec);
+                r = node_db_write_node(c->db, rec);
                 if (r < 0) {
                         log_error("Error while adding record: %s", strerror(-r));
                         return ISCSI_ERR_IDBM;
                 }
                 if (tpgt != -1)
-                        (void) nodedb_link_node(c->db, rec, NULL, 0);
+                        (void) node_db_link_node(c->db, rec, NULL, 0);
                 printf("New iSCSI node [%s:[hw=%s,ip=%s,net_if=%s,iscsi_if=%s] %s,%d,%d %s] added\n",
-                       record_get(rec, NODE_KEY_IFACE_TRANSPORT_NAME) ?: "tcp",
-                       record_get(rec, NODE_KEY_IFACE_HWADDRESS) ?: "",
-                       record_get(rec, NODE_KEY_IFACE_IPADDRESS) ?: "",
-                       record_get(rec, NODE_KEY_IFACE_NET_IFACENAME) ?: "", iface, o->portal.address,
+                       node_record_get(rec, NODE_KEY_IFACE_TRANSPORT_NAME) ?: "tcp",
+                       node_record_get(rec, NODE_KEY_IFACE_HWADDRESS) ?: "",
+                       node_record_get(rec, NODE_KEY_IFACE_IPADDRESS) ?: "",
+                       node_record_get(rec, NODE_KEY_IFACE_NET_IFACENAME) ?: "", iface, o->portal.address,
                        o->portal.port, tpgt, o->target);
         }
         return 0;
@@ -101,7 +101,7 @@ static int node_new(Context *c) {
 static int apply_updates(const Options *o, Record *rec) {
         for (size_t i = 0; i < o->n_nv; i++) {
                 const char *name = o->nv[i].name, *value = o->nv[i].value;
-                int idx = record_key_index(rec->schema, name), k;
+                int idx = node_record_key_index(rec->schema, name), k;
 
                 if (idx < 0 || (rec->schema->keys[idx].flags & KEY_IDENTITY)) {
                         log_error("Cannot modify %s. Invalid param name.", name);
@@ -111,7 +111,7 @@ static int apply_updates(const Options *o, Record *rec) {
                         log_error("update requires name and value");
                         return ISCSI_ERR_INVAL;
                 }
-                k = record_set_index(rec, idx, value);
+                k = node_record_set_index(rec, idx, value);
                 if (k < 0) {
                         log_error("unknown value format '%s' for parameter name '%s'", value, name);
                         return ISCSI_ERR_INVAL;
@@ -127,15 +127,15 @@ static int node_update(Context *c, NodeEntry *e, size_t n) {
                 log_error("update requires name and value");
                 return ISCSI_ERR_INVAL;
         }
-        nodedb_batch_begin(c->db);
+        node_db_batch_begin(c->db);
         for (size_t i = 0; i < n; i++) {
                 int r = apply_updates(c->o, e[i].rec);
-                if (r == 0 && nodedb_save_node(c->db, &e[i]) < 0)
+                if (r == 0 && node_db_save_node(c->db, &e[i]) < 0)
                         r = ISCSI_ERR_IDBM;
                 if (r && !rc)
                         rc = r;
         }
-        if (nodedb_batch_commit(c->db) < 0 && !rc) {
+        if (node_db_batch_commit(c->db) < 0 && !rc) {
                 log_error("Could not write the updated records");
                 rc = ISCSI_ERR_IDBM;
         }
@@ -146,22 +146,22 @@ static int node_update(Context *c, NodeEntry *e, size_t n) {
 
 static int node_delete(Context *c, NodeEntry *e, size_t n) {
         int rc = 0;
-        nodedb_batch_begin(c->db);
+        node_db_batch_begin(c->db);
         for (size_t i = 0; i < n; i++) {
-                int r = nodedb_delete_node(c->db, &e[i]);
+                int r = node_db_delete_node(c->db, &e[i]);
                 if (r < 0) {
                         log_error("Could not delete %s: %s", e[i].path, strerror(-r));
                         if (!rc)
                                 rc = ISCSI_ERR_IDBM;
                 }
         }
-        if (nodedb_batch_commit(c->db) < 0 && !rc)
+        if (node_db_batch_commit(c->db) < 0 && !rc)
                 rc = ISCSI_ERR_IDBM;
         return rc;
 }
 
 static bool startup_matches(const char *which, const Record *r) {
-        const char *s = record_get(r, NODE_KEY_STARTUP);
+        const char *s = node_record_get(r, NODE_KEY_STARTUP);
         if (streq(which, "all"))
                 return true;
         return streq_ptr(which, s);
@@ -179,7 +179,7 @@ static int node_loginall(Context *c) {
                 log_error("Invalid loginall option %s.", c->o->loginall);
                 return ISCSI_ERR_INVAL;
         }
-        r = nodedb_find_nodes(c->db, &f, &e, &n);
+        r = node_db_find_nodes(c->db, &f, &e, &n);
         if (r < 0)
                 return ISCSI_ERR_IDBM;
         keep = calloc(n ?: 1, sizeof(NodeEntry));
@@ -217,14 +217,14 @@ int mode_node(Context *c) {
                 if (r)
                         return r;
         }
-        if (f.iface && !iface_is_builtin(f.iface)) {
-                _cleanup_(record_freep) Record *ir = NULL;
-                if (nodedb_read_iface(c->db, f.iface, &ir) < 0) {
+        if (f.iface && !node_iface_is_builtin(f.iface)) {
+                _cleanup_(node_record_freep) Record *ir = NULL;
+                if (node_db_read_iface(c->db, f.iface, &ir) < 0) {
                         log_error("Could not read iface info for %s.", f.iface);
                         return ISCSI_ERR_NOMEM;
                 }
         }
-        r = nodedb_find_nodes(c->db, &f, &e, &n);
+        r = node_db_find_nodes(c->db, &f, &e, &n);
         if (r < 0) {
                 log_error("Could not read node records: %s", strerror(-r));
                 return ISCSI_ERR_IDBM;

@@ -18,28 +18,28 @@ static void fill_login_req(const Record *r, struct node_login_req *q) {
                                        .noop_out_interval = -1, .noop_out_timeout = -1, .abort_timeout = -1,
                                        .lu_reset_timeout = -1, .tgt_reset_timeout = -1, .host_reset_timeout = -1,
                                        .initial_login_retry_max = -1, .cmds_max = -1, .queue_depth = -1 };
-        q->target_name = record_get(r, NODE_KEY_NAME);
-        q->address = record_get(r, NODE_KEY_CONN_ADDRESS);
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &q->port);
-        (void) record_get_int(r, NODE_KEY_TPGT, &q->tpgt);
-        q->iface = record_get(r, NODE_KEY_IFACE_NAME);
-        q->initiator_name = record_get(r, NODE_KEY_IFACE_INITIATORNAME);
-        q->netdev = record_get(r, NODE_KEY_IFACE_NET_IFACENAME);
-        q->hwaddress = record_get(r, NODE_KEY_IFACE_HWADDRESS);
-        q->scan_manual = streq_ptr(record_get(r, NODE_KEY_SCAN), "manual");
-        q->auth_method = record_get(r, NODE_KEY_AUTHMETHOD);
-        q->username = record_get(r, NODE_KEY_USERNAME);
-        q->password = record_get(r, NODE_KEY_PASSWORD);
-        q->username_in = record_get(r, NODE_KEY_USERNAME_IN);
-        q->password_in = record_get(r, NODE_KEY_PASSWORD_IN);
-        q->chap_algs = record_get(r, NODE_KEY_CHAP_ALGS);
-#define U32(key, field) if (record_get_int(r, key, &v) == 0 && v > 0) q->field = (uint32_t) v
+        q->target_name = node_record_get(r, NODE_KEY_NAME);
+        q->address = node_record_get(r, NODE_KEY_CONN_ADDRESS);
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &q->port);
+        (void) node_record_get_int(r, NODE_KEY_TPGT, &q->tpgt);
+        q->iface = node_record_get(r, NODE_KEY_IFACE_NAME);
+        q->initiator_name = node_record_get(r, NODE_KEY_IFACE_INITIATORNAME);
+        q->netdev = node_record_get(r, NODE_KEY_IFACE_NET_IFACENAME);
+        q->hwaddress = node_record_get(r, NODE_KEY_IFACE_HWADDRESS);
+        q->scan_manual = streq_ptr(node_record_get(r, NODE_KEY_SCAN), "manual");
+        q->auth_method = node_record_get(r, NODE_KEY_AUTHMETHOD);
+        q->username = node_record_get(r, NODE_KEY_USERNAME);
+        q->password = node_record_get(r, NODE_KEY_PASSWORD);
+        q->username_in = node_record_get(r, NODE_KEY_USERNAME_IN);
+        q->password_in = node_record_get(r, NODE_KEY_PASSWORD_IN);
+        q->chap_algs = node_record_get(r, NODE_KEY_CHAP_ALGS);
+#define U32(key, field) if (node_record_get_int(r, key, &v) == 0 && v > 0) q->field = (uint32_t) v
         U32(NODE_KEY_MAXRECVDATASEGMENTLENGTH, max_recv_dlength);
         U32(NODE_KEY_MAXXMITDATASEGMENTLENGTH, max_xmit_dlength);
         U32(NODE_KEY_FIRSTBURSTLENGTH, first_burst);
         U32(NODE_KEY_MAXBURSTLENGTH, max_burst);
 #undef U32
-#define INT(key, field) (void) record_get_int(r, key, &q->field)
+#define INT(key, field) (void) node_record_get_int(r, key, &q->field)
         INT(NODE_KEY_MAXOUTSTANDINGR2T, max_r2t);
         INT(NODE_KEY_ERL, erl);
         INT(NODE_KEY_DEFAULTTIME2WAIT, default_time2wait);
@@ -57,35 +57,35 @@ static void fill_login_req(const Record *r, struct node_login_req *q) {
         INT(NODE_KEY_CMDS_MAX, cmds_max);
         INT(NODE_KEY_QUEUE_DEPTH, queue_depth);
 #undef INT
-        q->initial_r2t = record_get_bool(r, NODE_KEY_INITIALR2T);
-        q->immediate_data = record_get_bool(r, NODE_KEY_IMMEDIATEDATA);
-        q->header_digest = record_get(r, NODE_KEY_HEADERDIGEST);
-        q->data_digest = record_get(r, NODE_KEY_DATADIGEST);
+        q->initial_r2t = node_record_get_bool(r, NODE_KEY_INITIALR2T);
+        q->immediate_data = node_record_get_bool(r, NODE_KEY_IMMEDIATEDATA);
+        q->header_digest = node_record_get(r, NODE_KEY_HEADERDIGEST);
+        q->data_digest = node_record_get(r, NODE_KEY_DATADIGEST);
 }
 
 static void node_desc(const Record *r, char *buf, size_t size) {
         int port = 3260;
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        snprintf(buf, size, "[iface: %s, target: %s, portal: %s,%d]", record_get(r, NODE_KEY_IFACE_NAME) ?: "default",
-                 record_get(r, NODE_KEY_NAME), record_get(r, NODE_KEY_CONN_ADDRESS), port);
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        snprintf(buf, size, "[iface: %s, target: %s, portal: %s,%d]", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default",
+                 node_record_get(r, NODE_KEY_NAME), node_record_get(r, NODE_KEY_CONN_ADDRESS), port);
 }
 
 static bool session_of_record(const struct sysfs_session *s, const Record *r) {
         int port = 3260;
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        return streq_ptr(s->target_name, record_get(r, NODE_KEY_NAME)) &&
-               streq_ptr(s->persistent_address, record_get(r, NODE_KEY_CONN_ADDRESS)) &&
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        return streq_ptr(s->target_name, node_record_get(r, NODE_KEY_NAME)) &&
+               streq_ptr(s->persistent_address, node_record_get(r, NODE_KEY_CONN_ADDRESS)) &&
                s->persistent_port == port &&
-               streq_ptr(s->iface_name ?: "default", record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
+               streq_ptr(s->iface_name ?: "default", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
 }
 
 static void print_already_present(const Record *r, int requested, int present) {
         log_error("%s: %d session%s requested, but %d already present.",
-                  record_get(r, NODE_KEY_IFACE_NAME) ?: "default", requested, requested == 1 ? "" : "s", present);
+                  node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default", requested, requested == 1 ? "" : "s", present);
 }
 
 int nodes_login(Context *c, NodeEntry *e, size_t n) {
-        _cleanup_free_ char *iname = NULL, *alias = NULL, *path = iscsi_config_path("initiatorname.iscsi");
+        _cleanup_free_ char *iname = NULL, *alias = NULL, *path = node_path_config("initiatorname.iscsi");
         _cleanup_free_ int *todo = calloc(n ?: 1, sizeof(int));
         struct sysfs_session **sessions = NULL;
         size_t n_sessions = 0;
@@ -93,7 +93,7 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
 
         if (!todo)
                 return ISCSI_ERR_NOMEM;
-        if (path && initiatorname_read(path, &iname, &alias) == -ENOENT)
+        if (path && node_initiatorname_read(path, &iname, &alias) == -ENOENT)
                 log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s' "
                          "or 'iscsi-iname --write'", path, path);
         /* node.session.nr_sessions sessions per record, minus those already there; like
@@ -101,7 +101,7 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
         (void) sessions_collect(&sessions, &n_sessions);
         for (size_t i = 0; i < n; i++) {
                 int nr = 1, present = 0;
-                (void) record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
+                (void) node_record_get_int(e[i].rec, NODE_KEY_NR_SESSIONS, &nr);
                 nr = MAX(nr, 1);
                 for (size_t j = 0; j < n_sessions; j++)
                         if (session_of_record(sessions[j], e[i].rec))
@@ -113,7 +113,7 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
                 }
                 todo[i] = nr - present;
         }
-        sysfs_session_list_free(sessions, n_sessions);
+        node_sysfs_session_list_free(sessions, n_sessions);
         for (size_t i = 0; i < n; i++) {
                 char d[512];
                 node_desc(e[i].rec, d, sizeof(d));
@@ -155,7 +155,7 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
                 size_t off = round == 0 ? 0 : n0, cnt = round == 0 ? n0 : total - n0;
                 if (cnt == 0)
                         continue;
-                int kb = iscsid_client_login_many(qs + off, cnt, rs + off);
+                int kb = node_iscsid_client_login_many(qs + off, cnt, rs + off);
                 if (kb < 0)
                         for (size_t x = off; x < off + cnt; x++)
                                 rs[x] = (struct login_result) {
@@ -202,16 +202,16 @@ int sessions_collect(struct sysfs_session ***ret, size_t *ret_n) {
         struct iscsid_list_result lr = { 0 };
         size_t n = 0;
 
-        if (sysfs_session_list(&list, &n) == 0 && n > 0) {
+        if (node_sysfs_session_list(&list, &n) == 0 && n > 0) {
                 *ret = list;
                 *ret_n = n;
                 return 0;
         }
-        sysfs_session_list_free(list, n);
+        node_sysfs_session_list_free(list, n);
         list = NULL;
         n = 0;
         /* no kernel sessions: iscsid may still run sessions of its own */
-        if (iscsid_client_list(&lr) == 0 && lr.status == 0 && lr.n_sessions > 0) {
+        if (node_iscsid_client_list(&lr) == 0 && lr.status == 0 && lr.n_sessions > 0) {
                 list = calloc(lr.n_sessions, sizeof(*list));
                 for (size_t i = 0; list && i < lr.n_sessions; i++) {
                         struct iscsid_session_info *si = &lr.sessions[i];
@@ -263,7 +263,7 @@ static int logout_sessions(struct sysfs_session **s, size_t n) {
                 return ISCSI_ERR_NOMEM;
         for (size_t i = 0; i < n; i++)
                 qs[i] = (struct session_logout_req) { .sid = s[i]->sid };
-        int kb = iscsid_client_logout_many(qs, n, rs);
+        int kb = node_iscsid_client_logout_many(qs, n, rs);
         for (size_t i = 0; i < n; i++) {
                 struct logout_result res = rs[i];
                 int status = kb < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status;
@@ -293,10 +293,10 @@ static int rescan_sessions(struct sysfs_session **s, size_t n) {
                 int k;
                 printf("Rescanning session [sid: %d, target: %s, portal: %s,%d]\n", s[i]->sid, s[i]->target_name,
                        s[i]->persistent_address, s[i]->persistent_port);
-                k = sysfs_session_rescan(s[i]);
+                k = node_sysfs_session_rescan(s[i]);
                 if (k < 0) {
                         struct iscsid_simple_result res = { 0 };
-                        if (iscsid_client_rescan(s[i]->sid, &res) < 0 || res.status != 0) {
+                        if (node_iscsid_client_rescan(s[i]->sid, &res) < 0 || res.status != 0) {
                                 log_error("Could not rescan session sid %d.", s[i]->sid);
                                 if (!rc)
                                         rc = ISCSI_ERR_SYSFS_LOOKUP;
@@ -310,7 +310,7 @@ static int stats_sessions(struct sysfs_session **s, size_t n) {
         int rc = 0;
         for (size_t i = 0; i < n; i++) {
                 struct iscsid_stats_result res = { 0 };
-                int k = iscsid_client_stats(s[i]->sid, &res);
+                int k = node_iscsid_client_stats(s[i]->sid, &res);
                 if (k < 0 || res.status != 0) {
                         log_error("Could not get host stats: %d", k < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status);
                         if (!rc)
@@ -348,7 +348,7 @@ int sessions_for_nodes(Context *c, const NodeFilter *f) {
         } else
                 r = act_on(c, sel, k);
         free(sel);
-        sysfs_session_list_free(all, n);
+        node_sysfs_session_list_free(all, n);
         return r;
 }
 
@@ -373,8 +373,8 @@ int sessions_logoutall(Context *c, const char *which) {
                         f.target = all[i]->target_name;
                         f.address = all[i]->persistent_address;
                         f.port = all[i]->persistent_port;
-                        if (nodedb_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
-                                match = streq_ptr(record_get(e[0].rec, NODE_KEY_STARTUP), which);
+                        if (node_db_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
+                                match = streq_ptr(node_record_get(e[0].rec, NODE_KEY_STARTUP), which);
                         node_entries_free(e, ne);
                         if (!match)
                                 continue;
@@ -387,7 +387,7 @@ int sessions_logoutall(Context *c, const char *which) {
         } else
                 r = logout_sessions(sel, k);
         free(sel);
-        sysfs_session_list_free(all, n);
+        node_sysfs_session_list_free(all, n);
         return r;
 }
 
@@ -434,6 +434,6 @@ int mode_session(Context *c) {
         else
                 out->session_list(sel, k);
         free(sel);
-        sysfs_session_list_free(all, n);
+        node_sysfs_session_list_free(all, n);
         return r;
 }

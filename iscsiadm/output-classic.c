@@ -20,16 +20,16 @@ void format_portal(char *buf, size_t size, const char *address, int port, int tp
 
 static void entry_portal(const Record *r, char *buf, size_t size, bool tree) {
         int port = 3260, tpgt = -1;
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        (void) record_get_int(r, NODE_KEY_TPGT, &tpgt);
-        format_portal(buf, size, record_get(r, NODE_KEY_CONN_ADDRESS), port, tpgt, tree);
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
+        format_portal(buf, size, node_record_get(r, NODE_KEY_CONN_ADDRESS), port, tpgt, tree);
 }
 
 static void classic_node_list(const NodeEntry *e, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 char portal[320];
                 entry_portal(e[i].rec, portal, sizeof(portal), false);
-                printf("%s %s\n", portal, record_get(e[i].rec, NODE_KEY_NAME));
+                printf("%s %s\n", portal, node_record_get(e[i].rec, NODE_KEY_NAME));
         }
 }
 
@@ -38,7 +38,7 @@ static void classic_node_tree(const NodeEntry *e, size_t n) {
         char last_portal[320] = "";
 
         for (size_t i = 0; i < n; i++) {
-                const char *t = record_get(e[i].rec, NODE_KEY_NAME);
+                const char *t = node_record_get(e[i].rec, NODE_KEY_NAME);
                 char portal[320];
 
                 entry_portal(e[i].rec, portal, sizeof(portal), true);
@@ -51,13 +51,13 @@ static void classic_node_tree(const NodeEntry *e, size_t n) {
                         printf("\tPortal: %s\n", portal);
                         snprintf(last_portal, sizeof(last_portal), "%s", portal);
                 }
-                printf("\t\tIface Name: %s\n", record_get(e[i].rec, NODE_KEY_IFACE_NAME) ?: "default");
+                printf("\t\tIface Name: %s\n", node_record_get(e[i].rec, NODE_KEY_IFACE_NAME) ?: "default");
         }
 }
 
 static void classic_records(Record *const *r, size_t n, unsigned flags) {
         for (size_t i = 0; i < n; i++)
-                (void) record_write(r[i], flags, stdout);
+                (void) node_record_write(r[i], flags, stdout);
 }
 
 static void classic_discovered(const DiscoveredPortal *p, size_t n) {
@@ -69,10 +69,10 @@ static void classic_discovered(const DiscoveredPortal *p, size_t n) {
 }
 
 static void st_portal(const Record *st, char *buf, size_t size, char sep) {
-        const char *a = record_get(st, ST_KEY_ADDRESS);
+        const char *a = node_record_get(st, ST_KEY_ADDRESS);
         int port = 3260;
         bool v6 = a && strchr(a, ':');
-        (void) record_get_int(st, ST_KEY_PORT, &port);
+        (void) node_record_get_int(st, ST_KEY_PORT, &port);
         if (sep == ':')
                 snprintf(buf, size, "%s%s%s:%d", v6 ? "[" : "", a, v6 ? "]" : "", port);
         else
@@ -95,19 +95,19 @@ static void classic_discovery_tree(Record *const *st, size_t n_st, const NodeEnt
         if (n_st == 0)
                 printf("No targets found.\n");
         for (size_t i = 0; i < n_st; i++) {
-                const char *a = record_get(st[i], ST_KEY_ADDRESS);
+                const char *a = node_record_get(st[i], ST_KEY_ADDRESS);
                 int port = 3260;
                 char p[320];
 
-                (void) record_get_int(st[i], ST_KEY_PORT, &port);
+                (void) node_record_get_int(st[i], ST_KEY_PORT, &port);
                 st_portal(st[i], p, sizeof(p), ',');
                 printf("DiscoveryAddress: %s\n", p);
                 k = 0;
                 for (size_t j = 0; j < n_nodes; j++) {
                         int dp = 0;
-                        (void) record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS), a) && dp == port)
+                        (void) node_record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                        if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
+                            streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS), a) && dp == port)
                                 sub[k++] = nodes[j];
                 }
                 classic_node_tree(sub, k);
@@ -116,7 +116,7 @@ static void classic_discovery_tree(Record *const *st, size_t n_st, const NodeEnt
         printf("STATIC:\n");
         k = 0;
         for (size_t j = 0; j < n_nodes; j++)
-                if (streq_ptr(record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "static"))
+                if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "static"))
                         sub[k++] = nodes[j];
         if (k == 0)
                 printf("No targets found.\n");
@@ -130,12 +130,12 @@ static const char *or_empty(const char *s) {
 
 static void classic_iface_list(Record *const *r, size_t n) {
         for (size_t i = 0; i < n; i++)
-                printf("%s %s,%s,%s,%s,%s\n", record_get(r[i], IFACE_KEY_IFACE_NAME),
-                       or_empty(record_get(r[i], IFACE_KEY_IFACE_TRANSPORT_NAME)),
-                       or_empty(record_get(r[i], IFACE_KEY_IFACE_HWADDRESS)),
-                       or_empty(record_get(r[i], IFACE_KEY_IFACE_IPADDRESS)),
-                       or_empty(record_get(r[i], IFACE_KEY_IFACE_NET_IFACENAME)),
-                       or_empty(record_get(r[i], IFACE_KEY_IFACE_INITIATORNAME)));
+                printf("%s %s,%s,%s,%s,%s\n", node_record_get(r[i], IFACE_KEY_IFACE_NAME),
+                       or_empty(node_record_get(r[i], IFACE_KEY_IFACE_TRANSPORT_NAME)),
+                       or_empty(node_record_get(r[i], IFACE_KEY_IFACE_HWADDRESS)),
+                       or_empty(node_record_get(r[i], IFACE_KEY_IFACE_IPADDRESS)),
+                       or_empty(node_record_get(r[i], IFACE_KEY_IFACE_NET_IFACENAME)),
+                       or_empty(node_record_get(r[i], IFACE_KEY_IFACE_INITIATORNAME)));
 }
 
 static void session_portal(const struct sysfs_session *s, bool persistent, char *buf, size_t size) {
@@ -167,7 +167,7 @@ static void print_attr(const struct sysfs_session *s, const char *kind, const ch
         _cleanup_free_ char *v = NULL;
         const char *shown = "<empty>";
 
-        if (sysfs_session_attr(s, kind, attr, &v) == 0 && v && *v)
+        if (node_sysfs_session_attr(s, kind, attr, &v) == 0 && v && *v)
                 shown = secret ? "********" : v;
         printf("\t\t%s: %s\n", label, shown);
 }
@@ -176,7 +176,7 @@ static void print_yes_no_attr(const struct sysfs_session *s, const char *attr, c
         _cleanup_free_ char *v = NULL;
         const char *shown = "<empty>";
 
-        if (sysfs_session_attr(s, "session", attr, &v) == 0 && v)
+        if (node_sysfs_session_attr(s, "session", attr, &v) == 0 && v)
                 shown = streq(v, "1") ? "Yes" : streq(v, "0") ? "No" : v;
         printf("\t\t%s: %s\n", label, shown);
 }

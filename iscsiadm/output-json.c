@@ -31,13 +31,13 @@ static struct json_object *node_summary(const Record *r) {
         struct json_object *o = json_object_new_object();
         int port = 3260, tpgt = -1;
 
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        (void) record_get_int(r, NODE_KEY_TPGT, &tpgt);
-        json_object_object_add(o, "target", jstr(record_get(r, NODE_KEY_NAME)));
-        json_object_object_add(o, "address", jstr(record_get(r, NODE_KEY_CONN_ADDRESS)));
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
+        json_object_object_add(o, "target", jstr(node_record_get(r, NODE_KEY_NAME)));
+        json_object_object_add(o, "address", jstr(node_record_get(r, NODE_KEY_CONN_ADDRESS)));
         json_object_object_add(o, "port", json_object_new_int(port));
         json_object_object_add(o, "tpgt", json_object_new_int(tpgt));
-        json_object_object_add(o, "iface", jstr(record_get(r, NODE_KEY_IFACE_NAME) ?: "default"));
+        json_object_object_add(o, "iface", jstr(node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default"));
         return o;
 }
 
@@ -50,10 +50,10 @@ static void json_node_list(const NodeEntry *e, size_t n) {
 static void json_records(Record *const *r, size_t n, unsigned flags) {
         for (size_t i = 0; i < n; i++) {
                 struct json_object *o = NULL;
-                if (record_to_json(r[i], flags, &o) < 0)
+                if (node_record_to_json(r[i], flags, &o) < 0)
                         continue;
-                json_object_array_add(array_for(r[i]->schema == &record_schema_node    ? "node_records"
-                                                 : r[i]->schema == &record_schema_iface ? "iface_records"
+                json_object_array_add(array_for(r[i]->schema == &node_record_schema_node    ? "node_records"
+                                                 : r[i]->schema == &node_record_schema_iface ? "iface_records"
                                                                                         : "discovery_records"),
                                       o);
         }
@@ -74,10 +74,10 @@ static void json_discovered(const DiscoveredPortal *p, size_t n) {
 static struct json_object *st_summary(const Record *st) {
         struct json_object *o = json_object_new_object();
         int port = 3260;
-        (void) record_get_int(st, ST_KEY_PORT, &port);
-        json_object_object_add(o, "address", jstr(record_get(st, ST_KEY_ADDRESS)));
+        (void) node_record_get_int(st, ST_KEY_PORT, &port);
+        json_object_object_add(o, "address", jstr(node_record_get(st, ST_KEY_ADDRESS)));
         json_object_object_add(o, "port", json_object_new_int(port));
-        json_object_object_add(o, "type", jstr(record_get(st, ST_KEY_TYPE)));
+        json_object_object_add(o, "type", jstr(node_record_get(st, ST_KEY_TYPE)));
         return o;
 }
 
@@ -92,13 +92,13 @@ static void json_discovery_tree(Record *const *st, size_t n_st, const NodeEntry 
         for (size_t i = 0; i < n_st; i++) {
                 struct json_object *o = st_summary(st[i]), *na = json_object_new_array();
                 int port = 3260;
-                (void) record_get_int(st[i], ST_KEY_PORT, &port);
+                (void) node_record_get_int(st[i], ST_KEY_PORT, &port);
                 for (size_t j = 0; j < n_nodes; j++) {
                         int dp = 0;
-                        (void) record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS),
-                                      record_get(st[i], ST_KEY_ADDRESS)) &&
+                        (void) node_record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                        if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
+                            streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS),
+                                      node_record_get(st[i], ST_KEY_ADDRESS)) &&
                             dp == port)
                                 json_object_array_add(na, node_summary(nodes[j].rec));
                 }
@@ -107,7 +107,7 @@ static void json_discovery_tree(Record *const *st, size_t n_st, const NodeEntry 
         }
         a = array_for("static");
         for (size_t j = 0; j < n_nodes; j++)
-                if (streq_ptr(record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "static"))
+                if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "static"))
                         json_object_array_add(a, node_summary(nodes[j].rec));
 }
 
@@ -115,12 +115,12 @@ static void json_iface_list(Record *const *r, size_t n) {
         struct json_object *a = array_for("ifaces");
         for (size_t i = 0; i < n; i++) {
                 struct json_object *o = json_object_new_object();
-                json_object_object_add(o, "name", jstr(record_get(r[i], IFACE_KEY_IFACE_NAME)));
-                json_object_object_add(o, "transport", jstr(record_get(r[i], IFACE_KEY_IFACE_TRANSPORT_NAME)));
-                json_object_object_add(o, "hwaddress", jstr(record_get(r[i], IFACE_KEY_IFACE_HWADDRESS)));
-                json_object_object_add(o, "ipaddress", jstr(record_get(r[i], IFACE_KEY_IFACE_IPADDRESS)));
-                json_object_object_add(o, "net_ifacename", jstr(record_get(r[i], IFACE_KEY_IFACE_NET_IFACENAME)));
-                json_object_object_add(o, "initiatorname", jstr(record_get(r[i], IFACE_KEY_IFACE_INITIATORNAME)));
+                json_object_object_add(o, "name", jstr(node_record_get(r[i], IFACE_KEY_IFACE_NAME)));
+                json_object_object_add(o, "transport", jstr(node_record_get(r[i], IFACE_KEY_IFACE_TRANSPORT_NAME)));
+                json_object_object_add(o, "hwaddress", jstr(node_record_get(r[i], IFACE_KEY_IFACE_HWADDRESS)));
+                json_object_object_add(o, "ipaddress", jstr(node_record_get(r[i], IFACE_KEY_IFACE_IPADDRESS)));
+                json_object_object_add(o, "net_ifacename", jstr(node_record_get(r[i], IFACE_KEY_IFACE_NET_IFACENAME)));
+                json_object_object_add(o, "initiatorname", jstr(node_record_get(r[i], IFACE_KEY_IFACE_INITIATORNAME)));
                 json_object_array_add(a, o);
         }
 }

@@ -189,15 +189,15 @@ static void conf_warn(void *userdata, const char *file, unsigned line, ConfProbl
 
 IscsidConf *ctx_conf(Context *c) {
         if (!c->conf) {
-                _cleanup_free_ char *path = iscsi_config_path("iscsid.conf");
+                _cleanup_free_ char *path = node_path_config("iscsid.conf");
                 int r;
 
                 if (!path)
                         return NULL;
-                r = iscsid_conf_load(path, conf_warn, NULL, &c->conf);
+                r = node_iscsid_conf_load(path, conf_warn, NULL, &c->conf);
                 if (r < 0) {
                         log_error("Could not read %s: %s", path, strerror(-r));
-                        if (iscsid_conf_new(&c->conf) < 0)
+                        if (node_iscsid_conf_new(&c->conf) < 0)
                                 return NULL;
                 }
         }
@@ -205,7 +205,7 @@ IscsidConf *ctx_conf(Context *c) {
 }
 
 int ctx_lock(Context *c) {
-        int r = nodedb_lock(c->db);
+        int r = node_db_lock(c->db);
         if (r < 0) {
                 log_error("Could not lock the node database: %s", strerror(-r));
                 return ISCSI_ERR_IDBM;

@@ -41,7 +41,7 @@ void ipc_conn_reply(struct ipc_conn *c, struct json_object *reply) {
                 return;
         }
         if (reply) {
-                int r = ipc_send_message(c->fd, reply);
+                int r = node_ipc_send_message(c->fd, reply);
                 if (r < 0)
                         log_errno(LOG_DEBUG, r, "IPC reply not delivered");
                 json_object_put(reply);
@@ -50,11 +50,11 @@ void ipc_conn_reply(struct ipc_conn *c, struct json_object *reply) {
 }
 
 void ipc_conn_reply_simple(struct ipc_conn *c, const char *type, int status, const char *message) {
-        ipc_conn_reply(c, ipc_new_response(type, status, message));
+        ipc_conn_reply(c, node_ipc_new_response(type, status, message));
 }
 
 void ipc_conn_reply_login(struct ipc_conn *c, int status, const char *message, const struct session *s) {
-        struct json_object *o = ipc_new_response("login", status, message);
+        struct json_object *o = node_ipc_new_response("login", status, message);
         if (o) {
                 struct json_object *res = json_object_new_object();
                 json_object_object_add(res, "sid", json_object_new_int64(s && s->kernel_session ? (int64_t) s->sid : -1));
@@ -79,7 +79,7 @@ static struct json_object *session_to_json(const struct session *s) {
 }
 
 static void handle_list(struct ipc_conn *c) {
-        struct json_object *o = ipc_new_response("list", ISCSI_SUCCESS, NULL);
+        struct json_object *o = node_ipc_new_response("list", ISCSI_SUCCESS, NULL);
         struct json_object *res = json_object_new_object(), *arr = json_object_new_array();
         for (struct session *s = c->manager->sessions; s; s = s->next)
                 if (s->state != SESSION_DEAD)
@@ -129,7 +129,7 @@ static void handle_stats(struct ipc_conn *c, struct json_object *req) {
                 ipc_conn_reply_simple(c, "stats", ISCSI_ERR_INTERNAL, msg);
                 return;
         }
-        struct json_object *o = ipc_new_response("stats", ISCSI_SUCCESS, NULL);
+        struct json_object *o = node_ipc_new_response("stats", ISCSI_SUCCESS, NULL);
         struct json_object *res = json_object_new_object(), *arr = json_object_new_array();
         for (size_t i = 0; i < n; i++) {
                 struct json_object *e = json_object_new_object();
@@ -161,7 +161,7 @@ static void dispatch(struct ipc_conn *c, struct json_object *msg) {
                 ipc_conn_reply_simple(c, "ping", ISCSI_SUCCESS, "iscsid " PACKAGE_VERSION);
         } else if (streq(type, "login")) {
                 struct node_login_req r;
-                if (!req || ipc_login_req_from_json(req, &r) < 0) {
+                if (!req || node_ipc_login_req_from_json(req, &r) < 0) {
                         ipc_conn_reply_simple(c, "login", ISCSI_ERR_INVALID_MGMT_REQ,
                                               "login request without target_name/address");
                         return;
@@ -169,7 +169,7 @@ static void dispatch(struct ipc_conn *c, struct json_object *msg) {
                 (void) manager_login(c->manager, &r, c, NULL);
         } else if (streq(type, "logout")) {
                 struct session_logout_req r;
-                if (!req || ipc_logout_req_from_json(req, &r) < 0) {
+                if (!req || node_ipc_logout_req_from_json(req, &r) < 0) {
                         ipc_conn_reply_simple(c, "logout", ISCSI_ERR_INVALID_MGMT_REQ,
                                               "logout request needs sid or target_name+address");
                         return;

@@ -29,7 +29,7 @@ static void add_dev(struct devset *set, const char *name);
 static void add_children(struct devset *set, const char *name) {
         char dir[512];
         /* partitions: /sys/class/block/sda/sda1 ... */
-        snprintf(dir, sizeof dir, "%s/class/block/%s", sysfs_root(), name);
+        snprintf(dir, sizeof dir, "%s/class/block/%s", node_sysfs_root(), name);
         DIR *d = opendir(dir);
         if (d) {
                 struct dirent *de;
@@ -39,7 +39,7 @@ static void add_children(struct devset *set, const char *name) {
                 closedir(d);
         }
         /* holders: /sys/class/block/sda/holders/dm-0 */
-        snprintf(dir, sizeof dir, "%s/class/block/%s/holders", sysfs_root(), name);
+        snprintf(dir, sizeof dir, "%s/class/block/%s/holders", node_sysfs_root(), name);
         d = opendir(dir);
         if (d) {
                 struct dirent *de;
@@ -57,7 +57,7 @@ static void add_dev(struct devset *set, const char *name) {
                 if (streq(set->names[i], name))
                         return;
         char path[512];
-        snprintf(path, sizeof path, "%s/class/block/%s/dev", sysfs_root(), name);
+        snprintf(path, sizeof path, "%s/class/block/%s/dev", node_sysfs_root(), name);
         FILE *f = fopen(path, "re");
         unsigned maj, min;
         if (!f)

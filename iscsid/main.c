@@ -82,9 +82,9 @@ int main(int argc, char **argv) {
         sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m);
 
         (void) manager_open_transport(m); /* failure is reported; logins then answer 12 */
-        r = manager_listen(m, socket_path ?: iscsid_socket_path());
+        r = manager_listen(m, socket_path ?: node_iscsid_socket_path());
         if (r < 0)
-                return log_errno(LOG_ERR, r, "cannot listen on %s", socket_path ?: iscsid_socket_path()), 1;
+                return log_errno(LOG_ERR, r, "cannot listen on %s", socket_path ?: node_iscsid_socket_path()), 1;
         r = manager_resync(m);
         if (r < 0)
                 log_errno(LOG_WARNING, r, "cannot read sessions from sysfs");

@@ -266,7 +266,7 @@ void manager_on_kernel_event(const struct kernel_event *ev, void *userdata) {
 int manager_resync(struct manager *m) {
         struct sysfs_session **list = NULL;
         size_t n = 0;
-        int r = sysfs_session_list(&list, &n);
+        int r = node_sysfs_session_list(&list, &n);
         if (r < 0)
                 return r;
         unsigned adopted = 0;
@@ -289,6 +289,6 @@ int manager_resync(struct manager *m) {
                 log_info("adopted session %u [target: %s, portal: %s,%d] (%s)", s->sid, s->cfg.target_name,
                          s->cfg.address, s->cfg.port, session_state_to_string(s->state));
         }
-        sysfs_session_list_free(list, n);
+        node_sysfs_session_list_free(list, n);
         return (int) adopted;
 }

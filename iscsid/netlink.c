@@ -44,7 +44,7 @@ static struct netlink_transport *NT(struct kernel_transport *t) {
 
 int netlink_read_transport_handle(const char *name, uint64_t *ret) {
         char path[512];
-        snprintf(path, sizeof path, "%s/class/iscsi_transport/%s/handle", sysfs_root(), name);
+        snprintf(path, sizeof path, "%s/class/iscsi_transport/%s/handle", node_sysfs_root(), name);
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         if (!f)
                 return -errno;

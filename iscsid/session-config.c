@@ -172,7 +172,7 @@ int session_config_save(struct session *s) {
 
         struct node_login_req req;
         config_to_req(s, &req);
-        _cleanup_json_ struct json_object *o = ipc_login_req_to_json(&req);
+        _cleanup_json_ struct json_object *o = node_ipc_login_req_to_json(&req);
         if (!o)
                 return -ENOMEM;
         json_object_object_add(o, "initial_cmdsn", json_object_new_int64(s->initial_cmdsn));
@@ -198,8 +198,8 @@ void session_state_file_remove(uint32_t sid) {
 /* ---- adopting a kernel session after a daemon restart ---- */
 
 int session_adopt(struct manager *m, int sid, struct session **ret) {
-        _cleanup_(sysfs_session_freep) struct sysfs_session *ss = NULL;
-        int r = sysfs_session_read(sid, &ss);
+        _cleanup_(node_sysfs_session_freep) struct sysfs_session *ss = NULL;
+        int r = node_sysfs_session_read(sid, &ss);
         if (r < 0)
                 return r;
 
@@ -207,7 +207,7 @@ int session_adopt(struct manager *m, int sid, struct session **ret) {
         state_file_path((uint32_t) sid, path, sizeof path);
         _cleanup_json_ struct json_object *saved = json_object_from_file(path);
         struct node_login_req req;
-        bool have_saved = saved && ipc_login_req_from_json(saved, &req) >= 0;
+        bool have_saved = saved && node_ipc_login_req_from_json(saved, &req) >= 0;
         if (!have_saved) {
                 req = (struct node_login_req) {
                         .target_name = ss->target_name,

@@ -618,7 +618,7 @@ static void finish_logout(struct session *s, int status, const char *message) {
         log_info("Logout of session %u [target: %s, portal: %s,%d] %s", sid, s->cfg.target_name, s->cfg.address,
                  s->cfg.port, status == 0 ? "successful." : "done without a Logout Response.");
         if (s->logout_waiter) {
-                struct json_object *o = ipc_new_response("logout", ISCSI_SUCCESS, message);
+                struct json_object *o = node_ipc_new_response("logout", ISCSI_SUCCESS, message);
                 if (o) {
                         struct json_object *res = json_object_new_object();
                         json_object_object_add(res, "sid", json_object_new_int64(sid));

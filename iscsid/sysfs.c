@@ -23,7 +23,7 @@ static void *host_job_thread(void *arg) {
         struct host_job_thread *j = arg;
         if (j->done.kind == HOST_JOB_SCAN) {
                 char path[256];
-                snprintf(path, sizeof path, "%s/class/scsi_host/host%d/scan", sysfs_root(), j->host_no);
+                snprintf(path, sizeof path, "%s/class/scsi_host/host%d/scan", node_sysfs_root(), j->host_no);
                 int fd = open(path, O_WRONLY | O_CLOEXEC);
                 if (fd >= 0) {
                         /* Blocks until the midlayer has probed every LUN the target reports. */
@@ -61,7 +61,7 @@ int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int not
 
 int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
         char dir[256];
-        snprintf(dir, sizeof dir, "%s/class/scsi_device", sysfs_root());
+        snprintf(dir, sizeof dir, "%s/class/scsi_device", node_sysfs_root());
         DIR *d = opendir(dir);
         if (!d)
                 return -errno;
@@ -105,6 +105,6 @@ int host_delete_devices(int host_no) {
 
 int sysfs_session_exists(uint32_t sid) {
         char path[256];
-        snprintf(path, sizeof path, "%s/class/iscsi_session/session%u", sysfs_root(), sid);
+        snprintf(path, sizeof path, "%s/class/iscsi_session/session%u", node_sysfs_root(), sid);
         return access(path, F_OK) == 0;
 }

@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "iscsi-proto/macro.h"
 
-static int mkdir_parents(const char *path) {
+static int node_mkdir_parents(const char *path) {
         _cleanup_free_ char *copy = strdup(path);
         if (!copy)
                 return -ENOMEM;
@@ -25,7 +25,7 @@ static int mkdir_parents(const char *path) {
         struct stat st;
         if (stat(dir, &st) == 0)
                 return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-        int r = mkdir_parents(dir);
+        int r = node_mkdir_parents(dir);
         if (r < 0)
                 return r;
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -62,7 +62,7 @@ static int load(Session *s, bool quiet) {
 }
 
 int session_open(Session *s) {
-        int r = mkdir_parents(s->config_path);
+        int r = node_mkdir_parents(s->config_path);
         if (r < 0) {
                 cli_error("cannot create the directory of %s: %s", s->config_path, strerror(-r));
                 return r;

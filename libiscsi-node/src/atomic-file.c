@@ -11,19 +11,19 @@
 #include "nodedb-internal.h"
 #include "iscsi-node/paths.h"
 
-int fsync_dir(const char *dir) {
+int node_fsync_dir(const char *dir) {
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         return fsync(fd) < 0 ? -errno : 0;
 }
 
-int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode) {
+int node_write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode) {
         _cleanup_free_ char *tmp = NULL, *dst = NULL;
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        r = mkdir_parents(dir, 0700);
+        r = node_mkdir_parents(dir, 0700);
         if (r < 0)
                 return r;
         if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
@@ -46,7 +46,7 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
                 goto fail;
         if (rename(tmp, dst) < 0)
                 goto fail;
-        return fsync_dir(dir);
+        return node_fsync_dir(dir);
 fail:
         r = -errno;
         (void) unlink(tmp);

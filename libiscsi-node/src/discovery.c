@@ -320,7 +320,7 @@ static int do_sendtargets(Conn *c, struct iscsi_login_result *res, struct iscsi_
         return 0;
 }
 
-int discovery_sendtargets(const struct discovery_config *cfg, struct iscsi_st_list *ret,
+int node_discovery_sendtargets(const struct discovery_config *cfg, struct iscsi_st_list *ret,
                           struct discovery_status *status) {
         Conn c = { .fd = -EBADF };
         struct iscsi_login_result res;

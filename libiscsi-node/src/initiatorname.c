@@ -9,7 +9,7 @@
 #include "iscsi-node/nodedb.h"
 #include "iscsi-node/record.h"
 
-int initiatorname_read(const char *path, char **ret_name, char **ret_alias) {
+int node_initiatorname_read(const char *path, char **ret_name, char **ret_alias) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         _cleanup_free_ char *name = NULL, *alias = NULL;
         char line[1024];
@@ -18,7 +18,7 @@ int initiatorname_read(const char *path, char **ret_name, char **ret_alias) {
                 return -errno;
         while (fgets(line, sizeof(line), f)) {
                 char *key, *value, **dst;
-                if (kv_split_line(line, &key, &value) <= 0)
+                if (node_kv_split_line(line, &key, &value) <= 0)
                         continue;
                 if (streq(key, "InitiatorName"))
                         dst = &name;
@@ -39,7 +39,7 @@ int initiatorname_read(const char *path, char **ret_name, char **ret_alias) {
         return 0;
 }
 
-int initiatorname_write(const char *path, const char *name, const char *alias) {
+int node_initiatorname_write(const char *path, const char *name, const char *alias) {
         _cleanup_free_ char *dir = strdup(path), *text = NULL;
         char *slash;
 
@@ -54,5 +54,5 @@ int initiatorname_write(const char *path, const char *name, const char *alias) {
                             "InitiatorName=%s\n%s%s%s",
                      name, alias ? "InitiatorAlias=" : "", alias ?: "", alias ? "\n" : "") < 0)
                 return -ENOMEM;
-        return write_file_atomic(dir, slash + 1, text, strlen(text), 0644);
+        return node_write_file_atomic(dir, slash + 1, text, strlen(text), 0644);
 }

@@ -52,13 +52,13 @@ static const char *const err_strings[_ISCSI_ERR_MAX] = {
         [ISCSI_ERR_SESSION_NOT_CONNECTED] = "session likely not connected",
 };
 
-const char *iscsi_err_to_string(int err) {
+const char *node_err_to_string(int err) {
         if (err < 0 || err >= _ISCSI_ERR_MAX || !err_strings[err])
                 return "unknown error";
         return err_strings[err];
 }
 
-const char *iscsid_socket_path(void) {
+const char *node_iscsid_socket_path(void) {
         const char *e = getenv(ISCSID_SOCKET_ENV);
         if (e && *e)
                 return e;
@@ -91,7 +91,7 @@ static int read_all(int fd, void *buf, size_t len) {
         return 0;
 }
 
-int ipc_send_message(int fd, struct json_object *msg) {
+int node_ipc_send_message(int fd, struct json_object *msg) {
         size_t len;
         const char *s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
         if (!s)
@@ -105,7 +105,7 @@ int ipc_send_message(int fd, struct json_object *msg) {
         return send_all(fd, s, len, IPC_IO_TIMEOUT_MS);
 }
 
-int ipc_recv_message(int fd, struct json_object **ret) {
+int node_ipc_recv_message(int fd, struct json_object **ret) {
         uint32_t be;
         int r = read_all(fd, &be, sizeof be);
         if (r < 0)
@@ -189,7 +189,7 @@ static void copy_str(char *dst, size_t size, const char *src) {
         X(password_in) X(chap_algs) X(header_digest)            \
         X(data_digest)
 
-struct json_object *ipc_login_req_to_json(const struct node_login_req *req) {
+struct json_object *node_ipc_login_req_to_json(const struct node_login_req *req) {
         struct json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
@@ -219,7 +219,7 @@ static void node_login_req_init(struct node_login_req *r) {
         };
 }
 
-int ipc_login_req_from_json(struct json_object *o, struct node_login_req *ret) {
+int node_ipc_login_req_from_json(struct json_object *o, struct node_login_req *ret) {
         struct node_login_req r;
         node_login_req_init(&r);
 #define GET_STR(f) r.f = get_str(o, #f);
@@ -249,7 +249,7 @@ int ipc_login_req_from_json(struct json_object *o, struct node_login_req *ret) {
         return 0;
 }
 
-struct json_object *ipc_logout_req_to_json(const struct session_logout_req *req) {
+struct json_object *node_ipc_logout_req_to_json(const struct session_logout_req *req) {
         struct json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
@@ -262,7 +262,7 @@ struct json_object *ipc_logout_req_to_json(const struct session_logout_req *req)
         return o;
 }
 
-int ipc_logout_req_from_json(struct json_object *o, struct session_logout_req *ret) {
+int node_ipc_logout_req_from_json(struct json_object *o, struct session_logout_req *ret) {
         struct session_logout_req r = {
                 .sid = (int) get_int(o, "sid", -1),
                 .target_name = get_str(o, "target_name"),
@@ -277,7 +277,7 @@ int ipc_logout_req_from_json(struct json_object *o, struct session_logout_req *r
         return 0;
 }
 
-struct json_object *ipc_new_response(const char *type, int status, const char *message) {
+struct json_object *node_ipc_new_response(const char *type, int status, const char *message) {
         struct json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
@@ -291,7 +291,7 @@ struct json_object *ipc_new_response(const char *type, int status, const char *m
 /* ---- client ---- */
 
 static int client_connect(int *ret_fd) {
-        const char *path = iscsid_socket_path();
+        const char *path = node_iscsid_socket_path();
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         if (strlen(path) >= sizeof sa.sun_path)
                 return -ENAMETOOLONG;
@@ -322,7 +322,7 @@ static int client_call(const char *type, struct json_object *request, struct jso
         int r = client_connect(&fd);
         if (r < 0)
                 return r;
-        r = ipc_send_message(fd, msg);
+        r = node_ipc_send_message(fd, msg);
         if (r < 0)
                 return r;
 
@@ -391,8 +391,8 @@ static ssize_t get_result_array(struct json_object *reply, const char *key, size
         return (ssize_t) n;
 }
 
-int iscsid_client_login(const struct node_login_req *req, struct login_result *ret) {
-        struct json_object *o = ipc_login_req_to_json(req);
+int node_iscsid_client_login(const struct node_login_req *req, struct login_result *ret) {
+        struct json_object *o = node_ipc_login_req_to_json(req);
         if (!o)
                 return -ENOMEM;
         _cleanup_json_ struct json_object *reply = NULL;
@@ -410,8 +410,8 @@ int iscsid_client_login(const struct node_login_req *req, struct login_result *r
         return 0;
 }
 
-int iscsid_client_logout(const struct session_logout_req *req, struct logout_result *ret) {
-        struct json_object *o = ipc_logout_req_to_json(req);
+int node_iscsid_client_logout(const struct session_logout_req *req, struct logout_result *ret) {
+        struct json_object *o = node_ipc_logout_req_to_json(req);
         if (!o)
                 return -ENOMEM;
         _cleanup_json_ struct json_object *reply = NULL;
@@ -427,7 +427,7 @@ int iscsid_client_logout(const struct session_logout_req *req, struct logout_res
         return 0;
 }
 
-int iscsid_client_list(struct iscsid_list_result *ret) {
+int node_iscsid_client_list(struct iscsid_list_result *ret) {
         _cleanup_json_ struct json_object *reply = NULL;
         int r = client_call("list", NULL, &reply);
         if (r < 0)
@@ -469,7 +469,7 @@ static int simple_call(const char *type, struct json_object *request, struct isc
         return 0;
 }
 
-int iscsid_client_rescan(int sid, struct iscsid_simple_result *ret) {
+int node_iscsid_client_rescan(int sid, struct iscsid_simple_result *ret) {
         struct json_object *o = json_object_new_object();
         if (!o)
                 return -ENOMEM;
@@ -477,11 +477,11 @@ int iscsid_client_rescan(int sid, struct iscsid_simple_result *ret) {
         return simple_call("rescan", o, ret);
 }
 
-int iscsid_client_ping(struct iscsid_simple_result *ret) {
+int node_iscsid_client_ping(struct iscsid_simple_result *ret) {
         return simple_call("ping", NULL, ret);
 }
 
-int iscsid_client_stats(int sid, struct iscsid_stats_result *ret) {
+int node_iscsid_client_stats(int sid, struct iscsid_stats_result *ret) {
         struct json_object *o = json_object_new_object();
         if (!o)
                 return -ENOMEM;
@@ -526,7 +526,7 @@ static int batch_send(const char *type, struct json_object *request, int *ret_fd
         int r = client_connect(&fd);
         if (r < 0)
                 return r;
-        r = ipc_send_message(fd, msg);
+        r = node_ipc_send_message(fd, msg);
         if (r < 0)
                 return r;
         *ret_fd = TAKE_FD(fd);
@@ -554,7 +554,7 @@ static void batch_collect(int *fds, size_t n, struct json_object **replies) {
                         if (p[i].fd < 0 || !p[i].revents)
                                 continue;
                         struct json_object *reply = NULL;
-                        if (ipc_recv_message(p[i].fd, &reply) == 0 &&
+                        if (node_ipc_recv_message(p[i].fd, &reply) == 0 &&
                             get_int(reply, "version", -1) == ISCSID_IPC_VERSION)
                                 replies[i] = reply;
                         else
@@ -601,7 +601,7 @@ static int login_many_chunk(const struct node_login_req *reqs, size_t n, struct 
         if (!req || !rep || !cerr)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                req[i] = ipc_login_req_to_json(&reqs[i]);
+                req[i] = node_ipc_login_req_to_json(&reqs[i]);
         int r = batch_run("login", req, n, rep, cerr);
         if (r < 0)
                 return r;
@@ -629,7 +629,7 @@ static int logout_many_chunk(const struct session_logout_req *reqs, size_t n, st
         if (!req || !rep || !cerr)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                req[i] = ipc_logout_req_to_json(&reqs[i]);
+                req[i] = node_ipc_logout_req_to_json(&reqs[i]);
         int r = batch_run("logout", req, n, rep, cerr);
         if (r < 0)
                 return r;
@@ -648,7 +648,7 @@ static int logout_many_chunk(const struct session_logout_req *reqs, size_t n, st
         return 0;
 }
 
-int iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct login_result *results) {
+int node_iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct login_result *results) {
         for (size_t off = 0; off < n; off += BATCH_MAX) {
                 int r = login_many_chunk(reqs + off, MIN(n - off, (size_t) BATCH_MAX), results + off);
                 if (r < 0)
@@ -657,7 +657,7 @@ int iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct
         return 0;
 }
 
-int iscsid_client_logout_many(const struct session_logout_req *reqs, size_t n, struct logout_result *results) {
+int node_iscsid_client_logout_many(const struct session_logout_req *reqs, size_t n, struct logout_result *results) {
         for (size_t off = 0; off < n; off += BATCH_MAX) {
                 int r = logout_many_chunk(reqs + off, MIN(n - off, (size_t) BATCH_MAX), results + off);
                 if (r < 0)

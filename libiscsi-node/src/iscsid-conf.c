@@ -20,23 +20,23 @@ static const char *const other_keys[] = {
         NULL,
 };
 
-IscsidConf *iscsid_conf_free(IscsidConf *c) {
+IscsidConf *node_iscsid_conf_free(IscsidConf *c) {
         if (!c)
                 return NULL;
-        record_free(c->node);
-        record_free(c->st);
+        node_record_free(c->node);
+        node_record_free(c->st);
         free(c->startup);
         free(c);
         return NULL;
 }
 
-int iscsid_conf_new(IscsidConf **ret) {
-        _cleanup_(iscsid_conf_freep) IscsidConf *c = calloc(1, sizeof(*c));
+int node_iscsid_conf_new(IscsidConf **ret) {
+        _cleanup_(node_iscsid_conf_freep) IscsidConf *c = calloc(1, sizeof(*c));
 
         if (!c)
                 return -ENOMEM;
-        c->node = record_new(&record_schema_node);
-        c->st = record_new(&record_schema_st);
+        c->node = node_record_new(&node_record_schema_node);
+        c->st = node_record_new(&node_record_schema_st);
         if (!c->node || !c->st)
                 return -ENOMEM;
         *ret = TAKE_PTR(c);
@@ -44,8 +44,8 @@ int iscsid_conf_new(IscsidConf **ret) {
 }
 
 static int apply(IscsidConf *c, const char *key, const char *value) {
-        int in_node = record_key_index(&record_schema_node, key);
-        int in_st = record_key_index(&record_schema_st, key);
+        int in_node = node_record_key_index(&node_record_schema_node, key);
+        int in_st = node_record_key_index(&node_record_schema_st, key);
         int k;
 
         if (in_node < 0 && in_st < 0) {
@@ -64,30 +64,30 @@ static int apply(IscsidConf *c, const char *key, const char *value) {
                         return 0;
                 }
                 if (streq(key, "discovery.sendtargets.auth.chap_algs"))
-                        return record_set_index(c->st, ST_KEY_CHAP_ALGS, value);
+                        return node_record_set_index(c->st, ST_KEY_CHAP_ALGS, value);
                 for (const char *const *o = other_keys; *o; o++)
                         if (streq(*o, key))
                                 return 0;
                 return -ENOENT;
         }
         /* identity keys describe one record, never a default */
-        if (in_node >= 0 && (record_schema_node.keys[in_node].flags & KEY_IDENTITY) &&
+        if (in_node >= 0 && (node_record_schema_node.keys[in_node].flags & KEY_IDENTITY) &&
             !streq(key, "iface.iscsi_ifacename"))
                 return -ENOENT;
         if (in_node >= 0) {
-                k = record_set_index(c->node, in_node, value);
+                k = node_record_set_index(c->node, in_node, value);
                 if (k < 0)
                         return k;
         }
         if (in_st >= 0) {
-                k = record_set_index(c->st, in_st, value);
+                k = node_record_set_index(c->st, in_st, value);
                 if (k < 0)
                         return k;
         }
         return 0;
 }
 
-int iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, ConfWarnFn warn, void *userdata) {
+int node_iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, ConfWarnFn warn, void *userdata) {
         _cleanup_free_ char *copy = strdup(text);
         unsigned lineno = 0;
         char *line, *next;
@@ -102,7 +102,7 @@ int iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, ConfWar
                 if (next)
                         *next++ = 0;
                 lineno++;
-                k = kv_split_line(line, &key, &value);
+                k = node_kv_split_line(line, &key, &value);
                 if (k == 0)
                         continue;
                 if (k < 0) {
@@ -119,14 +119,14 @@ int iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, ConfWar
         return 0;
 }
 
-int iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidConf **ret) {
-        _cleanup_(iscsid_conf_freep) IscsidConf *c = NULL;
+int node_iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidConf **ret) {
+        _cleanup_(node_iscsid_conf_freep) IscsidConf *c = NULL;
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         int k;
 
-        k = iscsid_conf_new(&c);
+        k = node_iscsid_conf_new(&c);
         if (k < 0)
                 return k;
         f = fopen(path, "re");
@@ -150,7 +150,7 @@ int iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidCo
         if (ferror(f))
                 return -EIO;
         buf[len] = 0;
-        k = iscsid_conf_parse(c, path, buf, warn, userdata);
+        k = node_iscsid_conf_parse(c, path, buf, warn, userdata);
         explicit_bzero(buf, len);
         if (k < 0)
                 return k;

@@ -9,28 +9,28 @@
 
 #include "nodedb-internal.h"
 
-bool iface_is_builtin(const char *name) {
+bool node_iface_is_builtin(const char *name) {
         return streq(name, "default") || streq(name, "iser");
 }
 
 static Record *builtin_iface(const char *name) {
-        Record *r = record_new(&record_schema_iface);
+        Record *r = node_record_new(&node_record_schema_iface);
         if (!r)
                 return NULL;
-        if (record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0 ||
-            record_set_index(r, IFACE_KEY_IFACE_TRANSPORT_NAME, streq(name, "iser") ? "iser" : "tcp") < 0)
-                return record_free(r);
+        if (node_record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0 ||
+            node_record_set_index(r, IFACE_KEY_IFACE_TRANSPORT_NAME, streq(name, "iser") ? "iser" : "tcp") < 0)
+                return node_record_free(r);
         return r;
 }
 
-int nodedb_read_iface(NodeDb *db, const char *name, Record **ret) {
+int node_db_read_iface(NodeDb *db, const char *name, Record **ret) {
         _cleanup_free_ char *p = NULL;
-        _cleanup_(record_freep) Record *r = NULL;
+        _cleanup_(node_record_freep) Record *r = NULL;
         int k;
 
         if (!name_ok(name))
                 return -EINVAL;
-        if (iface_is_builtin(name)) {
+        if (node_iface_is_builtin(name)) {
                 r = builtin_iface(name);
                 if (!r)
                         return -ENOMEM;
@@ -39,29 +39,29 @@ int nodedb_read_iface(NodeDb *db, const char *name, Record **ret) {
         }
         if (asprintf(&p, "%s/ifaces/%s", db->root, name) < 0)
                 return -ENOMEM;
-        r = record_new(&record_schema_iface);
+        r = node_record_new(&node_record_schema_iface);
         if (!r)
                 return -ENOMEM;
-        k = record_load_file(r, p, NULL, NULL);
+        k = node_record_load_file(r, p, NULL, NULL);
         if (k < 0)
                 return k;
-        (void) record_set_index(r, IFACE_KEY_IFACE_NAME, name);
+        (void) node_record_set_index(r, IFACE_KEY_IFACE_NAME, name);
         *ret = TAKE_PTR(r);
         return 0;
 }
 
-int nodedb_write_iface(NodeDb *db, const Record *iface) {
+int node_db_write_iface(NodeDb *db, const Record *iface) {
         _cleanup_free_ char *dir = NULL;
-        const char *name = record_get(iface, IFACE_KEY_IFACE_NAME);
+        const char *name = node_record_get(iface, IFACE_KEY_IFACE_NAME);
 
         if (!name_ok(name))
                 return -EINVAL;
         if (asprintf(&dir, "%s/ifaces", db->root) < 0)
                 return -ENOMEM;
-        return nodedb_write_record(NULL, dir, name, iface);
+        return node_db_write_record(NULL, dir, name, iface);
 }
 
-int nodedb_delete_iface(NodeDb *db, const char *name) {
+int node_db_delete_iface(NodeDb *db, const char *name) {
         _cleanup_free_ char *p = NULL;
 
         if (!name_ok(name))
@@ -71,7 +71,7 @@ int nodedb_delete_iface(NodeDb *db, const char *name) {
         if (unlink(p) < 0)
                 return -errno;
         *strrchr(p, '/') = 0;
-        (void) fsync_dir(p);
+        (void) node_fsync_dir(p);
         return 0;
 }
 
@@ -79,7 +79,7 @@ static int cmp_name(const void *a, const void *b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-int nodedb_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n) {
+int node_db_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         char **names = NULL;
@@ -93,7 +93,7 @@ int nodedb_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n) {
         d = opendir(dir);
         while (d && (de = readdir(d))) {
                 char **nv;
-                if (dot_or_tmp(de->d_name) || iface_is_builtin(de->d_name))
+                if (dot_or_tmp(de->d_name) || node_iface_is_builtin(de->d_name))
                         continue;
                 nv = realloc(names, (nn + 1) * sizeof(char *));
                 if (!nv)
@@ -111,7 +111,7 @@ int nodedb_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n) {
         /* open-iscsi lists the configured ifaces first, then the built-in ones */
         for (size_t i = 0; i < nn; i++) {
                 Record *r = NULL;
-                if (nodedb_read_iface(db, names[i], &r) < 0)
+                if (node_db_read_iface(db, names[i], &r) < 0)
                         continue;
                 v[n++] = r;
         }
@@ -126,7 +126,7 @@ int nodedb_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n) {
         k = 0;
 out:
         if (v)
-                records_free(v, n);
+                node_records_free(v, n);
         for (size_t i = 0; i < nn; i++)
                 free(names[i]);
         free(names);

@@ -19,15 +19,15 @@ struct NodeDb {
         char *root;      /* <ISCSI_ROOT><ISCSI_DB_ROOT> */
         char *lock_path; /* <ISCSI_ROOT>/run/lock/iscsi/iscsi-tools.lock */
         int lock_fd;
-        bool batch;      /* between nodedb_batch_begin() and nodedb_batch_commit() */
+        bool batch;      /* between node_db_batch_begin() and node_db_batch_commit() */
         PendingRename *pending;
         size_t n_pending;
 };
 
 
 /* Write a record file: atomically and durably, or into the open batch. */
-int nodedb_write_record(NodeDb *db, const char *dir, const char *name, const Record *r);
-int fsync_dir(const char *dir);
+int node_db_write_record(NodeDb *db, const char *dir, const char *name, const Record *r);
+int node_fsync_dir(const char *dir);
 
 static inline void closedirp(DIR **d) {
         if (*d)

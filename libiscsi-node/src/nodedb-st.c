@@ -32,38 +32,38 @@ static int st_config_path(NodeDb *db, const char *address, int port, char **ret_
         return 0;
 }
 
-int nodedb_read_st(NodeDb *db, const char *address, int port, Record **ret) {
+int node_db_read_st(NodeDb *db, const char *address, int port, Record **ret) {
         _cleanup_free_ char *p = NULL;
-        _cleanup_(record_freep) Record *r = NULL;
+        _cleanup_(node_record_freep) Record *r = NULL;
         int k;
 
         k = st_config_path(db, address, port, NULL, &p);
         if (k < 0)
                 return k;
-        r = record_new(&record_schema_st);
+        r = node_record_new(&node_record_schema_st);
         if (!r)
                 return -ENOMEM;
-        k = record_load_file(r, p, NULL, NULL);
+        k = node_record_load_file(r, p, NULL, NULL);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(r);
         return 0;
 }
 
-int nodedb_write_st(NodeDb *db, const Record *st) {
+int node_db_write_st(NodeDb *db, const Record *st) {
         _cleanup_free_ char *dir = NULL;
         int port = 3260, k;
 
-        if (!name_ok(record_get(st, ST_KEY_ADDRESS)))
+        if (!name_ok(node_record_get(st, ST_KEY_ADDRESS)))
                 return -EINVAL;
-        (void) record_get_int(st, ST_KEY_PORT, &port);
-        k = st_dir(db, record_get(st, ST_KEY_ADDRESS), port, &dir);
+        (void) node_record_get_int(st, ST_KEY_PORT, &port);
+        k = st_dir(db, node_record_get(st, ST_KEY_ADDRESS), port, &dir);
         if (k < 0)
                 return k;
-        return nodedb_write_record(NULL, dir, "st_config", st);
+        return node_db_write_record(NULL, dir, "st_config", st);
 }
 
-int nodedb_delete_st(NodeDb *db, const char *address, int port) {
+int node_db_delete_st(NodeDb *db, const char *address, int port) {
         _cleanup_free_ char *dir = NULL, *p = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
@@ -85,11 +85,11 @@ int nodedb_delete_st(NodeDb *db, const char *address, int port) {
         (void) rmdir(dir);
         /* make the removal durable too */
         *strrchr(dir, '/') = 0;
-        (void) fsync_dir(dir);
+        (void) node_fsync_dir(dir);
         return 0;
 }
 
-int nodedb_list_st(NodeDb *db, Record ***ret, size_t *ret_n) {
+int node_db_list_st(NodeDb *db, Record ***ret, size_t *ret_n) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
@@ -101,17 +101,17 @@ int nodedb_list_st(NodeDb *db, Record ***ret, size_t *ret_n) {
         d = opendir(dir);
         while (d && (de = readdir(d))) {
                 _cleanup_free_ char *p = NULL;
-                _cleanup_(record_freep) Record *r = NULL;
+                _cleanup_(node_record_freep) Record *r = NULL;
                 Record **nv;
 
                 if (dot_or_tmp(de->d_name))
                         continue;
                 if (asprintf(&p, "%s/%s/st_config", dir, de->d_name) < 0)
                         goto oom;
-                r = record_new(&record_schema_st);
+                r = node_record_new(&node_record_schema_st);
                 if (!r)
                         goto oom;
-                if (record_load_file(r, p, NULL, NULL) < 0 || !record_get(r, ST_KEY_ADDRESS))
+                if (node_record_load_file(r, p, NULL, NULL) < 0 || !node_record_get(r, ST_KEY_ADDRESS))
                         continue;
                 nv = realloc(v, (n + 1) * sizeof(Record *));
                 if (!nv)
@@ -123,6 +123,6 @@ int nodedb_list_st(NodeDb *db, Record ***ret, size_t *ret_n) {
         *ret_n = n;
         return 0;
 oom:
-        records_free(v, n);
+        node_records_free(v, n);
         return -ENOMEM;
 }

@@ -14,16 +14,16 @@
 #include "nodedb-internal.h"
 #include "iscsi-node/paths.h"
 
-int nodedb_open(NodeDb **ret) {
+int node_db_open(NodeDb **ret) {
         NodeDb *db = calloc(1, sizeof(*db));
 
         if (!db)
                 return -ENOMEM;
         db->lock_fd = -EBADF;
-        db->root = iscsi_db_path(NULL);
-        db->lock_path = iscsi_rooted("/run/lock/iscsi/iscsi-tools.lock");
+        db->root = node_path_db(NULL);
+        db->lock_path = node_path_rooted("/run/lock/iscsi/iscsi-tools.lock");
         if (!db->root || !db->lock_path) {
-                nodedb_free(db);
+                node_db_free(db);
                 return -ENOMEM;
         }
         *ret = db;
@@ -42,7 +42,7 @@ static void pending_clear(NodeDb *db, bool unlink_tmp) {
         db->n_pending = 0;
 }
 
-NodeDb *nodedb_free(NodeDb *db) {
+NodeDb *node_db_free(NodeDb *db) {
         if (!db)
                 return NULL;
         /* an uncommitted batch is abandoned: the old files stay as they were */
@@ -54,11 +54,11 @@ NodeDb *nodedb_free(NodeDb *db) {
         return NULL;
 }
 
-const char *nodedb_root(const NodeDb *db) {
+const char *node_db_root(const NodeDb *db) {
         return db->root;
 }
 
-int nodedb_lock(NodeDb *db) {
+int node_db_lock(NodeDb *db) {
         _cleanup_free_ char *dir = NULL;
         int fd;
 
@@ -68,7 +68,7 @@ int nodedb_lock(NodeDb *db) {
         if (!dir)
                 return -ENOMEM;
         *strrchr(dir, '/') = 0;
-        (void) mkdir_parents(dir, 0755);
+        (void) node_mkdir_parents(dir, 0755);
         fd = open(db->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
@@ -84,26 +84,26 @@ int nodedb_lock(NodeDb *db) {
         return 0;
 }
 
-void nodedb_unlock(NodeDb *db) {
+void node_db_unlock(NodeDb *db) {
         db->lock_fd = safe_close(db->lock_fd);
 }
 
-void records_free(Record **r, size_t n) {
+void node_records_free(Record **r, size_t n) {
         for (size_t i = 0; i < n; i++)
-                record_free(r[i]);
+                node_record_free(r[i]);
         free(r);
 }
 
 void node_entries_free(NodeEntry *e, size_t n) {
         for (size_t i = 0; i < n; i++) {
-                record_free(e[i].rec);
+                node_record_free(e[i].rec);
                 free(e[i].path);
         }
         free(e);
 }
 
 static int record_to_file_text(const Record *r, char **ret) {
-        return record_to_string(r, RECORD_FOR_FILE, ret);
+        return node_record_to_string(r, RECORD_FOR_FILE, ret);
 }
 
 /* Batch mode: the temp file is written but neither synced nor renamed yet. */
@@ -113,7 +113,7 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
         PendingRename *np;
         int r;
 
-        r = mkdir_parents_full(dir, 0700, false);
+        r = node_mkdir_parents_full(dir, 0700, false);
         if (r < 0)
                 return r;
         if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
@@ -136,7 +136,7 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
         return 0;
 }
 
-int nodedb_write_record(NodeDb *db, const char *dir, const char *name, const Record *r) {
+int node_db_write_record(NodeDb *db, const char *dir, const char *name, const Record *r) {
         _cleanup_free_ char *text = NULL;
         int k;
 
@@ -147,19 +147,19 @@ int nodedb_write_record(NodeDb *db, const char *dir, const char *name, const Rec
         if (db && db->batch)
                 k = write_pending(db, dir, name, text, strlen(text));
         else
-                k = write_file_atomic(dir, name, text, strlen(text), 0600);
+                k = node_write_file_atomic(dir, name, text, strlen(text), 0600);
         explicit_bzero(text, strlen(text));
         return k;
 }
 
-void nodedb_batch_begin(NodeDb *db) {
+void node_db_batch_begin(NodeDb *db) {
         db->batch = true;
 }
 
 /* Two syncfs() calls make a whole batch durable instead of two fsyncs per record: the temp
  * files are on disk before any rename, and the renames are on disk before we return. A
  * crash in between leaves each record either old or new, never partial. */
-int nodedb_batch_commit(NodeDb *db) {
+int node_db_batch_commit(NodeDb *db) {
         _cleanup_close_ int fd = -EBADF;
         int r = 0;
 
@@ -192,17 +192,17 @@ static bool filter_match(const NodeFilter *f, const Record *r) {
 
         if (!f)
                 return true;
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        (void) record_get_int(r, NODE_KEY_TPGT, &tpgt);
-        if (f->target && !streq_ptr(f->target, record_get(r, NODE_KEY_NAME)))
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
+        if (f->target && !streq_ptr(f->target, node_record_get(r, NODE_KEY_NAME)))
                 return false;
-        if (f->address && !streq_ptr(f->address, record_get(r, NODE_KEY_CONN_ADDRESS)))
+        if (f->address && !streq_ptr(f->address, node_record_get(r, NODE_KEY_CONN_ADDRESS)))
                 return false;
         if (f->port > 0 && f->port != port)
                 return false;
         if (f->tpgt != NODE_TPGT_ANY && f->tpgt != tpgt)
                 return false;
-        if (f->iface && !streq_ptr(f->iface, record_get(r, NODE_KEY_IFACE_NAME)))
+        if (f->iface && !streq_ptr(f->iface, node_record_get(r, NODE_KEY_IFACE_NAME)))
                 return false;
         return true;
 }
@@ -223,18 +223,18 @@ static int entries_add(NodeEntry **e, size_t *n, Record *rec, const char *path, 
 }
 
 static int read_node_file(const char *path, const char *iface, Record **ret) {
-        _cleanup_(record_freep) Record *r = record_new(&record_schema_node);
+        _cleanup_(node_record_freep) Record *r = node_record_new(&node_record_schema_node);
         int k;
 
         if (!r)
                 return -ENOMEM;
-        k = record_load_file(r, path, NULL, NULL);
+        k = node_record_load_file(r, path, NULL, NULL);
         if (k < 0)
                 return k;
         /* open-iscsi takes the interface from the file name of the new layout */
         if (iface)
-                (void) record_set_index(r, NODE_KEY_IFACE_NAME, iface);
-        if (!record_get(r, NODE_KEY_NAME) || !record_get(r, NODE_KEY_CONN_ADDRESS))
+                (void) node_record_set_index(r, NODE_KEY_IFACE_NAME, iface);
+        if (!node_record_get(r, NODE_KEY_NAME) || !node_record_get(r, NODE_KEY_CONN_ADDRESS))
                 return -EBADMSG;
         *ret = TAKE_PTR(r);
         return 0;
@@ -244,21 +244,21 @@ static int cmp_entry(const void *a, const void *b) {
         const Record *x = ((const NodeEntry *) a)->rec, *y = ((const NodeEntry *) b)->rec;
         int c, px = 0, py = 0, tx = 0, ty = 0;
 
-        c = strcmp(record_get(x, NODE_KEY_NAME), record_get(y, NODE_KEY_NAME));
+        c = strcmp(node_record_get(x, NODE_KEY_NAME), node_record_get(y, NODE_KEY_NAME));
         if (c)
                 return c;
-        c = strcmp(record_get(x, NODE_KEY_CONN_ADDRESS), record_get(y, NODE_KEY_CONN_ADDRESS));
+        c = strcmp(node_record_get(x, NODE_KEY_CONN_ADDRESS), node_record_get(y, NODE_KEY_CONN_ADDRESS));
         if (c)
                 return c;
-        (void) record_get_int(x, NODE_KEY_CONN_PORT, &px);
-        (void) record_get_int(y, NODE_KEY_CONN_PORT, &py);
+        (void) node_record_get_int(x, NODE_KEY_CONN_PORT, &px);
+        (void) node_record_get_int(y, NODE_KEY_CONN_PORT, &py);
         if (px != py)
                 return px < py ? -1 : 1;
-        (void) record_get_int(x, NODE_KEY_TPGT, &tx);
-        (void) record_get_int(y, NODE_KEY_TPGT, &ty);
+        (void) node_record_get_int(x, NODE_KEY_TPGT, &tx);
+        (void) node_record_get_int(y, NODE_KEY_TPGT, &ty);
         if (tx != ty)
                 return tx < ty ? -1 : 1;
-        return strcmp(record_get(x, NODE_KEY_IFACE_NAME) ?: "", record_get(y, NODE_KEY_IFACE_NAME) ?: "");
+        return strcmp(node_record_get(x, NODE_KEY_IFACE_NAME) ?: "", node_record_get(y, NODE_KEY_IFACE_NAME) ?: "");
 }
 
 static int scan_target_dir(const char *tdir, const NodeFilter *f, NodeEntry **e, size_t *n) {
@@ -278,7 +278,7 @@ static int scan_target_dir(const char *tdir, const NodeFilter *f, NodeEntry **e,
                 if (stat(p, &st) < 0)
                         continue;
                 if (S_ISREG(st.st_mode)) {
-                        _cleanup_(record_freep) Record *r = NULL;
+                        _cleanup_(node_record_freep) Record *r = NULL;
                         if (read_node_file(p, NULL, &r) < 0 || !filter_match(f, r))
                                 continue;
                         if (entries_add(e, n, r, p, true) < 0)
@@ -292,7 +292,7 @@ static int scan_target_dir(const char *tdir, const NodeFilter *f, NodeEntry **e,
                                 continue;
                         while ((ie = readdir(pd))) {
                                 _cleanup_free_ char *ip = NULL;
-                                _cleanup_(record_freep) Record *r = NULL;
+                                _cleanup_(node_record_freep) Record *r = NULL;
 
                                 if (dot_or_tmp(ie->d_name))
                                         continue;
@@ -311,7 +311,7 @@ static int scan_target_dir(const char *tdir, const NodeFilter *f, NodeEntry **e,
         return 0;
 }
 
-int nodedb_find_nodes(NodeDb *db, const NodeFilter *f, NodeEntry **ret, size_t *ret_n) {
+int node_db_find_nodes(NodeDb *db, const NodeFilter *f, NodeEntry **ret, size_t *ret_n) {
         _cleanup_free_ char *nodes = NULL;
         NodeEntry *e = NULL;
         size_t n = 0;
@@ -361,23 +361,23 @@ done:
 static int node_portal_name(const Record *r, bool legacy, char **ret) {
         int port = 3260, tpgt = -1;
 
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        (void) record_get_int(r, NODE_KEY_TPGT, &tpgt);
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
         if (legacy)
-                return asprintf(ret, "%s,%d", record_get(r, NODE_KEY_CONN_ADDRESS), port) < 0 ? -ENOMEM : 0;
-        return asprintf(ret, "%s,%d,%d", record_get(r, NODE_KEY_CONN_ADDRESS), port, tpgt) < 0 ? -ENOMEM : 0;
+                return asprintf(ret, "%s,%d", node_record_get(r, NODE_KEY_CONN_ADDRESS), port) < 0 ? -ENOMEM : 0;
+        return asprintf(ret, "%s,%d,%d", node_record_get(r, NODE_KEY_CONN_ADDRESS), port, tpgt) < 0 ? -ENOMEM : 0;
 }
 
-int nodedb_write_node(NodeDb *db, const Record *node) {
+int node_db_write_node(NodeDb *db, const Record *node) {
         _cleanup_free_ char *tdir = NULL, *portal = NULL, *legacy = NULL, *pdir = NULL;
-        const char *target = record_get(node, NODE_KEY_NAME);
-        const char *iface = record_get(node, NODE_KEY_IFACE_NAME) ?: "default";
+        const char *target = node_record_get(node, NODE_KEY_NAME);
+        const char *iface = node_record_get(node, NODE_KEY_IFACE_NAME) ?: "default";
         int tpgt = -1, k;
         struct stat st;
 
-        if (!name_ok(target) || !name_ok(record_get(node, NODE_KEY_CONN_ADDRESS)) || !name_ok(iface))
+        if (!name_ok(target) || !name_ok(node_record_get(node, NODE_KEY_CONN_ADDRESS)) || !name_ok(iface))
                 return -EINVAL;
-        (void) record_get_int(node, NODE_KEY_TPGT, &tpgt);
+        (void) node_record_get_int(node, NODE_KEY_TPGT, &tpgt);
         if (asprintf(&tdir, "%s/nodes/%s", db->root, target) < 0)
                 return -ENOMEM;
         k = node_portal_name(node, true, &legacy);
@@ -385,21 +385,21 @@ int nodedb_write_node(NodeDb *db, const Record *node) {
                 return k;
         if (tpgt == -1)
                 /* tpgt unknown: open-iscsi keeps such records in the flat legacy file */
-                return nodedb_write_record(db, tdir, legacy, node);
+                return node_db_write_record(db, tdir, legacy, node);
 
         k = node_portal_name(node, false, &portal);
         if (k < 0)
                 return k;
         if (asprintf(&pdir, "%s/%s", tdir, portal) < 0)
                 return -ENOMEM;
-        k = nodedb_write_record(db, pdir, iface, node);
+        k = node_db_write_record(db, pdir, iface, node);
         if (k < 0)
                 return k;
         /* the portal now has a known tpgt: retire its legacy flat file */
         free(legacy);
         legacy = NULL;
-        if (asprintf(&legacy, "%s/%s,%d", tdir, record_get(node, NODE_KEY_CONN_ADDRESS),
-                     atoi(record_get(node, NODE_KEY_CONN_PORT) ?: "3260")) < 0)
+        if (asprintf(&legacy, "%s/%s,%d", tdir, node_record_get(node, NODE_KEY_CONN_ADDRESS),
+                     atoi(node_record_get(node, NODE_KEY_CONN_PORT) ?: "3260")) < 0)
                 return -ENOMEM;
         if (lstat(legacy, &st) == 0 && S_ISREG(st.st_mode)) {
                 if (db->batch) {
@@ -410,13 +410,13 @@ int nodedb_write_node(NodeDb *db, const Record *node) {
                         np[db->n_pending++] = (PendingRename) { NULL, TAKE_PTR(legacy) };
                 } else {
                         (void) unlink(legacy);
-                        (void) fsync_dir(tdir);
+                        (void) node_fsync_dir(tdir);
                 }
         }
         return 0;
 }
 
-int nodedb_save_node(NodeDb *db, const NodeEntry *e) {
+int node_db_save_node(NodeDb *db, const NodeEntry *e) {
         _cleanup_free_ char *dir = strdup(e->path);
         char *slash;
 
@@ -426,15 +426,15 @@ int nodedb_save_node(NodeDb *db, const NodeEntry *e) {
         if (!slash)
                 return -EINVAL;
         *slash = 0;
-        return nodedb_write_record(db, dir, slash + 1, e->rec);
+        return node_db_write_record(db, dir, slash + 1, e->rec);
 }
 
 static int link_name(const Record *r, char **ret) {
         int port = 3260, tpgt = -1;
-        (void) record_get_int(r, NODE_KEY_CONN_PORT, &port);
-        (void) record_get_int(r, NODE_KEY_TPGT, &tpgt);
-        return asprintf(ret, "%s,%s,%d,%d,%s", record_get(r, NODE_KEY_NAME), record_get(r, NODE_KEY_CONN_ADDRESS),
-                        port, tpgt, record_get(r, NODE_KEY_IFACE_NAME) ?: "default") < 0
+        (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
+        (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
+        return asprintf(ret, "%s,%s,%d,%d,%s", node_record_get(r, NODE_KEY_NAME), node_record_get(r, NODE_KEY_CONN_ADDRESS),
+                        port, tpgt, node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default") < 0
                        ? -ENOMEM
                        : 0;
 }
@@ -461,7 +461,7 @@ static void unlink_node_links(NodeDb *db, const Record *r) {
         }
 }
 
-int nodedb_delete_node(NodeDb *db, const NodeEntry *e) {
+int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
         _cleanup_free_ char *dir = strdup(e->path);
         char *slash;
 
@@ -477,14 +477,14 @@ int nodedb_delete_node(NodeDb *db, const NodeEntry *e) {
                         break;
                 *slash = 0;
                 if (i == 0 && !db->batch)
-                        (void) fsync_dir(dir);
+                        (void) node_fsync_dir(dir);
                 if (rmdir(dir) < 0)
                         break;
         }
         return 0;
 }
 
-int nodedb_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port) {
+int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port) {
         _cleanup_free_ char *dir = NULL, *name = NULL, *target = NULL, *portal = NULL, *lp = NULL;
         int k;
 
@@ -500,10 +500,10 @@ int nodedb_link_node(NodeDb *db, const Record *node, const char *st_address, int
         if (k < 0)
                 return k;
         /* links point at the logical path, as seen with ISCSI_ROOT as "/" */
-        if (asprintf(&target, "%s/nodes/%s/%s", ISCSI_DB_ROOT, record_get(node, NODE_KEY_NAME), portal) < 0 ||
+        if (asprintf(&target, "%s/nodes/%s/%s", ISCSI_DB_ROOT, node_record_get(node, NODE_KEY_NAME), portal) < 0 ||
             asprintf(&lp, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        k = mkdir_parents(dir, 0700);
+        k = node_mkdir_parents(dir, 0700);
         if (k < 0)
                 return k;
         (void) unlink(lp);

@@ -11,13 +11,13 @@
 #include "iscsi-proto/macro.h"
 #include "iscsi-node/paths.h"
 
-const char *iscsi_root(void) {
+const char *node_path_root(void) {
         const char *r = getenv("ISCSI_ROOT");
         return r ? r : "";
 }
 
 static char *join(const char *base, const char *rel) {
-        const char *root = iscsi_root();
+        const char *root = node_path_root();
         size_t rl = strlen(root);
         char *p;
 
@@ -29,19 +29,19 @@ static char *join(const char *base, const char *rel) {
         return p;
 }
 
-char *iscsi_db_path(const char *rel) {
+char *node_path_db(const char *rel) {
         return join(ISCSI_DB_ROOT, rel);
 }
 
-char *iscsi_config_path(const char *rel) {
+char *node_path_config(const char *rel) {
         return join(ISCSI_CONFIG_DIR, rel);
 }
 
-char *iscsi_run_path(const char *rel) {
+char *node_path_run(const char *rel) {
         return join(ISCSI_RUN_DIR, rel);
 }
 
-char *iscsi_rooted(const char *abs) {
+char *node_path_rooted(const char *abs) {
         return join(abs, NULL);
 }
 
@@ -61,11 +61,11 @@ static void fsync_parent(char *p) {
         *slash = '/';
 }
 
-int mkdir_parents(const char *path, unsigned mode) {
-        return mkdir_parents_full(path, mode, true);
+int node_mkdir_parents(const char *path, unsigned mode) {
+        return node_mkdir_parents_full(path, mode, true);
 }
 
-int mkdir_parents_full(const char *path, unsigned mode, bool durable) {
+int node_mkdir_parents_full(const char *path, unsigned mode, bool durable) {
         _cleanup_free_ char *p = strdup(path);
         struct stat st;
 

@@ -38,11 +38,11 @@ static const RecordKey node_keys[] = { NODE_KEYS(RECORD_KEY_ENTRY) };
 static const RecordKey iface_keys[] = { IFACE_KEYS(RECORD_KEY_ENTRY) };
 static const RecordKey st_keys[] = { ST_KEYS(RECORD_KEY_ENTRY) };
 
-const RecordSchema record_schema_node = { "node", node_keys, ELEMENTSOF(node_keys) };
-const RecordSchema record_schema_iface = { "iface", iface_keys, ELEMENTSOF(iface_keys) };
-const RecordSchema record_schema_st = { "discovery", st_keys, ELEMENTSOF(st_keys) };
+const RecordSchema node_record_schema_node = { "node", node_keys, ELEMENTSOF(node_keys) };
+const RecordSchema node_record_schema_iface = { "iface", iface_keys, ELEMENTSOF(iface_keys) };
+const RecordSchema node_record_schema_st = { "discovery", st_keys, ELEMENTSOF(st_keys) };
 
-Record *record_free(Record *r) {
+Record *node_record_free(Record *r) {
         if (!r)
                 return NULL;
         for (size_t i = 0; r->values && i < r->schema->n_keys; i++) {
@@ -55,8 +55,8 @@ Record *record_free(Record *r) {
         return NULL;
 }
 
-Record *record_new(const RecordSchema *schema) {
-        _cleanup_(record_freep) Record *r = calloc(1, sizeof(*r));
+Record *node_record_new(const RecordSchema *schema) {
+        _cleanup_(node_record_freep) Record *r = calloc(1, sizeof(*r));
         if (!r)
                 return NULL;
         r->schema = schema;
@@ -72,8 +72,8 @@ Record *record_new(const RecordSchema *schema) {
         return TAKE_PTR(r);
 }
 
-Record *record_copy(const Record *src) {
-        _cleanup_(record_freep) Record *r = record_new(src->schema);
+Record *node_record_copy(const Record *src) {
+        _cleanup_(node_record_freep) Record *r = node_record_new(src->schema);
         if (!r)
                 return NULL;
         for (size_t i = 0; i < src->schema->n_keys; i++) {
@@ -120,7 +120,7 @@ static const unsigned short *key_order(const RecordSchema *schema) {
         return NULL;
 }
 
-int record_key_index(const RecordSchema *schema, const char *name) {
+int node_record_key_index(const RecordSchema *schema, const char *name) {
         const unsigned short *o = key_order(schema);
         size_t lo = 0, hi = schema->n_keys;
 
@@ -215,7 +215,7 @@ done:
         return 0;
 }
 
-int record_set_index(Record *r, size_t idx, const char *value) {
+int node_record_set_index(Record *r, size_t idx, const char *value) {
         char *n;
         int k;
 
@@ -231,19 +231,19 @@ int record_set_index(Record *r, size_t idx, const char *value) {
         return 0;
 }
 
-int record_set(Record *r, const char *name, const char *value) {
-        int idx = record_key_index(r->schema, name);
+int node_record_set(Record *r, const char *name, const char *value) {
+        int idx = node_record_key_index(r->schema, name);
         if (idx < 0)
                 return idx;
-        return record_set_index(r, idx, value);
+        return node_record_set_index(r, idx, value);
 }
 
-const char *record_get(const Record *r, size_t idx) {
+const char *node_record_get(const Record *r, size_t idx) {
         return idx < r->schema->n_keys ? r->values[idx] : NULL;
 }
 
-int record_get_int(const Record *r, size_t idx, int *ret) {
-        const char *v = record_get(r, idx);
+int node_record_get_int(const Record *r, size_t idx, int *ret) {
+        const char *v = node_record_get(r, idx);
         long l;
 
         if (!v)
@@ -254,16 +254,16 @@ int record_get_int(const Record *r, size_t idx, int *ret) {
         return 0;
 }
 
-bool record_get_bool(const Record *r, size_t idx) {
-        const char *v = record_get(r, idx);
+bool node_record_get_bool(const Record *r, size_t idx) {
+        const char *v = node_record_get(r, idx);
         return v && streq(v, "Yes");
 }
 
-void record_copy_matching(Record *dst, const Record *src) {
+void node_record_copy_matching(Record *dst, const Record *src) {
         for (size_t i = 0; i < src->schema->n_keys; i++) {
-                int j = record_key_index(dst->schema, src->schema->keys[i].name);
+                int j = node_record_key_index(dst->schema, src->schema->keys[i].name);
                 if (j >= 0)
-                        (void) record_set_index(dst, j, src->values[i]);
+                        (void) node_record_set_index(dst, j, src->values[i]);
         }
 }
 
@@ -277,7 +277,7 @@ static char *strip(char *s) {
         return s;
 }
 
-int kv_split_line(char *line, char **ret_key, char **ret_value) {
+int node_kv_split_line(char *line, char **ret_key, char **ret_value) {
         char *eq, *key;
 
         line = strip(line);
@@ -295,7 +295,7 @@ int kv_split_line(char *line, char **ret_key, char **ret_value) {
         return 1;
 }
 
-int record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata) {
+int node_record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata) {
         size_t len = strlen(text);
         _cleanup_free_ char *copy = strdup(text);
         char *line, *next;
@@ -313,7 +313,7 @@ int record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata)
                 if (next)
                         *next++ = 0;
                 lineno++;
-                k = kv_split_line(line, &key, &value);
+                k = node_kv_split_line(line, &key, &value);
                 if (k == 0)
                         continue;
                 if (k < 0) {
@@ -321,7 +321,7 @@ int record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata)
                                 warn(userdata, lineno, strip(line), k);
                         continue;
                 }
-                k = record_set(r, key, value);
+                k = node_record_set(r, key, value);
                 if (k < 0) {
                         if (warn)
                                 warn(userdata, lineno, key, k);
@@ -333,7 +333,7 @@ int record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata)
         return n;
 }
 
-int record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata) {
+int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, n;
@@ -355,12 +355,12 @@ int record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userd
         if (ferror(f))
                 return -EIO;
         buf[len] = 0;
-        k = record_parse(r, buf, warn, userdata);
+        k = node_record_parse(r, buf, warn, userdata);
         explicit_bzero(buf, len);
         return k;
 }
 
-int record_write(const Record *r, unsigned flags, FILE *f) {
+int node_record_write(const Record *r, unsigned flags, FILE *f) {
         fputs("# BEGIN RECORD " RECORD_FORMAT_VERSION "\n", f);
         for (size_t i = 0; i < r->schema->n_keys; i++) {
                 const RecordKey *key = &r->schema->keys[i];
@@ -379,7 +379,7 @@ int record_write(const Record *r, unsigned flags, FILE *f) {
         return ferror(f) ? -EIO : 0;
 }
 
-int record_to_string(const Record *r, unsigned flags, char **ret) {
+int node_record_to_string(const Record *r, unsigned flags, char **ret) {
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -387,7 +387,7 @@ int record_to_string(const Record *r, unsigned flags, char **ret) {
 
         if (!f)
                 return -ENOMEM;
-        k = record_write(r, flags, f);
+        k = node_record_write(r, flags, f);
         if (fclose(f) != 0 && k == 0)
                 k = -ENOMEM;
         if (k < 0) {
@@ -398,7 +398,7 @@ int record_to_string(const Record *r, unsigned flags, char **ret) {
         return 0;
 }
 
-int record_to_json(const Record *r, unsigned flags, struct json_object **ret) {
+int node_record_to_json(const Record *r, unsigned flags, struct json_object **ret) {
         struct json_object *o = json_object_new_object();
 
         if (!o)
@@ -429,7 +429,7 @@ int record_to_json(const Record *r, unsigned flags, struct json_object **ret) {
         return 0;
 }
 
-bool record_has_secrets(const Record *r) {
+bool node_record_has_secrets(const Record *r) {
         for (size_t i = 0; i < r->schema->n_keys; i++)
                 if ((r->schema->keys[i].flags & KEY_SECRET) && r->values[i])
                         return true;

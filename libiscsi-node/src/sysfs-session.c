@@ -17,7 +17,7 @@ static void closedirp_(DIR **d) {
                 closedir(*d);
 }
 
-const char *sysfs_root(void) {
+const char *node_sysfs_root(void) {
         const char *e = getenv(ISCSI_SYSFS_ROOT_ENV);
         return e && *e ? e : "/sys";
 }
@@ -72,7 +72,7 @@ static void lun_done(struct sysfs_lun *l) {
         free(l->rev);
 }
 
-struct sysfs_session *sysfs_session_free(struct sysfs_session *s) {
+struct sysfs_session *node_sysfs_session_free(struct sysfs_session *s) {
         if (!s)
                 return NULL;
         free(s->target_name);
@@ -94,9 +94,9 @@ struct sysfs_session *sysfs_session_free(struct sysfs_session *s) {
         return NULL;
 }
 
-void sysfs_session_list_free(struct sysfs_session **list, size_t n) {
+void node_sysfs_session_list_free(struct sysfs_session **list, size_t n) {
         for (size_t i = 0; i < n; i++)
-                sysfs_session_free(list[i]);
+                node_sysfs_session_free(list[i]);
         free(list);
 }
 
@@ -182,14 +182,14 @@ static int read_luns(const char *session_dir, struct sysfs_session *s) {
         return 0;
 }
 
-int sysfs_session_read(int sid, struct sysfs_session **ret) {
-        const char *root = sysfs_root();
+int node_sysfs_session_read(int sid, struct sysfs_session **ret) {
+        const char *root = node_sysfs_root();
         char sdir[PATH_MAX], cdir[PATH_MAX], hdir[PATH_MAX];
         snprintf(sdir, sizeof sdir, "%s/class/iscsi_session/session%d", root, sid);
         if (access(sdir, F_OK) < 0)
                 return -errno;
 
-        _cleanup_(sysfs_session_freep) struct sysfs_session *s = calloc(1, sizeof *s);
+        _cleanup_(node_sysfs_session_freep) struct sysfs_session *s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
         s->sid = sid;
@@ -239,9 +239,9 @@ static int session_cmp(const void *a, const void *b) {
         return x->sid - y->sid;
 }
 
-int sysfs_session_list(struct sysfs_session ***ret, size_t *ret_n) {
+int node_sysfs_session_list(struct sysfs_session ***ret, size_t *ret_n) {
         char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s/class/iscsi_session", sysfs_root());
+        snprintf(dir, sizeof dir, "%s/class/iscsi_session", node_sysfs_root());
         _cleanup_(closedirp_) DIR *d = opendir(dir);
         if (!d) {
                 if (errno == ENOENT) {
@@ -260,17 +260,17 @@ int sysfs_session_list(struct sysfs_session ***ret, size_t *ret_n) {
                 if (sscanf(de->d_name, "session%d%c", &sid, &c) != 1)
                         continue;
                 struct sysfs_session *s;
-                int r = sysfs_session_read(sid, &s);
+                int r = node_sysfs_session_read(sid, &s);
                 if (r == -ENOENT)
                         continue;       /* went away while we listed */
                 if (r < 0) {
-                        sysfs_session_list_free(list, n);
+                        node_sysfs_session_list_free(list, n);
                         return r;
                 }
                 struct sysfs_session **nl = realloc(list, (n + 1) * sizeof *nl);
                 if (!nl) {
-                        sysfs_session_free(s);
-                        sysfs_session_list_free(list, n);
+                        node_sysfs_session_free(s);
+                        node_sysfs_session_list_free(list, n);
                         return -ENOMEM;
                 }
                 list = nl;
@@ -283,9 +283,9 @@ int sysfs_session_list(struct sysfs_session ***ret, size_t *ret_n) {
         return 0;
 }
 
-int sysfs_session_attr(const struct sysfs_session *s, const char *kind, const char *name, char **ret) {
+int node_sysfs_session_attr(const struct sysfs_session *s, const char *kind, const char *name, char **ret) {
         char path[PATH_MAX];
-        const char *root = sysfs_root();
+        const char *root = node_sysfs_root();
         if (strchr(name, '/'))
                 return -EINVAL;
         if (streq(kind, "session"))
@@ -301,11 +301,11 @@ int sysfs_session_attr(const struct sysfs_session *s, const char *kind, const ch
         return read_line(path, ret);
 }
 
-int sysfs_session_find(const char *target_name, const char *address, int port, const char *iface,
+int node_sysfs_session_find(const char *target_name, const char *address, int port, const char *iface,
                        int *ret_sid) {
         struct sysfs_session **list;
         size_t n;
-        int r = sysfs_session_list(&list, &n);
+        int r = node_sysfs_session_list(&list, &n);
         if (r < 0)
                 return r;
         r = -ENOENT;
@@ -321,15 +321,15 @@ int sysfs_session_find(const char *target_name, const char *address, int port, c
                 r = 0;
                 break;
         }
-        sysfs_session_list_free(list, n);
+        node_sysfs_session_list_free(list, n);
         return r;
 }
 
-int sysfs_session_rescan(const struct sysfs_session *s) {
+int node_sysfs_session_rescan(const struct sysfs_session *s) {
         if (s->host_no < 0)
                 return -ENODEV;
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/class/scsi_host/host%d/scan", sysfs_root(), s->host_no);
+        snprintf(path, sizeof path, "%s/class/scsi_host/host%d/scan", node_sysfs_root(), s->host_no);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;

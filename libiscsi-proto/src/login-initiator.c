@@ -61,7 +61,7 @@ static int initiator_first_request(struct iscsi_login *l) {
         l->out_transit = l->auth == ISCSI_AUTH_NONE;
         l->out_csg = ISCSI_STAGE_SECURITY;
         l->out_nsg = ISCSI_STAGE_OPERATIONAL;
-        return login_set_text(l, &out);
+        return iscsi_login_set_text(l, &out);
 }
 
 int iscsi_login_initiator_new(const struct iscsi_login_initiator_config *cfg, struct iscsi_login **ret) {
@@ -153,7 +153,7 @@ static int queue_empty(struct iscsi_login *l) {
         struct iscsi_keys none = {};
 
         l->out_csg = l->stage;
-        return login_set_text(l, &none);
+        return iscsi_login_set_text(l, &none);
 }
 
 static int handle_failure_status(struct iscsi_login *l, const struct iscsi_bhs *bhs, const void *data, size_t len) {
@@ -166,13 +166,13 @@ static int handle_failure_status(struct iscsi_login *l, const struct iscsi_bhs *
         if (bhs->status_class == ISCSI_STATUS_CLASS_REDIRECT) {
                 addr = iscsi_keys_get(&keys, "TargetAddress");
                 if (!addr)
-                        return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, status, "redirect without TargetAddress");
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, status, "redirect without TargetAddress");
                 snprintf(l->result.target_address, sizeof(l->result.target_address), "%s", addr);
                 l->result.redirect_permanent = status == ISCSI_LOGIN_STATUS_TGT_MOVED_PERM;
-                return login_fail(l, ISCSI_LOGIN_FAIL_REDIRECT, status, "target moved %s to %s",
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_REDIRECT, status, "target moved %s to %s",
                                   l->result.redirect_permanent ? "permanently" : "temporarily", addr);
         }
-        return login_fail(l, ISCSI_LOGIN_FAIL_STATUS, status, "login rejected: %s (%02x/%02x)",
+        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_STATUS, status, "login rejected: %s (%02x/%02x)",
                           iscsi_login_status_to_string(status), bhs->status_class, bhs->status_detail);
 }
 
@@ -190,25 +190,25 @@ static int initiator_security(struct iscsi_login *l, const struct iscsi_keys *ke
         int r;
 
         if (answer && iscsi_value_is_special(answer))
-                return login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "target answered AuthMethod=%s", answer);
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "target answered AuthMethod=%s", answer);
         if (!auth || !streq(auth, "CHAP")) {
                 if (has_chap_keys(keys))
-                        return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "CHAP keys without AuthMethod=CHAP");
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "CHAP keys without AuthMethod=CHAP");
                 return 0;
         }
         if (!l->chap)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "target chose CHAP, which we did not offer");
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "target chose CHAP, which we did not offer");
         if (answer) /* just agreed: start the exchange */
                 return iscsi_chap_initiator_start(l->chap, out) < 0 ? -ENOMEM : 0;
 
         r = iscsi_chap_step(l->chap, keys, out);
         if (r == -ENOMEM || r == -EIO)
-                return login_fail(l, ISCSI_LOGIN_FAIL_INTERNAL, 0, "CHAP: %s",
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_INTERNAL, 0, "CHAP: %s",
                                   iscsi_chap_failure_to_string(iscsi_chap_failure(l->chap)));
         if (r == -EALREADY)
-                return has_chap_keys(keys) ? login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "CHAP keys after CHAP completed") : 0;
+                return has_chap_keys(keys) ? iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "CHAP keys after CHAP completed") : 0;
         if (r < 0)
-                return login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "CHAP: %s",
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "CHAP: %s",
                                   iscsi_chap_failure_to_string(iscsi_chap_failure(l->chap)));
         l->chap_responded = true;
         if (r == 1)
@@ -234,11 +234,11 @@ static int process_response(struct iscsi_login *l, const struct iscsi_bhs *bhs, 
          * CHAP) is an authentication failure, not just a negotiation error. */
         if (l->stage == ISCSI_STAGE_SECURITY && auth && !iscsi_value_is_special(auth) &&
             (strchr(auth, ',') || !iscsi_value_list_contains(offered, auth)))
-                return login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "target chose AuthMethod=%s, we offered %s", auth, offered);
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "target chose AuthMethod=%s, we offered %s", auth, offered);
 
         r = iscsi_neg_receive(l->neg, l->stage, keys, &out);
         if (r == -EPROTO)
-                return login_fail(l, ISCSI_LOGIN_FAIL_NEGOTIATION, 0, "%s", iscsi_neg_error(l->neg));
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_NEGOTIATION, 0, "%s", iscsi_neg_error(l->neg));
         if (r < 0)
                 return r;
 
@@ -247,17 +247,17 @@ static int process_response(struct iscsi_login *l, const struct iscsi_bhs *bhs, 
                 if (r != 0)
                         return r;
         } else if (has_chap_keys(keys))
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "CHAP keys in the operational stage");
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "CHAP keys in the operational stage");
 
         if (bhs->final) {
                 if (iscsi_neg_pending(l->neg) > 0)
-                        return login_fail(l, ISCSI_LOGIN_FAIL_NEGOTIATION, 0, "target left the stage with our offers unanswered");
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_NEGOTIATION, 0, "target left the stage with our offers unanswered");
                 if (l->stage == ISCSI_STAGE_SECURITY && !security_satisfied(l))
-                        return login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "target ended the security stage before authenticating");
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_AUTH, 0, "target ended the security stage before authenticating");
                 l->stage = bhs->nsg;
                 if (l->stage == ISCSI_STAGE_FULL_FEATURE) {
                         if ((l->tsih == 0 && bhs->tsih == 0) || (l->tsih != 0 && bhs->tsih != l->tsih))
-                                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "bad TSIH %u in the final response", bhs->tsih);
+                                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "bad TSIH %u in the final response", bhs->tsih);
                         l->result.tsih = bhs->tsih;
                         iscsi_neg_get_params(l->neg, &l->result.params);
                         l->over = true;
@@ -278,7 +278,7 @@ static int process_response(struct iscsi_login *l, const struct iscsi_bhs *bhs, 
                 l->out_transit = true;
                 l->out_nsg = ISCSI_STAGE_FULL_FEATURE;
         }
-        r = login_set_text(l, &out);
+        r = iscsi_login_set_text(l, &out);
         return r < 0 ? r : ISCSI_LOGIN_CONTINUE;
 }
 
@@ -294,14 +294,14 @@ int iscsi_login_initiator_receive(struct iscsi_login *l, const struct iscsi_bhs 
                 return -EBUSY;
         l->awaiting = false;
         if (++l->exchanges > LOGIN_MAX_EXCHANGES)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "too many login exchanges");
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "too many login exchanges");
 
         if (bhs->opcode != ISCSI_OP_LOGIN_RSP)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "expected a Login Response, got opcode 0x%02x", bhs->opcode);
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "expected a Login Response, got opcode 0x%02x", bhs->opcode);
         if (bhs->itt != l->itt)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "Login Response for ITT 0x%08x, expected 0x%08x", bhs->itt, l->itt);
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "Login Response for ITT 0x%08x, expected 0x%08x", bhs->itt, l->itt);
         if (data_len != bhs->dlength)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "data length does not match the header");
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "data length does not match the header");
 
         l->exp_statsn = bhs->statsn + 1;
         l->result.exp_cmdsn = bhs->expcmdsn;
@@ -312,29 +312,29 @@ int iscsi_login_initiator_receive(struct iscsi_login *l, const struct iscsi_bhs 
         if (bhs->status_class != ISCSI_STATUS_CLASS_SUCCESS || bhs->status_detail != 0)
                 return handle_failure_status(l, bhs, data, data_len);
         if (memcmp(bhs->isid, l->isid, sizeof(l->isid)) != 0)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "Login Response for another ISID");
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "Login Response for another ISID");
 
         if (bhs->csg != l->out_csg)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "response in stage %u to a request in stage %u", bhs->csg, l->out_csg);
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "response in stage %u to a request in stage %u", bhs->csg, l->out_csg);
         if (bhs->final) {
                 if (!l->sent_transit)
-                        return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "target set T without our T");
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "target set T without our T");
                 if (bhs->nsg <= bhs->csg || bhs->nsg > l->sent_nsg || bhs->nsg == 2)
-                        return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "bad NSG %u in response", bhs->nsg);
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "bad NSG %u in response", bhs->nsg);
                 if (bhs->flags & ISCSI_FLAG_CONTINUE)
-                        return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "T and C both set");
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "T and C both set");
         }
 
         /* Mid-way through sending a long text: the target acknowledges with empty PDUs. */
         if (iscsi_text_out_pending(&l->tx)) {
                 if (data_len > 0 || bhs->final || (bhs->flags & ISCSI_FLAG_CONTINUE))
-                        return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "non-empty response to a continued request");
+                        return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "non-empty response to a continued request");
                 return ISCSI_LOGIN_CONTINUE;
         }
 
         r = iscsi_text_accum_feed(&l->rx, data, data_len, bhs->flags & ISCSI_FLAG_CONTINUE);
         if (r == -EMSGSIZE)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "login text longer than %u bytes", ISCSI_TEXT_MAX);
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "login text longer than %u bytes", ISCSI_TEXT_MAX);
         if (r < 0)
                 return r;
         if (r == 0) {
@@ -346,6 +346,6 @@ int iscsi_login_initiator_receive(struct iscsi_login *l, const struct iscsi_bhs 
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "malformed login text: %s", strerror(-r));
+                return iscsi_login_fail(l, ISCSI_LOGIN_FAIL_PROTOCOL, 0, "malformed login text: %s", strerror(-r));
         return process_response(l, bhs, &keys);
 }

@@ -49,7 +49,7 @@ struct iscsi_login {
 };
 
 /* Record why the login failed (first failure wins) and mark it over. */
-int login_fail(struct iscsi_login *l, enum iscsi_login_failure f, uint16_t status, const char *fmt, ...)
+int iscsi_login_fail(struct iscsi_login *l, enum iscsi_login_failure f, uint16_t status, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 /* Serialise keys into l->tx (replacing what was there). */
-int login_set_text(struct iscsi_login *l, const struct iscsi_keys *keys);
+int iscsi_login_set_text(struct iscsi_login *l, const struct iscsi_keys *keys);

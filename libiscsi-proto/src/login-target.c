@@ -88,11 +88,11 @@ static int target_fail(struct iscsi_login *l, const struct iscsi_bhs *req, struc
         va_start(ap, fmt);
         vsnprintf(reason, sizeof(reason), fmt, ap);
         va_end(ap);
-        (void) login_fail(l, f, status, "%s", reason);
+        (void) iscsi_login_fail(l, f, status, "%s", reason);
         if (f == ISCSI_LOGIN_FAIL_REDIRECT) {
                 r = iscsi_keys_add(&keys, "TargetAddress", l->result.target_address);
                 if (r >= 0)
-                        r = login_set_text(l, &keys);
+                        r = iscsi_login_set_text(l, &keys);
                 iscsi_keys_clear(&keys);
                 if (r >= 0)
                         r = iscsi_text_out_next(&l->tx, ISCSI_LOGIN_MAX_SEGMENT, &data, &len, &more);
@@ -357,7 +357,7 @@ static int target_process(struct iscsi_login *l, const struct iscsi_bhs *req, co
                 if (r != 0)
                         return r;
         }
-        r = login_set_text(l, &out);
+        r = iscsi_login_set_text(l, &out);
         if (r < 0)
                 return r;
         return send_chunk(l, req, rsp);
@@ -429,7 +429,7 @@ int iscsi_login_target_receive(struct iscsi_login *l, const struct iscsi_bhs *bh
 
                 /* Acknowledge a continued request with an empty response. */
                 l->out_transit = false;
-                r = login_set_text(l, &none);
+                r = iscsi_login_set_text(l, &none);
                 return r < 0 ? r : send_chunk(l, bhs, rsp);
         }
 

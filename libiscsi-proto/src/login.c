@@ -105,7 +105,7 @@ int iscsi_login_exit_code(const struct iscsi_login_result *r) {
         return 1;
 }
 
-int login_fail(struct iscsi_login *l, enum iscsi_login_failure f, uint16_t status, const char *fmt, ...) {
+int iscsi_login_fail(struct iscsi_login *l, enum iscsi_login_failure f, uint16_t status, const char *fmt, ...) {
         va_list ap;
 
         if (l->result.failure == ISCSI_LOGIN_FAIL_NONE) {
@@ -119,7 +119,7 @@ int login_fail(struct iscsi_login *l, enum iscsi_login_failure f, uint16_t statu
         return ISCSI_LOGIN_FAILED;
 }
 
-int login_set_text(struct iscsi_login *l, const struct iscsi_keys *keys) {
+int iscsi_login_set_text(struct iscsi_login *l, const struct iscsi_keys *keys) {
         uint8_t *buf = NULL;
         size_t len = 0;
         int r;

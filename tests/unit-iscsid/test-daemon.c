@@ -77,11 +77,11 @@ static void test_socket_activation_and_notify(void **state) {
 
         setenv("ISCSID_SOCKET", sock, 1);
         struct iscsid_simple_result res;
-        assert_int_equal(iscsid_client_ping(&res), 0);
+        assert_int_equal(node_iscsid_client_ping(&res), 0);
         assert_int_equal(res.status, 0);
         assert_non_null(strstr(res.message, "iscsid"));
         struct iscsid_list_result list;
-        assert_int_equal(iscsid_client_list(&list), 0);
+        assert_int_equal(node_iscsid_client_list(&list), 0);
         assert_int_equal(list.status, 0);
         assert_int_equal(list.n_sessions, 0);
         free(list.sessions);

@@ -20,11 +20,11 @@
 static void test_frame_roundtrip(void **state) {
         int sv[2];
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-        struct json_object *o = ipc_new_response("login", ISCSI_ERR_LOGIN_AUTH_FAILED, "bad secret");
-        assert_int_equal(ipc_send_message(sv[0], o), 0);
+        struct json_object *o = node_ipc_new_response("login", ISCSI_ERR_LOGIN_AUTH_FAILED, "bad secret");
+        assert_int_equal(node_ipc_send_message(sv[0], o), 0);
         json_object_put(o);
         struct json_object *got = NULL;
-        assert_int_equal(ipc_recv_message(sv[1], &got), 0);
+        assert_int_equal(node_ipc_recv_message(sv[1], &got), 0);
         struct json_object *v;
         assert_true(json_object_object_get_ex(got, "version", &v));
         assert_int_equal(json_object_get_int(v), ISCSID_IPC_VERSION);
@@ -34,7 +34,7 @@ static void test_frame_roundtrip(void **state) {
         assert_string_equal(json_object_get_string(v), "bad secret");
         json_object_put(got);
         close(sv[0]);
-        assert_int_equal(ipc_recv_message(sv[1], &got), -ENODATA);
+        assert_int_equal(node_ipc_recv_message(sv[1], &got), -ENODATA);
         close(sv[1]);
 }
 
@@ -45,10 +45,10 @@ static void test_frame_rejects_garbage(void **state) {
         assert_int_equal(write(sv[0], &be, 4), 4);
         assert_int_equal(write(sv[0], "[1,2]", 5), 5);   /* JSON, but not an object */
         struct json_object *got = NULL;
-        assert_int_equal(ipc_recv_message(sv[1], &got), -EBADMSG);
+        assert_int_equal(node_ipc_recv_message(sv[1], &got), -EBADMSG);
         be = htonl(ISCSID_IPC_MAX_MESSAGE + 1);
         assert_int_equal(write(sv[0], &be, 4), 4);
-        assert_int_equal(ipc_recv_message(sv[1], &got), -EBADMSG);
+        assert_int_equal(node_ipc_recv_message(sv[1], &got), -EBADMSG);
         close(sv[0]);
         close(sv[1]);
 }
@@ -74,13 +74,13 @@ static void test_login_req_roundtrip(void **state) {
                 .allow_existing = true,
                 .scan_manual = true,
         };
-        struct json_object *o = ipc_login_req_to_json(&req);
+        struct json_object *o = node_ipc_login_req_to_json(&req);
         assert_non_null(o);
         /* through text, as on the wire */
         struct json_object *o2 = json_tokener_parse(json_object_to_json_string(o));
         json_object_put(o);
         struct node_login_req back;
-        assert_int_equal(ipc_login_req_from_json(o2, &back), 0);
+        assert_int_equal(node_ipc_login_req_from_json(o2, &back), 0);
         assert_string_equal(back.target_name, req.target_name);
         assert_string_equal(back.address, req.address);
         assert_int_equal(back.port, 3261);
@@ -101,11 +101,11 @@ static void test_login_req_roundtrip(void **state) {
 
         /* missing target name is refused; unknown keys are ignored */
         struct json_object *bad = json_tokener_parse("{\"address\":\"127.0.0.1\",\"future_key\":1}");
-        assert_int_equal(ipc_login_req_from_json(bad, &back), -EINVAL);
+        assert_int_equal(node_ipc_login_req_from_json(bad, &back), -EINVAL);
         json_object_put(bad);
         struct json_object *minimal = json_tokener_parse(
                 "{\"target_name\":\"iqn.x:y\",\"address\":\"::1\",\"future_key\":[1]}");
-        assert_int_equal(ipc_login_req_from_json(minimal, &back), 0);
+        assert_int_equal(node_ipc_login_req_from_json(minimal, &back), 0);
         assert_int_equal(back.port, 3260);
         assert_int_equal(back.tpgt, -1);
         assert_int_equal(back.login_timeout, -1);
@@ -115,32 +115,32 @@ static void test_login_req_roundtrip(void **state) {
 static void test_logout_req(void **state) {
         struct session_logout_req req = { .sid = -1, .target_name = "iqn.x:y", .address = "127.0.0.1", .port = 3260,
                                           .force = true };
-        struct json_object *o = ipc_logout_req_to_json(&req);
+        struct json_object *o = node_ipc_logout_req_to_json(&req);
         struct session_logout_req back;
-        assert_int_equal(ipc_logout_req_from_json(o, &back), 0);
+        assert_int_equal(node_ipc_logout_req_from_json(o, &back), 0);
         assert_int_equal(back.sid, -1);
         assert_string_equal(back.target_name, "iqn.x:y");
         assert_true(back.force);
         json_object_put(o);
         struct json_object *bad = json_tokener_parse("{\"sid\":-1}");
-        assert_int_equal(ipc_logout_req_from_json(bad, &back), -EINVAL);
+        assert_int_equal(node_ipc_logout_req_from_json(bad, &back), -EINVAL);
         json_object_put(bad);
 }
 
 static void test_err_strings_and_path(void **state) {
-        assert_string_equal(iscsi_err_to_string(ISCSI_ERR_SESS_EXISTS), "session exists");
-        assert_string_equal(iscsi_err_to_string(24), "iSCSI login failed due to authorization failure");
-        assert_string_equal(iscsi_err_to_string(999), "unknown error");
+        assert_string_equal(node_err_to_string(ISCSI_ERR_SESS_EXISTS), "session exists");
+        assert_string_equal(node_err_to_string(24), "iSCSI login failed due to authorization failure");
+        assert_string_equal(node_err_to_string(999), "unknown error");
         setenv("ISCSID_SOCKET", "/tmp/x.sock", 1);
-        assert_string_equal(iscsid_socket_path(), "/tmp/x.sock");
+        assert_string_equal(node_iscsid_socket_path(), "/tmp/x.sock");
         unsetenv("ISCSID_SOCKET");
-        assert_string_equal(iscsid_socket_path(), ISCSI_RUN_DIR "/iscsid.sock");
+        assert_string_equal(node_iscsid_socket_path(), ISCSI_RUN_DIR "/iscsid.sock");
 }
 
 static void test_client_without_daemon(void **state) {
         setenv("ISCSID_SOCKET", "/nonexistent/iscsid.sock", 1);
         struct iscsid_simple_result res;
-        assert_int_equal(iscsid_client_ping(&res), -ENOENT);
+        assert_int_equal(node_iscsid_client_ping(&res), -ENOENT);
         unsetenv("ISCSID_SOCKET");
 }
 

@@ -267,13 +267,13 @@ struct call {
 static void *call_main(void *arg) {
         struct call *c = arg;
         if (c->is_batch)
-                c->r = iscsid_client_login_many(c->batch, 3, c->batch_res);
+                c->r = node_iscsid_client_login_many(c->batch, 3, c->batch_res);
         else if (c->is_logout_batch)
-                c->r = iscsid_client_logout_many(c->logout_batch, 3, c->logout_batch_res);
+                c->r = node_iscsid_client_logout_many(c->logout_batch, 3, c->logout_batch_res);
         else if (c->is_logout)
-                c->r = iscsid_client_logout(&c->logout_req, &c->logout);
+                c->r = node_iscsid_client_logout(&c->logout_req, &c->logout);
         else
-                c->r = iscsid_client_login(&c->req, &c->login);
+                c->r = node_iscsid_client_login(&c->req, &c->login);
         c->done = true;
         return NULL;
 }
@@ -558,7 +558,7 @@ static void test_non_root_refused(void **state) {
                 if (setgid(65534) < 0 || setuid(65534) < 0)
                         _exit(100);
                 struct iscsid_simple_result res;
-                int r = iscsid_client_ping(&res);
+                int r = node_iscsid_client_ping(&res);
                 _exit(r < 0 ? 101 : res.status);
         }
         int status = 0;
@@ -583,12 +583,12 @@ static void test_bad_version(void **state) {
         snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", sockpath);
         assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof sa), 0);
         struct json_object *o = json_tokener_parse("{\"version\": 99, \"type\": \"list\"}");
-        assert_int_equal(ipc_send_message(fd, o), 0);
+        assert_int_equal(node_ipc_send_message(fd, o), 0);
         json_object_put(o);
         for (int i = 0; i < 10; i++)
                 sd_event_run(m->event, 20000);
         struct json_object *reply = NULL;
-        assert_int_equal(ipc_recv_message(fd, &reply), 0);
+        assert_int_equal(node_ipc_recv_message(fd, &reply), 0);
         struct json_object *v;
         assert_true(json_object_object_get_ex(reply, "status", &v));
         assert_int_equal(json_object_get_int(v), ISCSI_ERR_INVALID_MGMT_REQ);

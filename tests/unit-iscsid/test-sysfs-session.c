@@ -30,7 +30,7 @@ static int teardown(void **state) {
 static void test_list(void **state) {
         struct sysfs_session **list;
         size_t n;
-        assert_int_equal(sysfs_session_list(&list, &n), 0);
+        assert_int_equal(node_sysfs_session_list(&list, &n), 0);
         assert_int_equal(n, 2);
         assert_int_equal(list[0]->sid, 1);
         assert_int_equal(list[0]->host_no, 2);
@@ -48,28 +48,28 @@ static void test_list(void **state) {
         assert_int_equal(list[1]->host_no, 4);
         assert_int_equal(list[1]->persistent_port, 3261);
         assert_int_equal(list[1]->n_luns, 0);
-        sysfs_session_list_free(list, n);
+        node_sysfs_session_list_free(list, n);
 }
 
 static void test_find_and_attr(void **state) {
         int sid = -1;
-        assert_int_equal(sysfs_session_find("iqn.2026-11.org.example:disk2", "10.0.2.2", 3261, NULL, &sid), 0);
+        assert_int_equal(node_sysfs_session_find("iqn.2026-11.org.example:disk2", "10.0.2.2", 3261, NULL, &sid), 0);
         assert_int_equal(sid, 3);
-        assert_int_equal(sysfs_session_find("iqn.2026-11.org.example:disk2", "10.0.2.2", 3260, NULL, &sid), -ENOENT);
-        assert_int_equal(sysfs_session_find("iqn.2026-11.org.example:disk1", "127.0.0.1", 3260, "other", &sid), -ENOENT);
+        assert_int_equal(node_sysfs_session_find("iqn.2026-11.org.example:disk2", "10.0.2.2", 3260, NULL, &sid), -ENOENT);
+        assert_int_equal(node_sysfs_session_find("iqn.2026-11.org.example:disk1", "127.0.0.1", 3260, "other", &sid), -ENOENT);
 
         struct sysfs_session *s;
-        assert_int_equal(sysfs_session_read(1, &s), 0);
+        assert_int_equal(node_sysfs_session_read(1, &s), 0);
         char *v = NULL;
-        assert_int_equal(sysfs_session_attr(s, "host", "ipaddress", &v), 0);
+        assert_int_equal(node_sysfs_session_attr(s, "host", "ipaddress", &v), 0);
         assert_string_equal(v, "127.0.0.1");
         free(v);
         /* "(null)" is how the kernel shows an unset string */
-        assert_int_equal(sysfs_session_attr(s, "session", "username", &v), -ENODATA);
-        assert_int_equal(sysfs_session_attr(s, "session", "nope", &v), -ENOENT);
-        assert_int_equal(sysfs_session_attr(s, "session", "../x", &v), -EINVAL);
-        sysfs_session_free(s);
-        assert_int_equal(sysfs_session_read(9, &s), -ENOENT);
+        assert_int_equal(node_sysfs_session_attr(s, "session", "username", &v), -ENODATA);
+        assert_int_equal(node_sysfs_session_attr(s, "session", "nope", &v), -ENOENT);
+        assert_int_equal(node_sysfs_session_attr(s, "session", "../x", &v), -EINVAL);
+        node_sysfs_session_free(s);
+        assert_int_equal(node_sysfs_session_read(9, &s), -ENOENT);
 }
 
 static void write_mountinfo(const char *line) {

@@ -36,14 +36,14 @@ static int teardown(void **state) {
 }
 
 static Record *node(const char *target, const char *addr, const char *port, const char *tpgt, const char *iface) {
-        Record *r = record_new(&record_schema_node);
+        Record *r = node_record_new(&node_record_schema_node);
         assert_non_null(r);
-        assert_int_equal(record_set_index(r, NODE_KEY_NAME, target), 0);
-        assert_int_equal(record_set_index(r, NODE_KEY_CONN_ADDRESS, addr), 0);
-        assert_int_equal(record_set_index(r, NODE_KEY_CONN_PORT, port), 0);
-        assert_int_equal(record_set_index(r, NODE_KEY_TPGT, tpgt), 0);
+        assert_int_equal(node_record_set_index(r, NODE_KEY_NAME, target), 0);
+        assert_int_equal(node_record_set_index(r, NODE_KEY_CONN_ADDRESS, addr), 0);
+        assert_int_equal(node_record_set_index(r, NODE_KEY_CONN_PORT, port), 0);
+        assert_int_equal(node_record_set_index(r, NODE_KEY_TPGT, tpgt), 0);
         if (iface)
-                assert_int_equal(record_set_index(r, NODE_KEY_IFACE_NAME, iface), 0);
+                assert_int_equal(node_record_set_index(r, NODE_KEY_IFACE_NAME, iface), 0);
         return r;
 }
 
@@ -57,7 +57,7 @@ static mode_t file_mode(const char *rel) {
 }
 
 static void test_paths(void **state) {
-        _cleanup_free_ char *db = iscsi_db_path("nodes"), *conf = iscsi_config_path("iscsid.conf");
+        _cleanup_free_ char *db = node_path_db("nodes"), *conf = node_path_config("iscsid.conf");
         char want[PATH_MAX];
 
         snprintf(want, sizeof(want), "%s%s/nodes", root, ISCSI_DB_ROOT);
@@ -67,53 +67,53 @@ static void test_paths(void **state) {
 }
 
 static void test_layout(void **state) {
-        _cleanup_(nodedb_freep) NodeDb *db = NULL;
-        _cleanup_(record_freep) Record *a = node("iqn.2003-01.org.example:a", "127.0.0.1", "3260", "1", "default");
-        _cleanup_(record_freep) Record *b = node("iqn.2003-01.org.example:a", "::1", "3261", "-1", NULL);
-        _cleanup_(record_freep) Record *c = node("iqn.2003-01.org.example:a", "::1", "3261", "5", "default");
+        _cleanup_(node_db_freep) NodeDb *db = NULL;
+        _cleanup_(node_record_freep) Record *a = node("iqn.2003-01.org.example:a", "127.0.0.1", "3260", "1", "default");
+        _cleanup_(node_record_freep) Record *b = node("iqn.2003-01.org.example:a", "::1", "3261", "-1", NULL);
+        _cleanup_(node_record_freep) Record *c = node("iqn.2003-01.org.example:a", "::1", "3261", "5", "default");
         NodeEntry *e = NULL;
         size_t n = 0;
         NodeFilter f = NODE_FILTER_ALL;
 
-        assert_int_equal(nodedb_open(&db), 0);
-        assert_int_equal(nodedb_lock(db), 0);
-        assert_int_equal(nodedb_write_node(db, a), 0);
+        assert_int_equal(node_db_open(&db), 0);
+        assert_int_equal(node_db_lock(db), 0);
+        assert_int_equal(node_db_write_node(db, a), 0);
         assert_true(S_ISREG(file_mode("nodes/iqn.2003-01.org.example:a/127.0.0.1,3260,1/default")));
         assert_int_equal(file_mode("nodes/iqn.2003-01.org.example:a/127.0.0.1,3260,1/default") & 0777, 0600);
         /* unknown tpgt: the legacy flat file */
-        assert_int_equal(nodedb_write_node(db, b), 0);
+        assert_int_equal(node_db_write_node(db, b), 0);
         assert_true(S_ISREG(file_mode("nodes/iqn.2003-01.org.example:a/::1,3261")));
-        assert_int_equal(nodedb_find_nodes(db, &f, &e, &n), 0);
+        assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);
         assert_int_equal(n, 2);
         assert_false(e[0].legacy); /* sorted by address: "127..." before "::1" */
         assert_true(e[1].legacy);
         node_entries_free(e, n);
         /* the same portal with a known tpgt replaces the legacy file */
-        assert_int_equal(nodedb_write_node(db, c), 0);
+        assert_int_equal(node_db_write_node(db, c), 0);
         assert_int_equal(file_mode("nodes/iqn.2003-01.org.example:a/::1,3261"), 0);
         assert_true(S_ISREG(file_mode("nodes/iqn.2003-01.org.example:a/::1,3261,5/default")));
         /* links are named target,addr,port,tpgt,iface */
-        assert_int_equal(nodedb_link_node(db, a, NULL, 0), 0);
+        assert_int_equal(node_db_link_node(db, a, NULL, 0), 0);
         assert_true(S_ISLNK(file_mode("static/iqn.2003-01.org.example:a,127.0.0.1,3260,1,default")));
         /* filters */
         f.address = "::1";
-        assert_int_equal(nodedb_find_nodes(db, &f, &e, &n), 0);
+        assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);
         assert_int_equal(n, 1);
-        assert_string_equal(record_get(e[0].rec, NODE_KEY_TPGT), "5");
+        assert_string_equal(node_record_get(e[0].rec, NODE_KEY_TPGT), "5");
         node_entries_free(e, n);
         f = NODE_FILTER_ALL;
         f.target = "iqn.2003-01.org.example:a";
         f.tpgt = 1;
-        assert_int_equal(nodedb_find_nodes(db, &f, &e, &n), 0);
+        assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);
         assert_int_equal(n, 1);
         /* delete removes the file, its links and the empty dirs */
-        assert_int_equal(nodedb_delete_node(db, &e[0]), 0);
+        assert_int_equal(node_db_delete_node(db, &e[0]), 0);
         assert_int_equal(file_mode("static/iqn.2003-01.org.example:a,127.0.0.1,3260,1,default"), 0);
         assert_int_equal(file_mode("nodes/iqn.2003-01.org.example:a/127.0.0.1,3260,1"), 0);
         assert_true(S_ISDIR(file_mode("nodes/iqn.2003-01.org.example:a")));
         node_entries_free(e, n);
         f.target = "../../etc";
-        assert_int_equal(nodedb_find_nodes(db, &f, &e, &n), 0);
+        assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);
         assert_int_equal(n, 0);
         free(e);
 }
@@ -125,24 +125,24 @@ static void test_reads_open_iscsi_file(void **state) {
                                    "node.session.auth.authmethod = CHAP\nnode.session.auth.username = u\n"
                                    "node.session.auth.password = p\nnode.conn[0].address = 10.0.0.1\n"
                                    "node.conn[0].port = 3260\n# END RECORD\n";
-        _cleanup_(nodedb_freep) NodeDb *db = NULL;
+        _cleanup_(node_db_freep) NodeDb *db = NULL;
         char dir[2 * PATH_MAX];
         NodeEntry *e = NULL;
         size_t n = 0;
         NodeFilter f = NODE_FILTER_ALL;
 
         snprintf(dir, sizeof(dir), "%s/nodes/iqn.2003-01.org.example:deb/10.0.0.1,3260,1", dbroot);
-        assert_int_equal(mkdir_parents(dir, 0700), 0);
-        assert_int_equal(write_file_atomic(dir, "default", text, sizeof(text) - 1, 0600), 0);
-        assert_int_equal(nodedb_open(&db), 0);
+        assert_int_equal(node_mkdir_parents(dir, 0700), 0);
+        assert_int_equal(node_write_file_atomic(dir, "default", text, sizeof(text) - 1, 0600), 0);
+        assert_int_equal(node_db_open(&db), 0);
         f.target = "iqn.2003-01.org.example:deb";
-        assert_int_equal(nodedb_find_nodes(db, &f, &e, &n), 0);
+        assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);
         assert_int_equal(n, 1);
-        assert_string_equal(record_get(e[0].rec, NODE_KEY_STARTUP), "automatic");
-        assert_string_equal(record_get(e[0].rec, NODE_KEY_PASSWORD), "p");
-        assert_string_equal(record_get(e[0].rec, NODE_KEY_CMDS_MAX), "128");
+        assert_string_equal(node_record_get(e[0].rec, NODE_KEY_STARTUP), "automatic");
+        assert_string_equal(node_record_get(e[0].rec, NODE_KEY_PASSWORD), "p");
+        assert_string_equal(node_record_get(e[0].rec, NODE_KEY_CMDS_MAX), "128");
         /* rewriting unchanged gives the same bytes */
-        assert_int_equal(nodedb_save_node(db, &e[0]), 0);
+        assert_int_equal(node_db_save_node(db, &e[0]), 0);
         {
                 char p[3 * PATH_MAX], buf[4096];
                 FILE *fp;
@@ -160,34 +160,34 @@ static void test_reads_open_iscsi_file(void **state) {
 }
 
 static void test_st_and_ifaces(void **state) {
-        _cleanup_(nodedb_freep) NodeDb *db = NULL;
-        _cleanup_(record_freep) Record *st = record_new(&record_schema_st), *back = NULL, *ifc = record_new(&record_schema_iface);
+        _cleanup_(node_db_freep) NodeDb *db = NULL;
+        _cleanup_(node_record_freep) Record *st = node_record_new(&node_record_schema_st), *back = NULL, *ifc = node_record_new(&node_record_schema_iface);
         Record **v = NULL;
         size_t n = 0;
 
-        assert_int_equal(nodedb_open(&db), 0);
-        assert_int_equal(record_set_index(st, ST_KEY_ADDRESS, "127.0.0.1"), 0);
-        assert_int_equal(record_set_index(st, ST_KEY_PASSWORD, "x"), 0);
-        assert_int_equal(nodedb_write_st(db, st), 0);
+        assert_int_equal(node_db_open(&db), 0);
+        assert_int_equal(node_record_set_index(st, ST_KEY_ADDRESS, "127.0.0.1"), 0);
+        assert_int_equal(node_record_set_index(st, ST_KEY_PASSWORD, "x"), 0);
+        assert_int_equal(node_db_write_st(db, st), 0);
         assert_int_equal(file_mode("send_targets/127.0.0.1,3260/st_config") & 0777, 0600);
-        assert_int_equal(nodedb_read_st(db, "127.0.0.1", 3260, &back), 0);
-        assert_string_equal(record_get(back, ST_KEY_PASSWORD), "x");
-        assert_int_equal(nodedb_list_st(db, &v, &n), 0);
+        assert_int_equal(node_db_read_st(db, "127.0.0.1", 3260, &back), 0);
+        assert_string_equal(node_record_get(back, ST_KEY_PASSWORD), "x");
+        assert_int_equal(node_db_list_st(db, &v, &n), 0);
         assert_int_equal(n, 1);
-        records_free(v, n);
-        assert_int_equal(nodedb_delete_st(db, "127.0.0.1", 3260), 0);
-        assert_int_equal(nodedb_read_st(db, "127.0.0.1", 3260, &v[0] /* unused on failure */), -ENOENT);
+        node_records_free(v, n);
+        assert_int_equal(node_db_delete_st(db, "127.0.0.1", 3260), 0);
+        assert_int_equal(node_db_read_st(db, "127.0.0.1", 3260, &v[0] /* unused on failure */), -ENOENT);
 
-        assert_int_equal(record_set_index(ifc, IFACE_KEY_IFACE_NAME, "if0"), 0);
-        assert_int_equal(nodedb_write_iface(db, ifc), 0);
-        assert_int_equal(nodedb_list_ifaces(db, &v, &n), 0);
+        assert_int_equal(node_record_set_index(ifc, IFACE_KEY_IFACE_NAME, "if0"), 0);
+        assert_int_equal(node_db_write_iface(db, ifc), 0);
+        assert_int_equal(node_db_list_ifaces(db, &v, &n), 0);
         assert_int_equal(n, 3);
-        assert_string_equal(record_get(v[0], IFACE_KEY_IFACE_NAME), "if0");
-        assert_string_equal(record_get(v[1], IFACE_KEY_IFACE_NAME), "default");
-        assert_string_equal(record_get(v[2], IFACE_KEY_IFACE_TRANSPORT_NAME), "iser");
-        records_free(v, n);
-        assert_int_equal(nodedb_delete_iface(db, "if0"), 0);
-        assert_int_equal(nodedb_delete_iface(db, "../x"), -EINVAL);
+        assert_string_equal(node_record_get(v[0], IFACE_KEY_IFACE_NAME), "if0");
+        assert_string_equal(node_record_get(v[1], IFACE_KEY_IFACE_NAME), "default");
+        assert_string_equal(node_record_get(v[2], IFACE_KEY_IFACE_TRANSPORT_NAME), "iser");
+        node_records_free(v, n);
+        assert_int_equal(node_db_delete_iface(db, "if0"), 0);
+        assert_int_equal(node_db_delete_iface(db, "../x"), -EINVAL);
 }
 
 static unsigned problems[4];
@@ -199,7 +199,7 @@ static void conf_warn(void *u, const char *file, unsigned line, ConfProblem p, c
 }
 
 static void test_iscsid_conf(void **state) {
-        _cleanup_(iscsid_conf_freep) IscsidConf *c = NULL;
+        _cleanup_(node_iscsid_conf_freep) IscsidConf *c = NULL;
         const char *text = "# comment\n"
                            "node.startup = automatic\n"
                            "node.session.auth.chap_algs = SHA256,MD5\n"
@@ -212,15 +212,15 @@ static void test_iscsid_conf(void **state) {
                            "node.name = iqn.2003-01.org.example:should-not-apply\n";
 
         memset(problems, 0, sizeof(problems));
-        assert_int_equal(iscsid_conf_new(&c), 0);
-        assert_int_equal(iscsid_conf_parse(c, "test.conf", text, conf_warn, NULL), 0);
-        assert_string_equal(record_get(c->node, NODE_KEY_STARTUP), "automatic");
-        assert_string_equal(record_get(c->node, NODE_KEY_CHAP_ALGS), "SHA256,MD5");
+        assert_int_equal(node_iscsid_conf_new(&c), 0);
+        assert_int_equal(node_iscsid_conf_parse(c, "test.conf", text, conf_warn, NULL), 0);
+        assert_string_equal(node_record_get(c->node, NODE_KEY_STARTUP), "automatic");
+        assert_string_equal(node_record_get(c->node, NODE_KEY_CHAP_ALGS), "SHA256,MD5");
         /* the st record stores its algorithm list under the node key, as open-iscsi */
-        assert_string_equal(record_get(c->st, ST_KEY_CHAP_ALGS), "SHA256,MD5");
-        assert_string_equal(record_get(c->st, ST_KEY_AUTHMETHOD), "CHAP");
-        assert_string_equal(record_get(c->node, NODE_KEY_CMDS_MAX), "128");
-        assert_null(record_get(c->node, NODE_KEY_NAME));
+        assert_string_equal(node_record_get(c->st, ST_KEY_CHAP_ALGS), "SHA256,MD5");
+        assert_string_equal(node_record_get(c->st, ST_KEY_AUTHMETHOD), "CHAP");
+        assert_string_equal(node_record_get(c->node, NODE_KEY_CMDS_MAX), "128");
+        assert_null(node_record_get(c->node, NODE_KEY_NAME));
         assert_string_equal(c->startup, "/bin/true");
         assert_true(c->safe_logout);
         assert_int_equal(problems[CONF_MALFORMED], 1);
@@ -231,9 +231,9 @@ static void test_iscsid_conf(void **state) {
 }
 
 static void test_missing_conf(void **state) {
-        _cleanup_(iscsid_conf_freep) IscsidConf *c = NULL;
-        assert_int_equal(iscsid_conf_load("/nonexistent/iscsid.conf", NULL, NULL, &c), 0);
-        assert_string_equal(record_get(c->node, NODE_KEY_LOGIN_TIMEOUT), "30");
+        _cleanup_(node_iscsid_conf_freep) IscsidConf *c = NULL;
+        assert_int_equal(node_iscsid_conf_load("/nonexistent/iscsid.conf", NULL, NULL, &c), 0);
+        assert_string_equal(node_record_get(c->node, NODE_KEY_LOGIN_TIMEOUT), "30");
 }
 
 static void test_initiatorname(void **state) {
@@ -241,12 +241,12 @@ static void test_initiatorname(void **state) {
         _cleanup_free_ char *name = NULL, *alias = NULL;
 
         snprintf(p, sizeof(p), "%s/etc-test/initiatorname.iscsi", root);
-        assert_int_equal(initiatorname_read(p, &name, &alias), -ENOENT);
-        assert_int_equal(initiatorname_write(p, "iqn.2016-04.com.open-iscsi:abc", "host1"), 0);
-        assert_int_equal(initiatorname_read(p, &name, &alias), 0);
+        assert_int_equal(node_initiatorname_read(p, &name, &alias), -ENOENT);
+        assert_int_equal(node_initiatorname_write(p, "iqn.2016-04.com.open-iscsi:abc", "host1"), 0);
+        assert_int_equal(node_initiatorname_read(p, &name, &alias), 0);
         assert_string_equal(name, "iqn.2016-04.com.open-iscsi:abc");
         assert_string_equal(alias, "host1");
-        assert_int_equal(initiatorname_write(p, "bad\nname", NULL), -EINVAL);
+        assert_int_equal(node_initiatorname_write(p, "bad\nname", NULL), -EINVAL);
 }
 
 int main(void) {

@@ -28,5 +28,5 @@ struct discovery_status {
 };
 
 /* 0 with *ret filled (zeroed by caller), or negative errno with *status describing it. */
-int discovery_sendtargets(const struct discovery_config *cfg, struct iscsi_st_list *ret,
+int node_discovery_sendtargets(const struct discovery_config *cfg, struct iscsi_st_list *ret,
                           struct discovery_status *status);

@@ -74,7 +74,7 @@ enum iscsi_err {
 };
 
 /* Short English text for an exit code ("session exists", ...); never NULL. */
-const char *iscsi_err_to_string(int err);
+const char *node_err_to_string(int err);
 
 /*
  * Everything one login needs. Strings are borrowed (the caller keeps them alive during the
@@ -195,15 +195,15 @@ struct iscsid_simple_result {
 };
 
 /* Path of the daemon's socket: $ISCSID_SOCKET, else ISCSI_RUN_DIR "/iscsid.sock". */
-const char *iscsid_socket_path(void);
+const char *node_iscsid_socket_path(void);
 
 /* Client calls (each opens one connection, sends one request, reads one reply). */
-int iscsid_client_login(const struct node_login_req *req, struct login_result *ret);
-int iscsid_client_logout(const struct session_logout_req *req, struct logout_result *ret);
-int iscsid_client_list(struct iscsid_list_result *ret);
-int iscsid_client_rescan(int sid, struct iscsid_simple_result *ret);   /* sid -1 → all */
-int iscsid_client_stats(int sid, struct iscsid_stats_result *ret);
-int iscsid_client_ping(struct iscsid_simple_result *ret);              /* daemon alive? */
+int node_iscsid_client_login(const struct node_login_req *req, struct login_result *ret);
+int node_iscsid_client_logout(const struct session_logout_req *req, struct logout_result *ret);
+int node_iscsid_client_list(struct iscsid_list_result *ret);
+int node_iscsid_client_rescan(int sid, struct iscsid_simple_result *ret);   /* sid -1 → all */
+int node_iscsid_client_stats(int sid, struct iscsid_stats_result *ret);
+int node_iscsid_client_ping(struct iscsid_simple_result *ret);              /* daemon alive? */
 
 /*
  * Batches: send every request at once on its own connection, then collect the replies, so the
@@ -212,18 +212,18 @@ int iscsid_client_ping(struct iscsid_simple_result *ret);              /* daemon
  * connect) or ISCSI_ERR_ISCSID_COMM_ERR (no valid reply). Returns 0, or a negative errno only
  * when nothing could be sent at all (e.g. -ENOENT: no daemon).
  */
-int iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct login_result *results);
-int iscsid_client_logout_many(const struct session_logout_req *reqs, size_t n, struct logout_result *results);
+int node_iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct login_result *results);
+int node_iscsid_client_logout_many(const struct session_logout_req *reqs, size_t n, struct logout_result *results);
 
 /* Wire helpers shared by client and daemon. */
-int ipc_send_message(int fd, struct json_object *msg);
-int ipc_recv_message(int fd, struct json_object **ret);                 /* -ENODATA on EOF */
+int node_ipc_send_message(int fd, struct json_object *msg);
+int node_ipc_recv_message(int fd, struct json_object **ret);                 /* -ENODATA on EOF */
 
-struct json_object *ipc_login_req_to_json(const struct node_login_req *req);
+struct json_object *node_ipc_login_req_to_json(const struct node_login_req *req);
 /* Fills *ret with strings pointing into `obj`, which must outlive *ret. */
-int ipc_login_req_from_json(struct json_object *obj, struct node_login_req *ret);
-struct json_object *ipc_logout_req_to_json(const struct session_logout_req *req);
-int ipc_logout_req_from_json(struct json_object *obj, struct session_logout_req *ret);
+int node_ipc_login_req_from_json(struct json_object *obj, struct node_login_req *ret);
+struct json_object *node_ipc_logout_req_to_json(const struct session_logout_req *req);
+int node_ipc_logout_req_from_json(struct json_object *obj, struct session_logout_req *ret);
 
 /* Build {"version", "type", "status", "message"} for a reply; the caller adds "result". */
-struct json_object *ipc_new_response(const char *type, int status, const char *message);
+struct json_object *node_ipc_new_response(const char *type, int status, const char *message);

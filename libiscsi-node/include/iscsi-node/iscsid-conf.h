@@ -27,10 +27,10 @@ typedef void (*ConfWarnFn)(void *userdata, const char *file, unsigned line, Conf
                            const char *value);
 
 /* Defaults only (no file). */
-int iscsid_conf_new(IscsidConf **ret);
+int node_iscsid_conf_new(IscsidConf **ret);
 /* Parse path over the defaults. A missing file is not an error (defaults are used). */
-int iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidConf **ret);
+int node_iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidConf **ret);
 /* Parse text over conf (for tests and callers holding the text). */
-int iscsid_conf_parse(IscsidConf *conf, const char *file, const char *text, ConfWarnFn warn, void *userdata);
-IscsidConf *iscsid_conf_free(IscsidConf *c);
-DEFINE_TRIVIAL_CLEANUP_FUNC(IscsidConf *, iscsid_conf_free);
+int node_iscsid_conf_parse(IscsidConf *conf, const char *file, const char *text, ConfWarnFn warn, void *userdata);
+IscsidConf *node_iscsid_conf_free(IscsidConf *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(IscsidConf *, node_iscsid_conf_free);

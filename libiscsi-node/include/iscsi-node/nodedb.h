@@ -22,21 +22,21 @@
 
 typedef struct NodeDb NodeDb;
 
-int nodedb_open(NodeDb **ret);
-NodeDb *nodedb_free(NodeDb *db);
-DEFINE_TRIVIAL_CLEANUP_FUNC(NodeDb *, nodedb_free);
+int node_db_open(NodeDb **ret);
+NodeDb *node_db_free(NodeDb *db);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NodeDb *, node_db_free);
 
-const char *nodedb_root(const NodeDb *db);
+const char *node_db_root(const NodeDb *db);
 
-/* Exclusive lock serializing writers (blocking; held until nodedb_unlock or free). */
-int nodedb_lock(NodeDb *db);
-void nodedb_unlock(NodeDb *db);
+/* Exclusive lock serializing writers (blocking; held until node_db_unlock or free). */
+int node_db_lock(NodeDb *db);
+void node_db_unlock(NodeDb *db);
 
 /* Group many node writes (update all, discovery): records are written to temp files and
  * renamed at commit, made durable with two syncfs() calls for the whole batch. Readers still
  * only ever see whole records. Free without commit = abandon (no record changes). */
-void nodedb_batch_begin(NodeDb *db);
-int nodedb_batch_commit(NodeDb *db);
+void node_db_batch_begin(NodeDb *db);
+int node_db_batch_commit(NodeDb *db);
 
 typedef struct NodeEntry {
         Record *rec;
@@ -59,31 +59,31 @@ typedef struct NodeFilter {
 #define NODE_FILTER_ALL ((NodeFilter) { .tpgt = NODE_TPGT_ANY })
 
 /* All matching node records, sorted by target, address, port, tpgt, iface. */
-int nodedb_find_nodes(NodeDb *db, const NodeFilter *f, NodeEntry **ret, size_t *ret_n);
+int node_db_find_nodes(NodeDb *db, const NodeFilter *f, NodeEntry **ret, size_t *ret_n);
 
 /* Write a node record where its identity puts it (the legacy flat form if tpgt is -1).
  * A legacy flat file for the same portal is replaced when the tpgt is known. */
-int nodedb_write_node(NodeDb *db, const Record *node);
+int node_db_write_node(NodeDb *db, const Record *node);
 /* Rewrite an existing entry in place (keeps the legacy form if it was one). */
-int nodedb_save_node(NodeDb *db, const NodeEntry *e);
-int nodedb_delete_node(NodeDb *db, const NodeEntry *e);
+int node_db_save_node(NodeDb *db, const NodeEntry *e);
+int node_db_delete_node(NodeDb *db, const NodeEntry *e);
 /* Link a node into static/ (link_dir NULL) or send_targets/<address>,<port>/. */
-int nodedb_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port);
+int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port);
 
 /* SendTargets discovery records. */
-int nodedb_read_st(NodeDb *db, const char *address, int port, Record **ret);
-int nodedb_write_st(NodeDb *db, const Record *st);
-int nodedb_delete_st(NodeDb *db, const char *address, int port);
-int nodedb_list_st(NodeDb *db, Record ***ret, size_t *ret_n);
+int node_db_read_st(NodeDb *db, const char *address, int port, Record **ret);
+int node_db_write_st(NodeDb *db, const Record *st);
+int node_db_delete_st(NodeDb *db, const char *address, int port);
+int node_db_list_st(NodeDb *db, Record ***ret, size_t *ret_n);
 
 /* Interface records; "default" and "iser" exist without a file, as in open-iscsi. */
-int nodedb_read_iface(NodeDb *db, const char *name, Record **ret);
-int nodedb_write_iface(NodeDb *db, const Record *iface);
-int nodedb_delete_iface(NodeDb *db, const char *name);
-int nodedb_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n);
-bool iface_is_builtin(const char *name);
+int node_db_read_iface(NodeDb *db, const char *name, Record **ret);
+int node_db_write_iface(NodeDb *db, const Record *iface);
+int node_db_delete_iface(NodeDb *db, const char *name);
+int node_db_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n);
+bool node_iface_is_builtin(const char *name);
 
-void records_free(Record **r, size_t n);
+void node_records_free(Record **r, size_t n);
 
 /* Write data to dir/name atomically and durably with mode; creates dir (0700) if needed. */
-int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode);
+int node_write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode);

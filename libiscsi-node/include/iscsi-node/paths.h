@@ -9,18 +9,18 @@
 #include <stdbool.h>
 
 /* ISCSI_ROOT, or "" when unset. */
-const char *iscsi_root(void);
+const char *node_path_root(void);
 
 /* Newly allocated "<ISCSI_ROOT><ISCSI_DB_ROOT>/<rel>" (rel may be NULL). NULL on OOM. */
-char *iscsi_db_path(const char *rel);
+char *node_path_db(const char *rel);
 /* Newly allocated "<ISCSI_ROOT><ISCSI_CONFIG_DIR>/<rel>". */
-char *iscsi_config_path(const char *rel);
+char *node_path_config(const char *rel);
 /* Newly allocated "<ISCSI_ROOT><ISCSI_RUN_DIR>/<rel>". */
-char *iscsi_run_path(const char *rel);
+char *node_path_run(const char *rel);
 /* Newly allocated "<ISCSI_ROOT><abs>", for any other absolute path (e.g. /sys, /run/lock). */
-char *iscsi_rooted(const char *abs);
+char *node_path_rooted(const char *abs);
 
 /* "mkdir -p" with mode for missing components; each new directory's parent is fsynced. */
-int mkdir_parents(const char *path, unsigned mode);
+int node_mkdir_parents(const char *path, unsigned mode);
 /* durable = false leaves durability to the caller (a batch that ends with syncfs()). */
-int mkdir_parents_full(const char *path, unsigned mode, bool durable);
+int node_mkdir_parents_full(const char *path, unsigned mode, bool durable);

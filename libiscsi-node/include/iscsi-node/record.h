@@ -54,9 +54,9 @@ enum { ST_KEYS(RECORD_ENUM_ST) _ST_KEY_MAX };
 /* iface keys appear in node records right after node.leading_login */
 #define NODE_KEY_FROM_IFACE(ik) (NODE_KEY_IFACE_NAME + (ik))
 
-extern const RecordSchema record_schema_node;
-extern const RecordSchema record_schema_iface;
-extern const RecordSchema record_schema_st;
+extern const RecordSchema node_record_schema_node;
+extern const RecordSchema node_record_schema_iface;
+extern const RecordSchema node_record_schema_st;
 
 /* "# BEGIN RECORD <version>": the open-iscsi release whose format we write. */
 #define RECORD_FORMAT_VERSION "2.1.8"
@@ -66,44 +66,44 @@ typedef struct Record {
         char **values;
 } Record;
 
-Record *record_new(const RecordSchema *schema); /* all defaults; NULL on OOM */
-Record *record_copy(const Record *r);
-Record *record_free(Record *r);
-DEFINE_TRIVIAL_CLEANUP_FUNC(Record *, record_free);
+Record *node_record_new(const RecordSchema *schema); /* all defaults; NULL on OOM */
+Record *node_record_copy(const Record *r);
+Record *node_record_free(Record *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Record *, node_record_free);
 
-int record_key_index(const RecordSchema *schema, const char *name); /* index or -ENOENT */
+int node_record_key_index(const RecordSchema *schema, const char *name); /* index or -ENOENT */
 
 /* Validate and normalize value (NULL or "" or "<empty>" = empty). -EINVAL on a bad value. */
-int record_set_index(Record *r, size_t idx, const char *value);
+int node_record_set_index(Record *r, size_t idx, const char *value);
 /* As above by name; -ENOENT for an unknown key. */
-int record_set(Record *r, const char *name, const char *value);
-const char *record_get(const Record *r, size_t idx); /* NULL when empty */
-int record_get_int(const Record *r, size_t idx, int *ret);
-bool record_get_bool(const Record *r, size_t idx);
+int node_record_set(Record *r, const char *name, const char *value);
+const char *node_record_get(const Record *r, size_t idx); /* NULL when empty */
+int node_record_get_int(const Record *r, size_t idx, int *ret);
+bool node_record_get_bool(const Record *r, size_t idx);
 
 /* Copy every key with the same name from src (e.g. iface record into a node record). */
-void record_copy_matching(Record *dst, const Record *src);
+void node_record_copy_matching(Record *dst, const Record *src);
 
 typedef void (*RecordWarnFn)(void *userdata, unsigned line, const char *key, int error);
 
 /* Parse "key = value" text (comments and blank lines ignored). Unknown keys and bad values
  * are passed to warn (may be NULL) and skipped; returns the number of keys set. */
-int record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata);
+int node_record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata);
 /* Split one "key = value" line in place: 1 with key/value set, 0 for blank or comment,
  * -EBADMSG when malformed. */
-int kv_split_line(char *line, char **ret_key, char **ret_value);
-int record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata);
+int node_kv_split_line(char *line, char **ret_key, char **ret_value);
+int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata);
 
 enum {
         RECORD_SHOW_SECRETS = 1 << 0, /* print secrets instead of ******** */
         RECORD_FOR_FILE = 1 << 1,     /* on-disk form: empty values omitted, secrets in clear */
 };
 /* "# BEGIN RECORD ..." ... "# END RECORD" */
-int record_write(const Record *r, unsigned flags, FILE *f);
-int record_to_string(const Record *r, unsigned flags, char **ret);
+int node_record_write(const Record *r, unsigned flags, FILE *f);
+int node_record_to_string(const Record *r, unsigned flags, char **ret);
 
 struct json_object;
 /* {"node.name": "...", ...}: ints as numbers, Yes/No as booleans, empty as null. */
-int record_to_json(const Record *r, unsigned flags, struct json_object **ret);
+int node_record_to_json(const Record *r, unsigned flags, struct json_object **ret);
 
-bool record_has_secrets(const Record *r);
+bool node_record_has_secrets(const Record *r);

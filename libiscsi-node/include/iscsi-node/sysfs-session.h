@@ -49,25 +49,25 @@ struct sysfs_session {
 };
 
 /* "/sys" or $ISCSI_SYSFS_ROOT. */
-const char *sysfs_root(void);
+const char *node_sysfs_root(void);
 
-struct sysfs_session *sysfs_session_free(struct sysfs_session *s);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct sysfs_session *, sysfs_session_free)
-void sysfs_session_list_free(struct sysfs_session **list, size_t n);
+struct sysfs_session *node_sysfs_session_free(struct sysfs_session *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sysfs_session *, node_sysfs_session_free)
+void node_sysfs_session_list_free(struct sysfs_session **list, size_t n);
 
 /* Read one session; -ENOENT if there is none with that sid. */
-int sysfs_session_read(int sid, struct sysfs_session **ret);
+int node_sysfs_session_read(int sid, struct sysfs_session **ret);
 
 /* All sessions sorted by sid; *ret_n may be 0 (then *ret is NULL). */
-int sysfs_session_list(struct sysfs_session ***ret, size_t *ret_n);
+int node_sysfs_session_list(struct sysfs_session ***ret, size_t *ret_n);
 
 /* Any attribute, value trimmed of the trailing newline; kind is "session", "connection" or "host".
  * -ENOENT when the attribute does not exist, -ENODATA when it is empty or "(null)". */
-int sysfs_session_attr(const struct sysfs_session *s, const char *kind, const char *name, char **ret);
+int node_sysfs_session_attr(const struct sysfs_session *s, const char *kind, const char *name, char **ret);
 
 /* Sid of the first session to target_name at address:port (iface NULL → any); -ENOENT if none. */
-int sysfs_session_find(const char *target_name, const char *address, int port, const char *iface,
+int node_sysfs_session_find(const char *target_name, const char *address, int port, const char *iface,
                        int *ret_sid);
 
 /* Ask the SCSI midlayer to scan all channels/targets/LUNs of the session's host. */
-int sysfs_session_rescan(const struct sysfs_session *s);
+int node_sysfs_session_rescan(const struct sysfs_session *s);
