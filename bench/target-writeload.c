@@ -34,7 +34,7 @@ static void die(const char *what) {
         exit(1);
 }
 
-static void send_all(const void *p, size_t n) {
+static void util_send_all(const void *p, size_t n) {
         const uint8_t *b = p;
         while (n > 0) {
                 ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
@@ -70,7 +70,7 @@ static void send_pdu(struct iscsi_bhs *h, const void *data, size_t len) {
         }
         n = iscsi_pdu_out_iovec(&out, iov);
         for (int i = 0; i < n; i++)
-                send_all(iov[i].iov_base, iov[i].iov_len);
+                util_send_all(iov[i].iov_base, iov[i].iov_len);
 }
 
 /* Receive one PDU; data (if any) into a static buffer. */

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "iscsi-node/initiatorname.h"
+#include "iscsi-util/fs-util.h"
 #include "iscsi-proto/iscsi-name.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-node/paths.h"
 
 #define DEFAULT_PREFIX "iqn.2016-04.com.open-iscsi"
@@ -20,7 +21,7 @@ static int mkdir_parents_of(const char *path) {
         slash = strrchr(dir, '/');
         if (slash && slash != dir)
                 *slash = 0;
-        return node_mkdir_parents(dir, 0755);
+        return util_mkdir_parents(dir, 0755, true);
 }
 
 int main(int argc, char **argv) {

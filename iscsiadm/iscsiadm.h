@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "iscsi-node/iscsid-conf.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-node/nodedb.h"
 
 /* exit codes (enum iscsi_err) */

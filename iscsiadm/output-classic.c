@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "iscsi-node/ipc.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "output.h"
 
 const OutputOps *out = &output_classic;

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <syslog.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 void log_setup(bool foreground, bool debug);
 void log_full(int level, const char *fmt, ...) _printf_(2, 3);

@@ -8,7 +8,7 @@
 
 #include "iscsi-node/ipc.h"
 #include "iscsi-proto/login.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "transport.h"
 
 struct ipc_conn;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "netlink.h"
 #include "iscsi-node/sysfs-session.h"
 

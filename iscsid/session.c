@@ -36,7 +36,7 @@
 #include "build-config.h"
 #include "log.h"
 #include "manager.h"
-#include "iscsi-proto/send-all.h"
+#include "iscsi-util/send-all.h"
 #include "iscsi-node/sysfs-session.h"
 
 #define LOGIN_RBUF_SIZE (ISCSI_BHS_SIZE + ISCSI_MAX_AHS_LEN + 2 * ISCSI_DIGEST_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 4)
@@ -291,7 +291,7 @@ static int send_next_request(struct session *s) {
                 return (int) n;
         /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once; if not within 1 s,
          * the peer is not reading and the login timer ends it. */
-        r = send_all(s->fd, buf, (size_t) n, 1000);
+        r = util_send_all(s->fd, buf, (size_t) n, 1000);
         explicit_bzero(buf, sizeof buf);
         return r;
 }

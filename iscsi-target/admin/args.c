@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static bool is_key(const char *s, size_t len) {
         if (len == 0)

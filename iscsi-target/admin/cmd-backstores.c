@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static int opt_bool(const char *name, const char *v, bool def, bool *ret) {
         if (!v) {

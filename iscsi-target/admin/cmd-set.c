@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 typedef enum Group {
         GROUP_ATTRIBUTE,

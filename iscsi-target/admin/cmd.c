@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 void cli_error(const char *fmt, ...) {
         va_list ap;

@@ -15,22 +15,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/fs-util.h"
+#include "iscsi-util/macro.h"
 
-static int node_mkdir_parents(const char *path) {
+static int make_parent_dir(const char *path) {
         _cleanup_free_ char *copy = strdup(path);
         if (!copy)
                 return -ENOMEM;
-        char *dir = dirname(copy);
-        struct stat st;
-        if (stat(dir, &st) == 0)
-                return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-        int r = node_mkdir_parents(dir);
-        if (r < 0)
-                return r;
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
+        return util_mkdir_parents(dirname(copy), 0755, true);
 }
 
 static void print_warnings(char **w) {
@@ -62,7 +54,7 @@ static int load(Session *s, bool quiet) {
 }
 
 int session_open(Session *s) {
-        int r = node_mkdir_parents(s->config_path);
+        int r = make_parent_dir(s->config_path);
         if (r < 0) {
                 cli_error("cannot create the directory of %s: %s", s->config_path, strerror(-r));
                 return r;

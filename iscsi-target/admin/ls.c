@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static int line_width(void) {
         const char *c = getenv("COLUMNS");

@@ -12,7 +12,7 @@
 
 #include "build-config.h" /* the build's: PACKAGE_VERSION, TARGET_CONFIG_DIR */
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #define DEFAULT_PIDFILE "/run/iscsi-targetd.pid"
 

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static const char *const backstore_dirs[] = { "block", "fileio", "ramdisk" };
 

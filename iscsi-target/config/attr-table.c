@@ -3,7 +3,7 @@
  * A name outside these tables is still loaded and saved back, only warned about. */
 
 #include "model-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 /* Backstore device attributes (configfs .../attrib, writable ones, as rtslib dumps them).
  * Values are LIO's for a write-back fileio object (targetcli's default) on a file that

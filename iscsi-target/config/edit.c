@@ -12,7 +12,7 @@
 
 #include "config-edit.h"
 #include "model-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 /* The ALUA group LIO gives every storage object, as rtslib dumps it. */
 static const char default_alua_tpgs[] =

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "model-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static void put_indent(FILE *f, int level) {
         fputc('\n', f);

@@ -8,7 +8,7 @@
 
 #include "saveconfig.h"
 #include "model-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static void erase_free(char *s) {
         if (s) {

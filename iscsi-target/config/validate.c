@@ -12,7 +12,7 @@
 #include "saveconfig.h"
 #include "iscsi-proto/iscsi-name.h"
 #include "model-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 _printf_(2, 3) static int invalid(char **ret_error, const char *fmt, ...) {
         if (ret_error) {

@@ -11,7 +11,7 @@
 
 #include "saveconfig.h"
 #include "model-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 /* json-c adders that turn allocation failure into -ENOMEM; each takes ownership of v. */
 static int add(struct json_object *o, const char *key, struct json_object *v) {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <syslog.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 void log_setup(bool to_stderr, bool debug);
 bool log_debug_enabled(void);

@@ -11,7 +11,7 @@
 
 #include "conn.h"
 #include "iscsi-proto/digest.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 typedef struct Seen {
         unsigned headers, pdus, closed;

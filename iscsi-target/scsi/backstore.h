@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 enum backstore_type {
         BACKSTORE_FILEIO,

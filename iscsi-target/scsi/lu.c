@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "iscsi-proto/hex-digit.h"
+#include "iscsi-util/hex-digit.h"
 #include "scsi-internal.h"
 
 /* IEEE company id used in the NAA designator (the same one Linux LIO uses, so initiators
@@ -36,7 +36,7 @@ static void make_naa(struct scsi_lu *lu) {
         for (int i = 5; i >= 0; i--)
                 nibbles[n++] = (NAA_OUI >> (4 * i)) & 0xf;
         for (const char *s = lu->serial; *s && n < 32; s++) {
-                int v = hex_digit_value(*s);
+                int v = util_hex_digit_value(*s);
                 if (v >= 0)
                         nibbles[n++] = (uint8_t) v;
         }

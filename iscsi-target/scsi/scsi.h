@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "backstore.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #define SCSI_MAX_CDB 32
 #define SCSI_SENSE_BUFFER 96

@@ -16,7 +16,7 @@
 
 #include "iscsi-node/discovery.h"
 #include "iscsi-proto/login.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-proto/pdu.h"
 
 #define EXIT_TRANS 4

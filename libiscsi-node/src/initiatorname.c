@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "iscsi-node/initiatorname.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/fs-util.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-node/nodedb.h"
 #include "iscsi-node/record.h"
 
@@ -42,6 +43,7 @@ int node_initiatorname_read(const char *path, char **ret_name, char **ret_alias)
 int node_initiatorname_write(const char *path, const char *name, const char *alias) {
         _cleanup_free_ char *dir = strdup(path), *text = NULL;
         char *slash;
+        int r;
 
         if (!dir)
                 return -ENOMEM;
@@ -54,5 +56,8 @@ int node_initiatorname_write(const char *path, const char *name, const char *ali
                             "InitiatorName=%s\n%s%s%s",
                      name, alias ? "InitiatorAlias=" : "", alias ?: "", alias ? "\n" : "") < 0)
                 return -ENOMEM;
-        return node_write_file_atomic(dir, slash + 1, text, strlen(text), 0644);
+        r = util_mkdir_parents(dir, 0755, true);
+        if (r < 0)
+                return r;
+        return util_write_file_atomic(path, text, strlen(text), 0644);
 }

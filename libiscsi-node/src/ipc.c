@@ -12,8 +12,8 @@
 
 #include "build-config.h"
 #include "iscsi-node/ipc.h"
-#include "iscsi-proto/macro.h"
-#include "iscsi-proto/send-all.h"
+#include "iscsi-util/macro.h"
+#include "iscsi-util/send-all.h"
 
 
 static const char *const err_strings[_ISCSI_ERR_MAX] = {
@@ -99,10 +99,10 @@ int node_ipc_send_message(int fd, struct json_object *msg) {
         if (len > ISCSID_IPC_MAX_MESSAGE)
                 return -EMSGSIZE;
         uint32_t be = htonl((uint32_t) len);
-        int r = send_all(fd, &be, sizeof be, IPC_IO_TIMEOUT_MS);
+        int r = util_send_all(fd, &be, sizeof be, IPC_IO_TIMEOUT_MS);
         if (r < 0)
                 return r;
-        return send_all(fd, s, len, IPC_IO_TIMEOUT_MS);
+        return util_send_all(fd, s, len, IPC_IO_TIMEOUT_MS);
 }
 
 int node_ipc_recv_message(int fd, struct json_object **ret) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
 
 bool node_iface_is_builtin(const char *name) {
@@ -71,7 +72,7 @@ int node_db_delete_iface(NodeDb *db, const char *name) {
         if (unlink(p) < 0)
                 return -errno;
         *strrchr(p, '/') = 0;
-        (void) node_fsync_dir(p);
+        (void) util_fsync_dir(p);
         return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #include "iscsi-node/nodedb.h"
 
@@ -27,7 +27,6 @@ struct NodeDb {
 
 /* Write a record file: atomically and durably, or into the open batch. */
 int node_db_write_record(NodeDb *db, const char *dir, const char *name, const Record *r);
-int node_fsync_dir(const char *dir);
 
 static inline void closedirp(DIR **d) {
         if (*d)

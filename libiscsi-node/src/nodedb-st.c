@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
 
 static int st_dir(NodeDb *db, const char *address, int port, char **ret) {
@@ -85,7 +86,7 @@ int node_db_delete_st(NodeDb *db, const char *address, int port) {
         (void) rmdir(dir);
         /* make the removal durable too */
         *strrchr(dir, '/') = 0;
-        (void) node_fsync_dir(dir);
+        (void) util_fsync_dir(dir);
         return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
 #include "iscsi-node/paths.h"
 
@@ -68,7 +69,7 @@ int node_db_lock(NodeDb *db) {
         if (!dir)
                 return -ENOMEM;
         *strrchr(dir, '/') = 0;
-        (void) node_mkdir_parents(dir, 0755);
+        (void) util_mkdir_parents(dir, 0755, true);
         fd = open(db->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
                 return -errno;
@@ -109,23 +110,17 @@ static int record_to_file_text(const Record *r, char **ret) {
 /* Batch mode: the temp file is written but neither synced nor renamed yet. */
 static int write_pending(NodeDb *db, const char *dir, const char *name, const char *data, size_t len) {
         _cleanup_free_ char *tmp = NULL, *dst = NULL;
-        _cleanup_close_ int fd = -EBADF;
         PendingRename *np;
         int r;
 
-        r = node_mkdir_parents_full(dir, 0700, false);
+        r = util_mkdir_parents(dir, 0700, false);
         if (r < 0)
                 return r;
-        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
+        if (asprintf(&dst, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, 0600) < 0 || write(fd, data, len) != (ssize_t) len) {
-                r = errno ? -errno : -EIO;
-                (void) unlink(tmp);
+        r = util_atomic_file_stage(dst, data, len, 0600, false, &tmp);
+        if (r < 0)
                 return r;
-        }
         np = realloc(db->pending, (db->n_pending + 1) * sizeof(*np));
         if (!np) {
                 (void) unlink(tmp);
@@ -134,6 +129,19 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
         db->pending = np;
         np[db->n_pending++] = (PendingRename) { TAKE_PTR(tmp), TAKE_PTR(dst) };
         return 0;
+}
+
+/* Not batched: mkdir -p and the one atomic writer. */
+static int write_now(const char *dir, const char *name, const char *data, size_t len) {
+        _cleanup_free_ char *dst = NULL;
+        int r;
+
+        r = util_mkdir_parents(dir, 0700, true);
+        if (r < 0)
+                return r;
+        if (asprintf(&dst, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        return util_write_file_atomic(dst, data, len, 0600);
 }
 
 int node_db_write_record(NodeDb *db, const char *dir, const char *name, const Record *r) {
@@ -147,7 +155,7 @@ int node_db_write_record(NodeDb *db, const char *dir, const char *name, const Re
         if (db && db->batch)
                 k = write_pending(db, dir, name, text, strlen(text));
         else
-                k = node_write_file_atomic(dir, name, text, strlen(text), 0600);
+                k = write_now(dir, name, text, strlen(text));
         explicit_bzero(text, strlen(text));
         return k;
 }
@@ -410,7 +418,7 @@ int node_db_write_node(NodeDb *db, const Record *node) {
                         np[db->n_pending++] = (PendingRename) { NULL, TAKE_PTR(legacy) };
                 } else {
                         (void) unlink(legacy);
-                        (void) node_fsync_dir(tdir);
+                        (void) util_fsync_dir(tdir);
                 }
         }
         return 0;
@@ -477,7 +485,7 @@ int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
                         break;
                 *slash = 0;
                 if (i == 0 && !db->batch)
-                        (void) node_fsync_dir(dir);
+                        (void) util_fsync_dir(dir);
                 if (rmdir(dir) < 0)
                         break;
         }
@@ -503,7 +511,7 @@ int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, in
         if (asprintf(&target, "%s/nodes/%s/%s", ISCSI_DB_ROOT, node_record_get(node, NODE_KEY_NAME), portal) < 0 ||
             asprintf(&lp, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        k = node_mkdir_parents(dir, 0700);
+        k = util_mkdir_parents(dir, 0700, true);
         if (k < 0)
                 return k;
         (void) unlink(lp);

@@ -7,8 +7,8 @@
 #include <strings.h>
 
 #include "iscsi-proto/chap.h"
-#include "iscsi-proto/hex-digit.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/hex-digit.h"
+#include "iscsi-util/macro.h"
 
 /* ---- algorithms ---- */
 
@@ -152,7 +152,7 @@ static int decode_hex(const char *s, size_t max_len, uint8_t **ret, size_t *ret_
         if (digits == 0)
                 return -EBADMSG;
         for (size_t j = 0; j < digits; j++)
-                if (hex_digit_value(s[j]) < 0)
+                if (util_hex_digit_value(s[j]) < 0)
                         return -EBADMSG;
         if (n > max_len)
                 return -EMSGSIZE;
@@ -160,9 +160,9 @@ static int decode_hex(const char *s, size_t max_len, uint8_t **ret, size_t *ret_
         if (!buf)
                 return -ENOMEM;
         if (digits % 2) /* odd: the first digit is a low nibble */
-                buf[o++] = (uint8_t) hex_digit_value(s[i++]);
+                buf[o++] = (uint8_t) util_hex_digit_value(s[i++]);
         for (; i < digits; i += 2)
-                buf[o++] = (uint8_t) (hex_digit_value(s[i]) << 4 | hex_digit_value(s[i + 1]));
+                buf[o++] = (uint8_t) (util_hex_digit_value(s[i]) << 4 | util_hex_digit_value(s[i + 1]));
         *ret = buf;
         *ret_len = n;
         return 0;

@@ -7,7 +7,7 @@
 #include <sys/random.h>
 
 #include "iscsi-proto/iscsi-name.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #define DEFAULT_PREFIX "iqn.2016-04.com.open-iscsi"
 

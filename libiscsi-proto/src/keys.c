@@ -3,9 +3,9 @@
 
 #include <stdarg.h>
 
-#include "iscsi-proto/hex-digit.h"
+#include "iscsi-util/hex-digit.h"
 #include "iscsi-proto/keys.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 void iscsi_keys_clear(struct iscsi_keys *keys) {
         if (!keys)
@@ -428,7 +428,7 @@ int iscsi_value_parse_number(const char *s, uint64_t max, uint64_t *ret) {
                 if (!*p)
                         return -EINVAL;
                 for (; *p; p++) {
-                        int d = hex_digit_value(*p);
+                        int d = util_hex_digit_value(*p);
                         if (d < 0)
                                 return -EINVAL;
                         if (n == 0 && d == 0 && p[1])

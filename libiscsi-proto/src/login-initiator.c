@@ -2,7 +2,7 @@
 /* Login, initiator side: builds Login Requests, consumes Login Responses. */
 
 #include "login-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static int initiator_setup_negotiator(struct iscsi_login *l, const struct iscsi_login_initiator_config *cfg) {
         bool discovery = cfg->session_type == ISCSI_SESSION_DISCOVERY;

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 
 #include "login-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 int iscsi_login_target_new(const struct iscsi_login_target_config *cfg, struct iscsi_login **ret) {
         _cleanup_(iscsi_login_freep) struct iscsi_login *l = NULL;

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 
 #include "login-internal.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 const char *iscsi_login_failure_to_string(enum iscsi_login_failure f) {
         switch (f) {

@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-proto/negotiate.h"
 
 #define SEC ISCSI_KEY_F_SECURITY

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "iscsi-proto/iscsi-name.h" /* ISCSI_NAME_MAX */
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-proto/sendtargets.h"
 
 #define ST_RECORD_MAX 4096u

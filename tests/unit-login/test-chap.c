@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "iscsi-proto/chap.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 /* Vectors: printf '\x2a' 'TopSecret12!' and bytes 00..0f | openssl dgst -<alg>
  *          printf '\xff' (empty secret) and de ad be ef x8 | openssl dgst -<alg> */

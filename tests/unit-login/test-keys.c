@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "iscsi-proto/keys.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #define TXT(s) s, sizeof(s) - 1
 

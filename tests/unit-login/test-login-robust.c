@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "iscsi-proto/login.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static uint64_t rng_state;
 static unsigned outcomes[3]; /* CONTINUE (ran out of input), DONE, FAILED */

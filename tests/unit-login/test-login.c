@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "iscsi-proto/login.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #define TARGET_IQN "iqn.2026-01.org.example:disk1"
 #define MOVED_IQN "iqn.2026-01.org.example:moved"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-proto/negotiate.h"
 
 #define OP ISCSI_STAGE_OPERATIONAL

@@ -23,7 +23,7 @@
 
 #include "iscsi-proto/keys.h"
 #include "iscsi-proto/login.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-proto/pdu.h"
 #include "iscsi-proto/sendtargets.h"
 

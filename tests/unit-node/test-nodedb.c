@@ -16,6 +16,7 @@
 #include "iscsi-node/initiatorname.h"
 #include "iscsi-node/iscsid-conf.h"
 #include "iscsi-node/nodedb.h"
+#include "iscsi-util/fs-util.h"
 #include "iscsi-node/paths.h"
 
 static char root[] = "/tmp/unit-node.XXXXXX";
@@ -126,14 +127,15 @@ static void test_reads_open_iscsi_file(void **state) {
                                    "node.session.auth.password = p\nnode.conn[0].address = 10.0.0.1\n"
                                    "node.conn[0].port = 3260\n# END RECORD\n";
         _cleanup_(node_db_freep) NodeDb *db = NULL;
-        char dir[2 * PATH_MAX];
+        char dir[2 * PATH_MAX], file[3 * PATH_MAX];
         NodeEntry *e = NULL;
         size_t n = 0;
         NodeFilter f = NODE_FILTER_ALL;
 
         snprintf(dir, sizeof(dir), "%s/nodes/iqn.2003-01.org.example:deb/10.0.0.1,3260,1", dbroot);
-        assert_int_equal(node_mkdir_parents(dir, 0700), 0);
-        assert_int_equal(node_write_file_atomic(dir, "default", text, sizeof(text) - 1, 0600), 0);
+        assert_int_equal(util_mkdir_parents(dir, 0700, true), 0);
+        snprintf(file, sizeof(file), "%s/default", dir);
+        assert_int_equal(util_write_file_atomic(file, text, sizeof(text) - 1, 0600), 0);
         assert_int_equal(node_db_open(&db), 0);
         f.target = "iqn.2003-01.org.example:deb";
         assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);

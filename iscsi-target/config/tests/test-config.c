@@ -18,7 +18,7 @@
 
 #include "config/saveconfig.h"
 #include "config/config-edit.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static const char *fixture_dir = ".";
 

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-node/record.h"
 
 typedef struct IscsidConf {

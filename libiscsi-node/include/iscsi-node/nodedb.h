@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-node/record.h"
 
 typedef struct NodeDb NodeDb;
@@ -85,5 +85,3 @@ bool node_iface_is_builtin(const char *name);
 
 void node_records_free(Record **r, size_t n);
 
-/* Write data to dir/name atomically and durably with mode; creates dir (0700) if needed. */
-int node_write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode);

@@ -20,7 +20,3 @@ char *node_path_run(const char *rel);
 /* Newly allocated "<ISCSI_ROOT><abs>", for any other absolute path (e.g. /sys, /run/lock). */
 char *node_path_rooted(const char *abs);
 
-/* "mkdir -p" with mode for missing components; each new directory's parent is fsynced. */
-int node_mkdir_parents(const char *path, unsigned mode);
-/* durable = false leaves durability to the caller (a batch that ends with syncfs()). */
-int node_mkdir_parents_full(const char *path, unsigned mode, bool durable);

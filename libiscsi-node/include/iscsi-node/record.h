@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 #include "iscsi-node/record-keys.h"
 
 typedef enum KeyKind {

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #define ISCSI_SYSFS_ROOT_ENV "ISCSI_SYSFS_ROOT"
 

@@ -6,7 +6,7 @@
 #include "cases.h"
 #include "iscsi-proto/digest.h"
 #include "hconn.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 #define HUGE_DLENGTH 0xffffffu                  /* 16 MiB - 1: the largest 24-bit length */
 #define SCSI_TUR 0x00

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "hconn.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 char hfail_reason[512];
 

@@ -19,7 +19,7 @@
 
 #include "cases.h"
 #include "hconn.h"
-#include "iscsi-proto/macro.h"
+#include "iscsi-util/macro.h"
 
 static int run_cases(HCtx *ctx, char **names, int n) {
         int failed = 0;

@@ -12,7 +12,7 @@
 
 /* 0 once all @len bytes are sent; -ETIMEDOUT when a non-blocking socket stays full for
  * @poll_timeout_ms; else -errno (MSG_NOSIGNAL: a closed peer gives -EPIPE, not SIGPIPE). */
-static inline int send_all(int fd, const void *buf, size_t len, int poll_timeout_ms) {
+static inline int util_send_all(int fd, const void *buf, size_t len, int poll_timeout_ms) {
         const uint8_t *p = buf;
 
         while (len > 0) {

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The one way this project replaces a file: a uniquely named temp file next to the target,
+ * written in full, fsynced, renamed over the target, and the directory fsynced. A crash at any
+ * point leaves the old content or the new one, never a torn file; a failure leaves the old
+ * content and no temp file behind. Used for node records, the session state files, the
+ * target's saveconfig.json and runtime state, initiatorname.iscsi. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* mkdir -p @path with @mode for created components; with @durable each created directory's
+ * entry is fsynced in its parent. */
+int util_mkdir_parents(const char *path, mode_t mode, bool durable);
+
+int util_fsync_dir(const char *dir);
+/* fsync the directory that holds @path. */
+int util_fsync_parent(const char *path);
+
+/* Writes @data to a new temp file ".#NAME.XXXXXX" beside @path with @mode, fsynced when @sync.
+ * Returns its name in @ret_tmp; the caller renames it (or unlinks it). For batches that make
+ * many files durable with one syncfs(). */
+int util_atomic_file_stage(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                           char **ret_tmp);
+
+/* Atomically and durably replace @path with @len bytes of @data, file mode @mode. The parent
+ * directory must exist. */
+int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);

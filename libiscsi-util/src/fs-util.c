@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iscsi-util/fs-util.h"
+#include "iscsi-util/macro.h"
+
+int util_fsync_dir(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+int util_fsync_parent(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        char *slash;
+
+        if (!p)
+                return -ENOMEM;
+        slash = strrchr(p, '/');
+        if (!slash)
+                return util_fsync_dir(".");
+        if (slash == p)
+                slash[1] = 0;
+        else
+                *slash = 0;
+        return util_fsync_dir(p);
+}
+
+int util_mkdir_parents(const char *path, mode_t mode, bool durable) {
+        _cleanup_free_ char *p = strdup(path);
+        struct stat st;
+
+        if (!p)
+                return -ENOMEM;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s != 0)
+                        continue;
+                char c = *s;
+                *s = 0;
+                if (mkdir(p, mode) == 0) {
+                        if (durable)
+                                (void) util_fsync_parent(p);
+                } else if (errno != EEXIST)
+                        return -errno;
+                *s = c;
+                if (!c)
+                        break;
+        }
+        return 0;
+}
+
+static int write_all_fd(int fd, const void *data, size_t len) {
+        const char *p = data;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static int temp_name_for(const char *path, char **ret) {
+        const char *slash = strrchr(path, '/');
+        int dirlen = slash ? (int) (slash - path + 1) : 0;
+
+        if (asprintf(ret, "%.*s.#%s.XXXXXX", dirlen, path, slash ? slash + 1 : path) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int util_atomic_file_stage(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                           char **ret_tmp) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        r = temp_name_for(path, &tmp);
+        if (r < 0)
+                return r;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = fchmod(fd, mode) < 0 ? -errno : 0;
+        if (r == 0)
+                r = write_all_fd(fd, data, len);
+        if (r == 0 && sync && fsync(fd) < 0)
+                r = -errno;
+        /* close() reports delayed write errors on some filesystems (NFS, full disks) */
+        if (r == 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        *ret_tmp = TAKE_PTR(tmp);
+        return 0;
+}
+
+int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL;
+        int r;
+
+        r = util_atomic_file_stage(path, data, len, mode, true, &tmp);
+        if (r < 0)
+                return r;
+        if (rename(tmp, path) < 0) {
+                r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
+        return util_fsync_parent(path);
+}
