@@ -264,48 +264,26 @@ void task_engine_done(struct scsi_cmd *cmd) {
 }
 
 static void task_submit(Session *s, Task *t) {
-        int r;
-
         if (t->early_status) {
                 task_finish(t);
                 return;
         }
         t->executing = true;
         task_ref(t);
-        r = scsi_cmd_submit(s->engine, &t->cmd);
-        if (r == 1)
+        if (scsi_cmd_submit(s->engine, &t->cmd) == SCSI_SUBMIT_COMPLETED)
                 task_engine_done(&t->cmd);
 }
 
 /* ---- SCSI Command ---- */
 
-enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, const uint8_t *ahs,
-                                size_t ahs_len, Task **ret_rx_task) {
-        const LunMapEntry *e;
+/* A task for SCSI Command h, its CDB and flags filled in, not yet in the table. */
+static Task *task_new(Session *s, const struct iscsi_bhs *h, const uint8_t *ahs, size_t ahs_len) {
         uint8_t lunbuf[8];
         Task *t;
-        int r;
-
-        *ret_rx_task = NULL;
-        if (session_check_cmdsn(s, h->cmdsn, h->immediate) == CMDSN_IGNORE) {
-                log_debug("%s: CmdSN %u outside window [%u, %u], ignored", c->peer, h->cmdsn,
-                          s->exp_cmdsn, s->max_cmdsn);
-                return RX_DISCARD;
-        }
-        if (session_refresh_map(s) < 0) {
-                log_info("%s: %s no longer allowed on %s after reload, closing session", c->peer,
-                         s->initiator, s->target);
-                return RX_CLOSE;
-        }
-        if (task_find(s, h->itt)) {
-                session_log_bad_input(s, "SCSI command with ITT 0x%x already in use, rejected", h->itt);
-                reply_reject(c, s, ISCSI_REJECT_TASK_IN_PROGRESS, c->rx_hdr);
-                return RX_DISCARD;
-        }
 
         t = calloc(1, sizeof(*t));
         if (!t)
-                return RX_CLOSE;
+                return NULL;
         t->s = session_ref(s);
         t->refs = 1;
         t->itt = h->itt;
@@ -326,17 +304,71 @@ enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, 
         }
         iscsi_put_be64(lunbuf, h->lun);
         t->cmd.lun = scsi_lun_decode(lunbuf);
-        e = lunmap_find(s->map, t->cmd.lun);
         t->cmd.nexus = s->nexus;
         t->cmd.task_attr = h->flags & ISCSI_FLAG_CMD_ATTR_MASK;
         t->cmd.read = h->flags & ISCSI_FLAG_CMD_READ;
         t->cmd.write = h->flags & ISCSI_FLAG_CMD_WRITE;
         t->cmd.expected_len = h->edtl;
-        t->cmd.write_protect = e && e->write_protect;
         t->cmd.luns = s->map ? s->map->luns : NULL;
         t->cmd.n_luns = s->map ? s->map->n : 0;
         t->cmd.done = task_engine_done;
         t->cmd.userdata = t;
+        return t;
+}
+
+/* Immediate data of a command whose preparation said r: where it goes, or why not. */
+static enum rx_verdict accept_immediate_data(Session *s, Conn *c, const struct iscsi_bhs *h, Task *t,
+                                             enum scsi_prep_result r, Task **ret_rx_task) {
+        uint32_t max_imm = MIN(s->params.first_burst_length, t->xfer_len);
+
+        if (!s->params.immediate_data) {
+                session_log_bad_input(s, "immediate data sent although ImmediateData=No, rejected");
+                reply_reject(c, s, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
+                *ret_rx_task = NULL;
+                task_remove(t);
+                return RX_DISCARD;
+        }
+        if (r != SCSI_PREP_DATA_OUT)
+                return RX_DISCARD;
+        if (h->dlength > max_imm) {
+                /* More immediate data than FirstBurstLength or the transfer. */
+                scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0x00);
+                t->early_status = true;
+                return RX_DISCARD;
+        }
+        c->rx_dst = t->cmd.buf;
+        t->unsol_len = MAX(t->unsol_len, h->dlength);
+        return RX_ACCEPT;
+}
+
+enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, const uint8_t *ahs,
+                                size_t ahs_len, Task **ret_rx_task) {
+        const LunMapEntry *e;
+        enum scsi_prep_result r;
+        Task *t;
+
+        *ret_rx_task = NULL;
+        if (session_check_cmdsn(s, h->cmdsn, h->immediate) == CMDSN_IGNORE) {
+                log_debug("%s: CmdSN %u outside window [%u, %u], ignored", c->peer, h->cmdsn,
+                          s->exp_cmdsn, s->max_cmdsn);
+                return RX_DISCARD;
+        }
+        if (session_refresh_map(s) < 0) {
+                log_info("%s: %s no longer allowed on %s after reload, closing session", c->peer,
+                         s->initiator, s->target);
+                return RX_CLOSE;
+        }
+        if (task_find(s, h->itt)) {
+                session_log_bad_input(s, "SCSI command with ITT 0x%x already in use, rejected", h->itt);
+                reply_reject(c, s, ISCSI_REJECT_TASK_IN_PROGRESS, c->rx_hdr);
+                return RX_DISCARD;
+        }
+
+        t = task_new(s, h, ahs, ahs_len);
+        if (!t)
+                return RX_CLOSE;
+        e = lunmap_find(s->map, t->cmd.lun);
+        t->cmd.write_protect = e && e->write_protect;
         task_insert(s, t);
 
         r = scsi_cmd_prepare(e ? e->lu : NULL, &t->cmd);
@@ -347,26 +379,8 @@ enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, 
                 t->early_status = true;
 
         *ret_rx_task = t;
-        if (h->dlength > 0) {
-                uint32_t max_imm = MIN(s->params.first_burst_length, t->xfer_len);
-                if (!s->params.immediate_data) {
-                        session_log_bad_input(s, "immediate data sent although ImmediateData=No, rejected");
-                        reply_reject(c, s, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
-                        *ret_rx_task = NULL;
-                        task_remove(t);
-                        return RX_DISCARD;
-                }
-                if (r != SCSI_PREP_DATA_OUT)
-                        return RX_DISCARD;
-                if (h->dlength > max_imm) {
-                        /* More immediate data than FirstBurstLength or the transfer. */
-                        scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0x00);
-                        t->early_status = true;
-                        return RX_DISCARD;
-                }
-                c->rx_dst = t->cmd.buf;
-                t->unsol_len = MAX(t->unsol_len, h->dlength);
-        }
+        if (h->dlength > 0)
+                return accept_immediate_data(s, c, h, t, r, ret_rx_task);
         return RX_ACCEPT;
 }
 
