@@ -14,6 +14,7 @@
 #include "manager.h"
 #include "netlink.h"
 #include "iscsi-node/sysfs-session.h"
+#include "iscsi-proto/defaults.h"
 
 static int on_scan_pipe(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         struct manager *m = userdata;
@@ -156,7 +157,7 @@ static void assign_isid(struct manager *m, struct session *n) {
 int manager_login(struct manager *m, const struct node_login_req *req, struct ipc_conn *waiter,
                   struct session **ret) {
         char msg[256];
-        int port = req->port > 0 ? req->port : 3260;
+        int port = req->port > 0 ? req->port : ISCSI_DEFAULT_PORT;
         const char *iface = req->iface && *req->iface ? req->iface : "default";
         if (!req->allow_existing)
                 for (struct session *s = m->sessions; s; s = s->next)

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "manager.h"
 #include "iscsi-node/sysfs-session.h"
+#include "iscsi-proto/defaults.h"
 
 static char *dup_or_null(const char *s) {
         return s && *s ? strdup(s) : NULL;
@@ -87,7 +88,7 @@ int session_config_from_req(struct session_config *c, const struct node_login_re
                 .chap_algs = dup_or_null(r->chap_algs),
                 .header_digest = dup_or_null(r->header_digest),
                 .data_digest = dup_or_null(r->data_digest),
-                .port = r->port > 0 ? r->port : 3260,
+                .port = r->port > 0 ? r->port : ISCSI_DEFAULT_PORT,
                 .tpgt = r->tpgt,
                 .scan_manual = r->scan_manual,
                 .max_recv_dlength = r->max_recv_dlength,

@@ -14,6 +14,7 @@
 #include "iscsi-node/ipc.h"
 #include "iscsi-util/macro.h"
 #include "iscsi-util/send-all.h"
+#include "iscsi-proto/defaults.h"
 
 
 static const char *const err_strings[_ISCSI_ERR_MAX] = {
@@ -242,7 +243,7 @@ int node_ipc_login_req_from_json(struct json_object *o, struct node_login_req *r
         if (!r.target_name || !r.address)
                 return -EINVAL;
         if (r.port <= 0)
-                r.port = 3260;
+                r.port = ISCSI_DEFAULT_PORT;
         if (r.port > 65535)
                 return -EINVAL;
         *ret = r;
@@ -267,7 +268,7 @@ int node_ipc_logout_req_from_json(struct json_object *o, struct session_logout_r
                 .sid = (int) get_int(o, "sid", -1),
                 .target_name = get_str(o, "target_name"),
                 .address = get_str(o, "address"),
-                .port = (int) get_int(o, "port", 3260),
+                .port = (int) get_int(o, "port", ISCSI_DEFAULT_PORT),
                 .iface = get_str(o, "iface"),
                 .force = get_bool(o, "force"),
         };
@@ -447,7 +448,7 @@ int node_iscsid_client_list(struct iscsid_list_result *ret) {
                 info->host_no = (int) get_int(s, "host_no", -1);
                 copy_str(info->target_name, sizeof info->target_name, get_str(s, "target_name"));
                 copy_str(info->address, sizeof info->address, get_str(s, "address"));
-                info->port = (int) get_int(s, "port", 3260);
+                info->port = (int) get_int(s, "port", ISCSI_DEFAULT_PORT);
                 info->tpgt = (int) get_int(s, "tpgt", -1);
                 copy_str(info->iface, sizeof info->iface, get_str(s, "iface"));
                 copy_str(info->state, sizeof info->state, get_str(s, "state"));

@@ -83,7 +83,7 @@ const char *node_err_to_string(int err);
 struct node_login_req {
         const char *target_name;        /* required */
         const char *address;            /* required: portal address (IPv4/IPv6 literal or name) */
-        int port;                       /* 0 → 3260 */
+        int port;                       /* 0 → ISCSI_DEFAULT_PORT */
         int tpgt;                       /* -1 → unknown (taken from the login response) */
         const char *iface;              /* NULL → "default" */
         const char *initiator_name;     /* NULL → daemon reads initiatorname.iscsi */
