@@ -161,7 +161,7 @@ static void dispatch(struct ipc_conn *c, struct json_object *msg) {
                 ipc_conn_reply_simple(c, "ping", ISCSI_SUCCESS, "iscsid " PACKAGE_VERSION);
         } else if (streq(type, "login")) {
                 struct node_login_req r;
-                if (!req || node_ipc_login_req_from_json(req, &r) < 0) {
+                if (!req || node_login_req_from_json(req, &r) < 0) {
                         ipc_conn_reply_simple(c, "login", ISCSI_ERR_INVALID_MGMT_REQ,
                                               "login request without target_name/address");
                         return;

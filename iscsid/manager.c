@@ -136,19 +136,19 @@ static bool same_node(const struct session *s, const char *target, const char *a
 
 static void assign_isid(struct manager *m, struct session *n) {
         static const uint8_t zero[6];
-        if (memcmp(n->isid, zero, 6) != 0)
+        if (memcmp(n->cfg.isid, zero, 6) != 0)
                 return;
         /* Lowest qualifier not used by another session to the same target. */
         for (unsigned q = 1; q < 0xffff; q++) {
                 bool used = false;
                 for (struct session *s = m->sessions; s && !used; s = s->next)
                         used = s != n && streq_ptr(s->cfg.target_name, n->cfg.target_name) &&
-                               s->isid[4] == (q >> 8) && s->isid[5] == (q & 0xff);
+                               s->cfg.isid[4] == (q >> 8) && s->cfg.isid[5] == (q & 0xff);
                 if (!used) {
-                        n->isid[0] = 0xc0;
-                        memcpy(n->isid + 1, m->isid_base, 3);
-                        n->isid[4] = (uint8_t) (q >> 8);
-                        n->isid[5] = (uint8_t) q;
+                        n->cfg.isid[0] = 0xc0;
+                        memcpy(n->cfg.isid + 1, m->isid_base, 3);
+                        n->cfg.isid[4] = (uint8_t) (q >> 8);
+                        n->cfg.isid[5] = (uint8_t) q;
                         return;
                 }
         }

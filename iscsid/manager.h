@@ -9,6 +9,8 @@
 #include "iscsi-node/ipc.h"
 #include "iscsi-proto/login.h"
 #include "iscsi-util/macro.h"
+#include "session-config.h"
+#include "session-params.h"
 #include "transport.h"
 
 struct ipc_conn;
@@ -25,27 +27,12 @@ enum session_state {
 };
 const char *session_state_to_string(enum session_state s);
 
-/* Everything a login needs, owned (a deep copy of struct node_login_req). */
-struct session_config {
-        char *target_name, *address, *iface, *initiator_name, *initiator_alias, *netdev, *hwaddress;
-        char *auth_method, *username, *password, *username_in, *password_in, *chap_algs;
-        char *header_digest, *data_digest;
-        int port, tpgt;
-        bool scan_manual;
-        uint32_t max_recv_dlength, max_xmit_dlength, first_burst, max_burst;
-        int max_r2t, initial_r2t, immediate_data, erl, default_time2wait, default_time2retain;
-        int login_timeout, logout_timeout, replacement_timeout, noop_out_interval, noop_out_timeout;
-        int abort_timeout, lu_reset_timeout, tgt_reset_timeout, host_reset_timeout;
-        int initial_login_retry_max, cmds_max, queue_depth;
-};
-
 struct session {
         struct manager *manager;
         struct session *next;
-        struct session_config cfg;
+        struct node_login_req cfg;       /* owned copy, defaults applied; cfg.isid is the ISID */
         enum session_state state;
 
-        uint8_t isid[6];
         uint16_t tsih;
         uint32_t initial_cmdsn;          /* CmdSN the kernel session started from */
         bool kernel_session;             /* sid/cid/host_no are valid */
@@ -123,15 +110,7 @@ void session_scan_done(struct session *s);
 void session_devices_deleted(struct session *s);
 void session_schedule_reconnect(struct session *s, uint64_t delay_usec);
 
-/* session-config.c */
-int session_config_from_req(struct session_config *c, const struct node_login_req *r);
-void session_config_done(struct session_config *c);
-int session_config_save(struct session *s);
-void session_state_file_remove(uint32_t sid);
-int session_adopt(struct manager *m, int sid, struct session **ret);
 
-/* session-params.c */
-int session_set_kernel_params(struct session *s, const struct iscsi_login_result *res);
 
 /* ipc-server.c */
 void ipc_conn_reply(struct ipc_conn *c, struct json_object *reply);

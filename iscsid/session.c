@@ -68,7 +68,6 @@ int session_new(struct manager *m, const struct node_login_req *req, struct sess
                 session_free(s);
                 return r;
         }
-        memcpy(s->isid, req->isid, sizeof s->isid);
         *ret = s;
         return 0;
 }
@@ -86,7 +85,7 @@ struct session *session_free(struct session *s) {
         close_connection(s);
         s->timer = sd_event_source_disable_unref(s->timer);
         free(s->rbuf);
-        session_config_done(&s->cfg);
+        node_login_req_done(&s->cfg);
         explicit_bzero(&s->params, sizeof s->params);
         free(s);
         return NULL;
@@ -225,9 +224,11 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
                 s->cid = cid;
         }
 
+        if (res->params.tpgt >= 0) /* the target's word over the record's */
+                s->cfg.tpgt = res->params.tpgt;
         r = t->ops->bind_conn(t, s->sid, s->cid, s->fd);
         if (r >= 0)
-                r = session_set_kernel_params(s, res);
+                r = session_set_kernel_params(t, s->sid, s->cid, &s->cfg, res);
         if (r >= 0)
                 r = t->ops->start_conn(t, s->sid, s->cid);
         if (r < 0) {
@@ -258,7 +259,7 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
         }
         log_info("Login to [iface: %s, target: %s, portal: %s,%d] successful (session %u, host %d).",
                  s->cfg.iface, s->cfg.target_name, s->cfg.address, s->cfg.port, s->sid, s->host_no);
-        if (s->cfg.scan_manual || m->no_scan) {
+        if (streq_ptr(s->cfg.scan, "manual") || m->no_scan) {
                 s->state = SESSION_LOGGED_IN;
                 login_finished(s, ISCSI_SUCCESS, NULL);
                 return;
@@ -444,31 +445,9 @@ static int login_cmdsn(struct session *s, uint32_t *ret) {
 }
 
 static int make_login(struct session *s) {
-        const struct session_config *c = &s->cfg;
+        const struct node_login_req *c = &s->cfg;
         _cleanup_keys_ struct iscsi_keys ops = {};
-        int r = 0;
-        if (c->header_digest)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "HeaderDigest", c->header_digest);
-        if (c->data_digest)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "DataDigest", c->data_digest);
-        if (c->max_recv_dlength > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxRecvDataSegmentLength", "%u", c->max_recv_dlength);
-        if (c->max_burst > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxBurstLength", "%u", c->max_burst);
-        if (c->first_burst > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "FirstBurstLength", "%u", c->first_burst);
-        if (c->max_r2t > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxOutstandingR2T", "%d", c->max_r2t);
-        if (c->initial_r2t >= 0)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "InitialR2T", c->initial_r2t ? "Yes" : "No");
-        if (c->immediate_data >= 0)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "ImmediateData", c->immediate_data ? "Yes" : "No");
-        if (c->erl >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "ErrorRecoveryLevel", "%d", c->erl);
-        if (c->default_time2wait >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Wait", "%d", c->default_time2wait);
-        if (c->default_time2retain >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Retain", "%d", c->default_time2retain);
+        int r = node_login_req_to_login_keys(c, &ops);
         if (r < 0)
                 return r;
 
@@ -506,7 +485,7 @@ static int make_login(struct session *s) {
                 .n_chap_algs = n_algs,
                 .operational = ops.n ? &ops : NULL,
         };
-        memcpy(lc.isid, s->isid, sizeof lc.isid);
+        memcpy(lc.isid, s->cfg.isid, sizeof lc.isid);
         return iscsi_login_initiator_new(&lc, &s->login);
 }
 

@@ -311,23 +311,17 @@ static void call_run(struct call *c) {
 }
 
 static void req_init(struct node_login_req *r, int port) {
-        memset(r, 0, sizeof *r);
+        node_login_req_init(r);
         r->target_name = TARGET_IQN;
         r->address = "127.0.0.1";
         r->port = port;
-        r->tpgt = -1;
         r->initiator_name = INITIATOR_IQN;
-        r->scan_manual = true;
-        r->max_r2t = r->initial_r2t = r->immediate_data = r->erl = -1;
+        r->scan = "manual";
         r->default_time2wait = 0;
-        r->default_time2retain = -1;
         r->login_timeout = 5;
         r->logout_timeout = 2;
         r->replacement_timeout = 33;
-        r->noop_out_interval = r->noop_out_timeout = -1;
-        r->abort_timeout = r->lu_reset_timeout = r->tgt_reset_timeout = r->host_reset_timeout = -1;
         r->initial_login_retry_max = 1;
-        r->cmds_max = r->queue_depth = -1;
 }
 
 static int setup(void **state) {
@@ -492,7 +486,7 @@ static void test_parallel_batch(void **state) {
         /* the two sessions use different ISIDs */
         assert_non_null(m->sessions);
         assert_non_null(m->sessions->next);
-        assert_memory_not_equal(m->sessions->isid, m->sessions->next->isid, 6);
+        assert_memory_not_equal(m->sessions->cfg.isid, m->sessions->next->cfg.isid, 6);
 
         /* --logoutall: both sessions and one unknown sid in one batch; each session removes its
          * LUNs (a thread), then sends its Logout PDU and is torn down; the unknown one gets 21 */
