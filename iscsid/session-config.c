@@ -14,8 +14,9 @@
 
 #include "build-config.h"
 #include "log.h"
-#include "manager.h"
+#include "session-config.h"
 #include "iscsi-node/initiatorname.h"
+#include "iscsi-node/ipc.h"
 #include "iscsi-node/sysfs-session.h"
 #include "iscsi-util/fs-util.h"
 
@@ -62,19 +63,19 @@ static void state_file_path(uint32_t sid, char *buf, size_t size) {
 
 /* Keep the login parameters (secrets included: 0600 in a root-only runtime directory) so a
  * restarted daemon can recover the session. */
-int session_config_save(struct session *s) {
+int session_config_save(uint32_t sid, const struct node_login_req *cfg, uint32_t initial_cmdsn, int host_no) {
         char dir[512], path[600];
         snprintf(dir, sizeof dir, "%s/sessions", run_dir());
         int r = util_mkdir_parents(dir, 0700, false);
         if (r < 0)
                 return r;
-        state_file_path(s->sid, path, sizeof path);
+        state_file_path(sid, path, sizeof path);
 
-        _cleanup_json_ struct json_object *o = node_login_req_to_json(&s->cfg);
+        _cleanup_json_ struct json_object *o = node_login_req_to_json(cfg);
         if (!o)
                 return -ENOMEM;
-        if (json_object_object_add(o, "initial_cmdsn", json_object_new_int64(s->initial_cmdsn)) < 0 ||
-            json_object_object_add(o, "host_no", json_object_new_int64(s->host_no)) < 0)
+        if (json_object_object_add(o, "initial_cmdsn", json_object_new_int64(initial_cmdsn)) < 0 ||
+            json_object_object_add(o, "host_no", json_object_new_int64(host_no)) < 0)
                 return -ENOMEM;
         size_t len;
         const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
@@ -89,55 +90,21 @@ void session_state_file_remove(uint32_t sid) {
         (void) unlink(path);
 }
 
-/* ---- adopting a kernel session after a daemon restart ---- */
-
-int session_adopt(struct manager *m, int sid, struct session **ret) {
-        _cleanup_(node_sysfs_session_freep) struct sysfs_session *ss = NULL;
-        int r = node_sysfs_session_read(sid, &ss);
-        if (r < 0)
-                return r;
-
+int session_state_file_load(uint32_t sid, struct json_object **ret_json, struct node_login_req *ret_req,
+                            uint32_t *ret_initial_cmdsn) {
         char path[600];
-        state_file_path((uint32_t) sid, path, sizeof path);
-        _cleanup_json_ struct json_object *saved = json_object_from_file(path);
         struct node_login_req req;
-        bool have_saved = saved && node_login_req_from_json(saved, &req) >= 0;
-        if (!have_saved) {
-                node_login_req_init(&req);
-                req.target_name = ss->target_name;
-                req.address = ss->persistent_address ?: ss->address;
-                req.port = ss->persistent_port > 0 ? ss->persistent_port : ss->port;
-                req.tpgt = ss->tpgt;
-                req.iface = ss->iface_name;
-                req.initiator_name = ss->initiator_name;
-                if (!req.target_name || !req.address)
-                        return -ENODATA;
-        }
-        struct session *s;
-        r = session_new(m, &req, &s);
-        if (r < 0)
-                return r;
-        s->sid = (uint32_t) sid;
-        s->cid = 0;
-        s->host_no = ss->host_no;
-        s->kernel_session = true;
-        if (have_saved) {
-                struct json_object *v;
-                if (json_object_object_get_ex(saved, "initial_cmdsn", &v))
-                        s->initial_cmdsn = (uint32_t) json_object_get_int64(v);
-        }
-        iscsi_params_init_defaults(&s->params);
-        bool failed = (ss->state && !streq(ss->state, "LOGGED_IN")) ||
-                      (ss->conn_state && !streq(ss->conn_state, "up"));
-        s->state = SESSION_LOGGED_IN;
-        *ret = s;
-        if (failed && m->transport) {
-                /* It failed while no daemon was watching: stop the connection for recovery (the
-                 * kernel refuses a new BIND_CONN until then) and reconnect now. */
-                r = m->transport->ops->stop_conn(m->transport, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
-                if (r < 0)
-                        log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
-                session_schedule_reconnect(s, 0);
-        }
+        struct json_object *v;
+
+        state_file_path(sid, path, sizeof path);
+        _cleanup_json_ struct json_object *saved = json_object_from_file(path);
+        if (!saved)
+                return -ENOENT;
+        if (!json_object_is_type(saved, json_type_object) || node_login_req_from_json(saved, &req) < 0 ||
+            !json_object_object_get_ex(saved, "initial_cmdsn", &v))
+                return -EBADMSG;
+        *ret_initial_cmdsn = (uint32_t) json_object_get_int64(v);
+        *ret_req = req;
+        *ret_json = TAKE_PTR(saved);
         return 0;
 }

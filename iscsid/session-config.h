@@ -9,8 +9,7 @@
 
 #include "iscsi-node/login-params.h"
 
-struct session;
-struct manager;
+struct json_object;
 
 /* Owned copy of r in *c with defaults applied; the initiator name from initiatorname.iscsi
  * ($ISCSI_INITIATORNAME_FILE) when r has none. -EINVAL for a missing or bad parameter (logged
@@ -19,8 +18,11 @@ int session_config_from_req(struct node_login_req *c, const struct node_login_re
 
 /* <run dir>/sessions/<sid>.json: the session's config, initial CmdSN and host, written
  * atomically and durably (0600: it holds CHAP secrets). */
-int session_config_save(struct session *s);
+int session_config_save(uint32_t sid, const struct node_login_req *cfg, uint32_t initial_cmdsn, int host_no);
 void session_state_file_remove(uint32_t sid);
 
-/* A session object for kernel session sid found in sysfs at start (daemon restart). */
-int session_adopt(struct manager *m, int sid, struct session **ret);
+/* Read the state file of session sid: the request (strings borrowed from *ret_json, which the
+ * caller puts) and the CmdSN the kernel session started from. -ENOENT if there is none,
+ * -EBADMSG if it is unreadable. */
+int session_state_file_load(uint32_t sid, struct json_object **ret_json, struct node_login_req *ret_req,
+                            uint32_t *ret_initial_cmdsn);
