@@ -217,7 +217,8 @@ static int get_param(struct json_object *o, struct node_login_req *r, const stru
         if (p->type == NODE_LOGIN_STR) {
                 if (!json_object_is_type(v, json_type_string))
                         return -EINVAL;
-                *node_login_req_str(r, p) = json_object_get_string(v);
+                const char *text = json_object_get_string(v);
+                *node_login_req_str(r, p) = *text ? text : NULL; /* "" is empty, as in a record */
                 return 0;
         }
         if (!json_object_is_type(v, json_type_int))
