@@ -36,6 +36,7 @@
 #include "build-config.h"
 #include "clock.h"
 #include "log.h"
+#include "portal-socket.h"
 #include "scsi-host.h"
 #include "session.h"
 #include "session-config.h"
@@ -583,40 +584,44 @@ static int make_login(struct session *s) {
         return iscsi_login_initiator_new(&lc, &s->login);
 }
 
+/* Connect through the iface's device and source address; a failure is a failed attempt
+ * (retried), except a misconfigured iface, which ends the login. */
+static int open_connection(struct session *s) {
+        struct sockaddr_storage sa;
+        socklen_t len;
+        const char *why = NULL;
+        char msg[256];
+
+        int r = portal_resolve(s->cfg.address, s->cfg.port, &sa, &len, &why);
+        if (r < 0) {
+                snprintf(msg, sizeof msg, "cannot resolve %s: %s", s->cfg.address, why ?: strerror(-r));
+                attempt_failed(s, ISCSI_ERR_TRANS, msg);
+                return r;
+        }
+        r = portal_connect((struct sockaddr *) &sa, len, s->cfg.netdev, s->cfg.ipaddress, &s->fd);
+        if (r == -EAFNOSUPPORT || (r == -EADDRNOTAVAIL && s->cfg.ipaddress)) {
+                snprintf(msg, sizeof msg, "iface %s: source address %s cannot reach %s: %s", s->cfg.iface,
+                         s->cfg.ipaddress, s->cfg.address, strerror(-r));
+                fail_login(s, ISCSI_ERR_INVAL, msg);
+                return r;
+        }
+        if (r < 0) {
+                if (s->cfg.netdev && (r == -ENODEV || r == -EPERM))
+                        snprintf(msg, sizeof msg, "iface %s: cannot bind to network device %s: %s", s->cfg.iface,
+                                 s->cfg.netdev, strerror(-r));
+                else
+                        snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port,
+                                 strerror(-r));
+                attempt_failed(s, ISCSI_ERR_TRANS, msg);
+                return r;
+        }
+        return 0;
+}
+
 static void start_connect(struct session *s) {
-        char port[8], msg[200];
-        snprintf(port, sizeof port, "%d", s->cfg.port);
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
-        int r = getaddrinfo(s->cfg.address, port, &hints, &ai);
-        if (r != 0) {
-                snprintf(msg, sizeof msg, "cannot resolve %s: %s", s->cfg.address, gai_strerror(r));
-                attempt_failed(s, ISCSI_ERR_TRANS, msg);
+        int r = open_connection(s);
+        if (r < 0)
                 return;
-        }
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-        if (fd < 0) {
-                freeaddrinfo(ai);
-                attempt_failed(s, ISCSI_ERR_TRANS, "socket() failed");
-                return;
-        }
-        int one = 1;
-        (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        s->fd = fd;
-        r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-        int err = errno;
-        if (ai->ai_family == AF_INET)
-                inet_ntop(AF_INET, &((struct sockaddr_in *) ai->ai_addr)->sin_addr, s->conn_address,
-                          sizeof s->conn_address);
-        else if (ai->ai_family == AF_INET6)
-                inet_ntop(AF_INET6, &((struct sockaddr_in6 *) ai->ai_addr)->sin6_addr, s->conn_address,
-                          sizeof s->conn_address);
-        s->conn_port = s->cfg.port;
-        freeaddrinfo(ai);
-        if (r < 0 && err != EINPROGRESS) {
-                snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port, strerror(err));
-                attempt_failed(s, ISCSI_ERR_TRANS, msg);
-                return;
-        }
         r = make_login(s);
         if (r < 0) {
                 fail_login(s, r == -EINVAL ? ISCSI_ERR_INVAL : ISCSI_ERR_INTERNAL,
@@ -633,7 +638,7 @@ static void start_connect(struct session *s) {
                 }
         }
         s->rlen = s->rneed = 0;
-        r = sd_event_add_io(s->ctx->event, &s->io, fd, EPOLLOUT, on_io, s);
+        r = sd_event_add_io(s->ctx->event, &s->io, s->fd, EPOLLOUT, on_io, s);
         if (r < 0) {
                 fail_login(s, ISCSI_ERR_INTERNAL, "cannot watch the socket");
                 return;

@@ -75,8 +75,6 @@ struct session {
         unsigned attempts;               /* failed connection attempts of this (re)login */
         unsigned recoveries;
         uint64_t recovery_start_usec;
-        char conn_address[64];           /* the address we connected to */
-        int conn_port;
 
         session_done_fn login_done, logout_done;
         void *login_userdata, *logout_userdata;
