@@ -667,6 +667,47 @@ static void test_non_root_refused(void **state) {
         assert_int_equal(c.logout.status, ISCSI_ERR_SESS_NOT_FOUND);
 }
 
+static int connect_raw(void) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", sockpath);
+        assert_true(fd >= 0);
+        assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        return fd;
+}
+
+/* Has the daemon closed its end of fd? (EOF or reset on a read that must not block.) */
+static bool closed_by_daemon(int fd) {
+        char b;
+        ssize_t n = recv(fd, &b, 1, MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN);
+}
+
+/* A client that never sends, and one that announces a 100 MiB message, block nobody: another
+ * client is served meanwhile, the oversized one is dropped at once, the silent one after the
+ * request timeout. */
+static void test_ipc_hostile_clients(void **state) {
+        ipc_server_set_request_timeout(server, 300 * 1000);
+        int silent = connect_raw(), big = connect_raw();
+        uint32_t be = htonl(100u << 20);
+        assert_int_equal(write(big, &be, sizeof be), (ssize_t) sizeof be);
+        char chunk[4096] = "{";
+        (void) send(big, chunk, sizeof chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        struct call c = { .is_logout = true };
+        c.logout_req = (struct session_logout_req) { .sid = 42 };
+        call_run(&c);
+        assert_int_equal(c.logout.status, ISCSI_ERR_SESS_NOT_FOUND);
+        assert_true(closed_by_daemon(big));
+        assert_false(closed_by_daemon(silent));
+
+        for (int i = 0; i < 40 && !closed_by_daemon(silent); i++)
+                sd_event_run(m->event, 20000);
+        assert_true(closed_by_daemon(silent));
+        close(silent);
+        close(big);
+}
+
 static void test_bad_version(void **state) {
         /* A request with a future version gets 16 and the daemon's version. */
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -697,6 +738,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ipc_hostile_clients, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_kernel_iscsi, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
         };
