@@ -3,7 +3,7 @@
  * One iSCSI session: TCP connect, login, hand-over to the kernel, recovery, logout.
  *
  * Why the login runs in userspace on the socket, before BIND_CONN: the login is pure protocol
- * (libiscsi-node's state machine, bytes in and out), so running it on our own non-blocking
+ * (libiscsi-proto's state machine, bytes in and out), so running it on our own non-blocking
  * socket lets one event loop drive many logins in parallel, with no netlink round trip per
  * Login PDU, and lets a failed login (wrong CHAP secret, unknown target) end without ever
  * creating a kernel session or SCSI host. Only a fully logged-in connection is bound: the
@@ -21,16 +21,10 @@
  * bind the new socket to the same kernel connection and START_CONN, which unblocks the disks.
  */
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 
 #include "build-config.h"
