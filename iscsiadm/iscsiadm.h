@@ -9,8 +9,7 @@
 #include "iscsi-util/macro.h"
 #include "iscsi-node/nodedb.h"
 
-/* exit codes (enum iscsi_err) */
-#include "iscsi-node/ipc.h"
+#include "iscsi-node/exit-code.h"
 
 enum {
         OP_NEW = 1 << 0,
@@ -73,8 +72,6 @@ IscsidConf *ctx_conf(Context *c);
 int ctx_lock(Context *c);
 
 int parse_portal(const char *s, Portal *ret);
-const char *iscsi_err_text(int code);
-int errno_to_exit(int r);
 
 /* One function per mode; each returns an exit code. */
 int mode_node(Context *c);

@@ -261,7 +261,7 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
                 if (status.reason[0])
                         log_error("%s", status.reason);
                 rc = status.exit_code ?: ISCSI_ERR;
-                log_error("Could not perform SendTargets discovery: %s", iscsi_err_text(rc));
+                log_error("Could not perform SendTargets discovery: %s", node_exit_code_text(rc));
                 return rc;
         }
         flat = flatten(&list, cfg.address, cfg.port, &n);

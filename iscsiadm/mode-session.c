@@ -182,7 +182,7 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
                                 print_already_present(e[i].rec, todo[i], 1);
                         else {
                                 log_error("Could not login to %s.", d);
-                                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                                log_error("initiator reported error (%d - %s)", status, node_exit_code_text(status));
                         }
                         if (!rc)
                                 rc = status;
@@ -276,7 +276,7 @@ static int logout_sessions(struct sysfs_session **s, size_t n) {
                 }
                 log_error("Could not logout of [sid: %d, target: %s, portal: %s,%d].", s[i]->sid, s[i]->target_name,
                           s[i]->persistent_address, s[i]->persistent_port);
-                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                log_error("initiator reported error (%d - %s)", status, node_exit_code_text(status));
                 if (res.message[0])
                         log_error("%s", res.message);
                 if (!rc)
