@@ -8,6 +8,7 @@
 
 #include "iscsiadm.h"
 #include "iscsi-node/paths.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 int debug_level;
 
@@ -43,11 +44,36 @@ void log_debug(int level, const char *fmt, ...) {
         va_end(ap);
 }
 
+static const struct {
+        ErrnoSource source; /* ERRNO_FROM_ANY: whatever failed */
+        int err;            /* positive errno */
+        int code;
+} errno_exit_codes[] = {
+        { ERRNO_FROM_ANY, ENOMEM, ISCSI_ERR_NOMEM },
+        { ERRNO_FROM_ISCSID, ENOENT, ISCSI_ERR_ISCSID_NOTCONN },       /* no socket */
+        { ERRNO_FROM_ISCSID, ECONNREFUSED, ISCSI_ERR_ISCSID_NOTCONN }, /* nobody listening */
+        { ERRNO_FROM_ISCSID, ETIMEDOUT, ISCSI_ERR_ISCSID_REQ_TIMEOUT },
+        { ERRNO_FROM_ISCSID, EACCES, ISCSI_ERR_ACCESS },
+        { ERRNO_FROM_ISCSID, 0, ISCSI_ERR_ISCSID_COMM_ERR }, /* any other: no valid reply */
+        { ERRNO_FROM_DB, 0, ISCSI_ERR_IDBM },
+        { ERRNO_FROM_SYSFS, 0, ISCSI_ERR_SYSFS_LOOKUP },
+};
+
+int exit_code_from_errno(ErrnoSource source, int r) {
+        if (r >= 0)
+                return ISCSI_SUCCESS;
+        for (size_t i = 0; i < ELEMENTSOF(errno_exit_codes); i++)
+                if ((errno_exit_codes[i].source == ERRNO_FROM_ANY || errno_exit_codes[i].source == source) &&
+                    (errno_exit_codes[i].err == 0 || errno_exit_codes[i].err == -r))
+                        return errno_exit_codes[i].code;
+        return ISCSI_ERR;
+}
+
 /* "ip", "ip:port", "ip:port,tpgt", "[v6]:port,tpgt", a bare IPv6 literal, "host:port". */
 int parse_portal(const char *s, Portal *ret) {
         _cleanup_free_ char *copy = strdup(s);
         char *addr, *rest = NULL, *comma;
-        Portal p = { .port = 3260, .tpgt = NODE_TPGT_ANY };
+        Portal p = { .port = ISCSI_DEFAULT_PORT, .tpgt = NODE_TPGT_ANY };
 
         if (!copy)
                 return -ENOMEM;
