@@ -140,7 +140,7 @@ static int node_update(Context *c, NodeEntry *e, size_t n) {
                 rc = ISCSI_ERR_IDBM;
         }
         if (rc)
-                log_error("Could not execute operation on all records: %s", iscsi_err_text(rc));
+                log_error("Could not execute operation on all records: %s", node_exit_code_text(rc));
         return rc;
 }
 
