@@ -10,7 +10,7 @@
 #   tests/vm/sd/image.sh OUT_DIR SCENARIO_FILE
 # Writes OUT_DIR/disk.raw and OUT_DIR/boot.env (ROOTFS_DIR=...: vmlinuz, initrd.gz); logs on stderr.
 # Env: BUILD_DIR (meson build dir to install from; default $SRC_DIR/build), SD_PACKAGE (1),
-#      SD_ENABLE (units to enable, default "iscsid.socket"), SD_IP, SD_MAC.
+#      SD_ENABLE (units to enable, default "iscsid.socket iscsi-init.service"), SD_IP, SD_MAC.
 # Exit 77 when the base image cannot be had (callers SKIP), 1 on other errors.
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
@@ -30,7 +30,7 @@ rm -rf "$stage"; mkdir -p "$stage"
 if [ "${SD_PACKAGE:-1}" = 1 ]; then
   meson install -C "$BUILD_DIR" --no-rebuild --quiet --destdir "$stage" >&2
   # What a distribution package's postinst does (deb-systemd-helper enable).
-  SYSTEMD_OFFLINE=1 systemctl --root="$stage" --quiet enable ${SD_ENABLE:-iscsid.socket} >&2
+  SYSTEMD_OFFLINE=1 systemctl --root="$stage" --quiet enable ${SD_ENABLE:-iscsid.socket iscsi-init.service} >&2
 fi
 h=$stage/usr/local/lib/vmtest
 mkdir -p "$h" "$stage/etc/systemd/system/multi-user.target.wants"

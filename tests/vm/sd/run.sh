@@ -7,6 +7,7 @@
 # failing lines too. Without qemu, mmdebstrap or the registry every line is "# SKIP <why>".
 #
 #   tests/vm/sd/run.sh SCENARIO        (a name in tests/vm/sd/scenarios/ or a path/to/script.sh)
+# The scenario's sd_next decides: reboot / poweroff-boot make the host boot the disk again.
 # Scenario header lines: "# sd-packages: a b" (extra Debian packages in the image),
 #   "# sd-timeout: SECS" (per boot, default 300), "# sd-boots: N" (most boots, default 1),
 #   "# sd-append: ARGS" (kernel command line).
@@ -124,7 +125,7 @@ while :; do
     set -- $endl
     if [ "$3" = 137 ]; then tap not_ok "$tname: boot $boot: scenario killed at its time limit"; sfail=1
     elif [ "$3" != 0 ] && [ $sfail = 0 ]; then tap not_ok "$tname: boot $boot: scenario exited $3 without a failing step"; sfail=1
-    elif [ $steps = 0 ] && [ "$next" != reboot ]; then tap not_ok "$tname: boot $boot: reported no steps"; sfail=1
+    elif [ $steps = 0 ] && [ "$next" = poweroff ]; then tap not_ok "$tname: boot $boot: reported no steps"; sfail=1
     fi
   fi
   if [ $sfail = 1 ]; then
@@ -133,7 +134,16 @@ while :; do
     echo "----- console (last 60 lines of $b/console.txt)" >&2
     tail -n 60 "$b/console.txt" >&2
   fi
-  if [ "$next" = reboot ] && [ -n "$endl" ]; then
+  smax=$(awk '$1=="@@SHUTDOWN_MAX"{ print $3 }' "$b/markers.txt")
+  if [ -n "$smax" ]; then
+    sdesc=$(awk '$1=="@@SHUTDOWN_MAX"{ $1=$2=$3=""; sub(/^ +/, ""); print }' "$b/markers.txt")
+    if [ -n "$shut" ] && awk -v a="$shut" -v m="$smax" 'BEGIN{exit !(a < m)}'; then
+      tap ok "$tname: $sdesc: $next of boot $boot took ${shut} s (within $smax s)"
+    else
+      tap not_ok "$tname: $sdesc: $next of boot $boot took ${shut:-?} s (limit $smax s)"
+    fi
+  fi
+  if { [ "$next" = reboot ] || [ "$next" = poweroff-boot ]; } && [ -n "$endl" ]; then
     if [ $boot -ge "$boots" ]; then
       tap not_ok "$tname: boot $boot asked for a reboot beyond sd-boots: $boots"; break
     fi

@@ -3,8 +3,13 @@
 # of tests/vm/guest/lib.sh (step, step_sh, step_rc, run, ok, not_ok, skip, wait_for, expect_out,
 # bg, at_exit, ...) and adds:
 #   VM_BOOT                  this boot's number (1, 2, ...): a scenario is a case over it
-#   sd_next reboot|poweroff|stay   what the runner does after this boot's part (default poweroff);
-#                            reboot: the host boots the same disk again with VM_BOOT+1
+#   sd_next reboot|poweroff|poweroff-boot|stay   what the runner does after this boot's part
+#                            (default poweroff = the last boot); reboot (systemctl reboot) and
+#                            poweroff-boot (systemctl poweroff): the host boots the same disk
+#                            again with VM_BOOT+1; stay: the guest keeps running (a target)
+#   sd_shutdown_max SECS DESC   the host checks that this boot's shutdown (from the runner's
+#                            systemctl call to the kernel's "reboot: Power down") takes < SECS:
+#                            one TAP step "DESC: ... within SECS s" 
 #   sd_ready                 tell the host this guest is ready (run-pair.sh starts the peer)
 #   sd_mark KEY VALUE...     a "@@MARK KEY VALUE" line for the host (timings: the suite prints them)
 #   unit_state UNIT          ActiveState of UNIT (active, inactive, failed, ...)
@@ -16,6 +21,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 VM_BOOT=${VM_BOOT:-1}
 
 sd_next() { echo "$1" > /run/vmtest/next; }
+sd_shutdown_max() { _chan "@@SHUTDOWN_MAX $VM_SCENARIO $1 $2"; }
 sd_ready() { _chan "@@READY $VM_SCENARIO $(_now)"; }
 sd_mark() { _chan "@@MARK $VM_SCENARIO $*"; }
 unit_state() { systemctl show -P ActiveState "$1"; }
