@@ -2,6 +2,7 @@
 /* iSNSP message codec: headers, TLV attributes, PDU splitting and reassembly; see isns.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,14 +259,22 @@ int iscsi_isns_attr_u32(const struct iscsi_isns_attr *a, uint32_t *ret) {
         return 0;
 }
 
-int iscsi_isns_attr_ip(const struct iscsi_isns_attr *a, char *buf, size_t size) {
-        static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+/* IPv4-mapped (::ffff:a.b.c.d, RFC 4171 §6.3.1) or IPv4-compatible (::a.b.c.d, what open-isns
+ * sends for IPv4 portals), except :: and ::1. */
+static bool holds_ipv4(const uint8_t *v) {
+        static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff }, zero[12] = {};
 
+        if (memcmp(v, v4_mapped, sizeof(v4_mapped)) == 0)
+                return true;
+        return memcmp(v, zero, sizeof(zero)) == 0 && (v[12] | v[13] | v[14]) != 0;
+}
+
+int iscsi_isns_attr_ip(const struct iscsi_isns_attr *a, char *buf, size_t size) {
         if (a->len != ISNS_IP_LEN)
                 return -EBADMSG;
         if (size < INET6_ADDRSTRLEN)
                 return -ENOBUFS;
-        if (memcmp(a->value, v4_mapped, sizeof(v4_mapped)) == 0)
+        if (holds_ipv4(a->value))
                 return inet_ntop(AF_INET, a->value + 12, buf, (socklen_t) size) ? 0 : -errno;
         return inet_ntop(AF_INET6, a->value, buf, (socklen_t) size) ? 0 : -errno;
 }

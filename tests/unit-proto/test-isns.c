@@ -74,6 +74,16 @@ static void test_ip(void **state) {
         assert_string_equal(buf, "10.1.2.3");
         assert_int_equal(iscsi_isns_attr_ip(&m.attrs[1], buf, sizeof(buf)), 0);
         assert_string_equal(buf, "2001:db8::7");
+        /* open-isns sends IPv4 portals IPv4-compatible (::127.0.0.1); ::1 stays IPv6 */
+        {
+                static const uint8_t compat[16] = { [12] = 127, [15] = 1 }, loop6[16] = { [15] = 1 };
+                assert_int_equal(iscsi_isns_add_raw(&m, ISNS_TAG_PORTAL_IP, compat, 16), 0);
+                assert_int_equal(iscsi_isns_add_raw(&m, ISNS_TAG_PORTAL_IP, loop6, 16), 0);
+                assert_int_equal(iscsi_isns_attr_ip(&m.attrs[2], buf, sizeof(buf)), 0);
+                assert_string_equal(buf, "127.0.0.1");
+                assert_int_equal(iscsi_isns_attr_ip(&m.attrs[3], buf, sizeof(buf)), 0);
+                assert_string_equal(buf, "::1");
+        }
         iscsi_isns_msg_clear(&m);
 }
 
