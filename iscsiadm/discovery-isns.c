@@ -49,7 +49,11 @@ static int apply_updates(Context *c, Record *r) {
                 const char *n = c->o->nv[i].name, *v = c->o->nv[i].value;
                 int idx = node_record_key_index(&node_record_schema_isns, n);
 
-                if (idx < 0 || (node_record_schema_isns.keys[idx].flags & KEY_IDENTITY) || !v) {
+                if (idx >= 0 && (node_record_schema_isns.keys[idx].flags & KEY_IDENTITY)) {
+                        log_error("Cannot modify %s. It is used to look up the record and cannot be changed.", n);
+                        return ISCSI_ERR_INVAL;
+                }
+                if (idx < 0 || !v) {
                         log_error("Cannot modify %s. Invalid param name.", n);
                         return ISCSI_ERR_INVAL;
                 }
