@@ -181,8 +181,11 @@ int node_db_batch_commit(NodeDb *db) {
                 return r;
         }
         for (size_t i = 0; i < db->n_pending; i++)
-                if (db->pending[i].tmp && rename(db->pending[i].tmp, db->pending[i].dst) < 0 && r == 0)
-                        r = -errno;
+                if (db->pending[i].tmp) {
+                        int k = util_atomic_file_commit(db->pending[i].tmp, db->pending[i].dst);
+                        if (k < 0 && r == 0)
+                                r = k;
+                }
         /* files replaced by new ones (legacy flat records) go only after the new ones exist */
         for (size_t i = 0; r == 0 && i < db->n_pending; i++)
                 if (!db->pending[i].tmp)

@@ -233,6 +233,19 @@ int node_record_set_index(Record *r, size_t idx, const char *value) {
         return 0;
 }
 
+int node_record_check_value(const RecordSchema *schema, size_t idx, const char *value) {
+        char *n = NULL;
+        int k;
+
+        if (idx >= schema->n_keys)
+                return -ENOENT;
+        k = normalize(&schema->keys[idx], value, &n);
+        if (n) /* may be a secret */
+                explicit_bzero(n, strlen(n));
+        free(n);
+        return k;
+}
+
 int node_record_set(Record *r, const char *name, const char *value) {
         int idx = node_record_key_index(r->schema, name);
         if (idx < 0)

@@ -82,6 +82,8 @@ int node_record_key_index(const RecordSchema *schema, const char *name); /* inde
 int node_record_set_index(Record *r, size_t idx, const char *value);
 /* As above by name; -ENOENT for an unknown key. */
 int node_record_set(Record *r, const char *name, const char *value);
+/* Would value be accepted for key idx of schema? 0 or -EINVAL (-ENOENT: no such key). */
+int node_record_check_value(const RecordSchema *schema, size_t idx, const char *value);
 const char *node_record_get(const Record *r, size_t idx); /* NULL when empty */
 int node_record_get_int(const Record *r, size_t idx, int *ret);
 bool node_record_get_bool(const Record *r, size_t idx);
