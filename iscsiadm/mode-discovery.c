@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discovery-isns.h"
 #include "iscsi-node/discovery.h"
 #include "iscsi-node/initiatorname.h"
 #include "iscsiadm.h"
@@ -15,10 +16,6 @@
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))
                 return 0;
-        if (streq(t, "isns")) {
-                log_error("iSNS discovery is not supported");
-                return ISCSI_ERR_ISNS_UNAVAILABLE;
-        }
         if (streq(t, "fw") || streq(t, "slp")) {
                 log_error("%s discovery is not supported", t);
                 return ISCSI_ERR_OP_NOT_SUPP;
@@ -374,6 +371,8 @@ int mode_discovery(Context *c, bool db_mode) {
 
         if (!o->type && !o->has_portal)
                 return list_records(c);
+        if (streq_ptr(o->type, "isns"))
+                return mode_discovery_isns(c, db_mode);
         k = check_type(o->type);
         if (k)
                 return k;

@@ -37,10 +37,12 @@ static const KeyType T_CHAP_ALGS = { KEY_KIND_LIST, chap_alg_choices };
 static const RecordKey node_keys[] = { NODE_KEYS(RECORD_KEY_ENTRY) };
 static const RecordKey iface_keys[] = { IFACE_KEYS(RECORD_KEY_ENTRY) };
 static const RecordKey st_keys[] = { ST_KEYS(RECORD_KEY_ENTRY) };
+static const RecordKey isns_keys[] = { ISNS_KEYS(RECORD_KEY_ENTRY) };
 
 const RecordSchema node_record_schema_node = { "node", node_keys, ELEMENTSOF(node_keys) };
 const RecordSchema node_record_schema_iface = { "iface", iface_keys, ELEMENTSOF(iface_keys) };
 const RecordSchema node_record_schema_st = { "discovery", st_keys, ELEMENTSOF(st_keys) };
+const RecordSchema node_record_schema_isns = { "discovery", isns_keys, ELEMENTSOF(isns_keys) };
 
 Record *node_record_free(Record *r) {
         if (!r)
