@@ -214,8 +214,9 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
                         node_entries_free(e, ne);
                 }
         }
-        if (node_db_batch_commit(c->db) < 0) {
-                log_error("Could not write the discovered records");
+        int k = node_db_batch_commit(c->db);
+        if (k < 0) {
+                log_error("Could not write the discovered records: %s", strerror(-k));
                 rc = rc ?: ISCSI_ERR_IDBM;
         }
         return rc;
