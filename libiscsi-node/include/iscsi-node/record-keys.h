@@ -125,6 +125,17 @@
 
 /* SendTargets discovery record (send_targets/<ip>,<port>/st_config). open-iscsi stores its
  * CHAP algorithm list under the node key name, so this record does too. */
+/* iSNS discovery records (isns/<address>,<port>/isns_config). open-iscsi stores the server's
+ * address under the sendtargets key names; the first four keys line up with ST_KEYS so
+ * ST_KEY_ADDRESS/ST_KEY_PORT read both kinds of discovery record. */
+#define ISNS_KEYS(X)                                                                    \
+        X(STARTUP, "discovery.startup", T_DSTARTUP, "manual", 0)                        \
+        X(TYPE, "discovery.type", T_DTYPE, "isns", 0)                                   \
+        X(ADDRESS, "discovery.sendtargets.address", T_STR, NULL, KEY_IDENTITY)          \
+        X(PORT, "discovery.sendtargets.port", T_INT, "3205", KEY_IDENTITY)              \
+        X(USE_DISCOVERYD, "discovery.isns.use_discoveryd", T_BOOL, "No", 0)             \
+        X(DISCOVERYD_POLL_INVAL, "discovery.isns.discoveryd_poll_inval", T_INT, "-1", 0)
+
 #define ST_KEYS(X)                                                                     \
         X(STARTUP, "discovery.startup", T_DSTARTUP, "manual", 0)                        \
         X(TYPE, "discovery.type", T_DTYPE, "sendtargets", 0)                            \

@@ -50,6 +50,10 @@ typedef struct RecordSchema {
 enum { NODE_KEYS(RECORD_ENUM_NODE) _NODE_KEY_MAX };
 enum { IFACE_KEYS(RECORD_ENUM_IFACE) _IFACE_KEY_MAX };
 enum { ST_KEYS(RECORD_ENUM_ST) _ST_KEY_MAX };
+#define RECORD_ENUM_ISNS(id, name, type, def, flags) ISNS_KEY_##id,
+enum { ISNS_KEYS(RECORD_ENUM_ISNS) _ISNS_KEY_MAX };
+_Static_assert((int) ISNS_KEY_ADDRESS == (int) ST_KEY_ADDRESS && (int) ISNS_KEY_PORT == (int) ST_KEY_PORT &&
+               (int) ISNS_KEY_TYPE == (int) ST_KEY_TYPE, "discovery records share address, port and type");
 
 /* iface keys appear in node records right after node.leading_login */
 #define NODE_KEY_FROM_IFACE(ik) (NODE_KEY_IFACE_NAME + (ik))
@@ -57,6 +61,7 @@ enum { ST_KEYS(RECORD_ENUM_ST) _ST_KEY_MAX };
 extern const RecordSchema node_record_schema_node;
 extern const RecordSchema node_record_schema_iface;
 extern const RecordSchema node_record_schema_st;
+extern const RecordSchema node_record_schema_isns;
 
 /* "# BEGIN RECORD <version>": the open-iscsi release whose format we write. */
 #define RECORD_FORMAT_VERSION "2.1.8"
