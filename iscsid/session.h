@@ -65,11 +65,8 @@ struct session {
         uint32_t sid, cid;
         int host_no;
 
-        int fd;                          /* our TCP socket until the kernel takes it */
-        sd_event_source *io, *timer;
-        struct iscsi_login *login;
-        uint8_t *rbuf;
-        size_t rlen, rneed, rcap;
+        struct login_conn *login_conn;   /* the login exchange in progress, on our own socket */
+        sd_event_source *timer;
 
         struct iscsi_params params;      /* negotiated at the last login */
         unsigned attempts;               /* failed connection attempts of this (re)login */
