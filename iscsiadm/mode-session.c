@@ -64,7 +64,7 @@ static void fill_login_req(const Record *r, struct node_login_req *q) {
         q->data_digest = node_record_get(r, NODE_KEY_DATADIGEST);
 }
 
-static void node_desc(const Record *r, char *buf, size_t size) {
+void node_desc(const Record *r, char *buf, size_t size) {
         int port = ISCSI_DEFAULT_PORT;
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         snprintf(buf, size, "[iface: %s, target: %s, portal: %s,%d]", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default",
@@ -78,6 +78,18 @@ static bool session_of_record(const struct sysfs_session *s, const Record *r) {
                streq_ptr(s->persistent_address, node_record_get(r, NODE_KEY_CONN_ADDRESS)) &&
                s->persistent_port == port &&
                streq_ptr(s->iface_name ?: "default", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
+}
+
+bool record_has_session(const Record *r) {
+        struct sysfs_session **sessions = NULL;
+        size_t n = 0;
+        bool found = false;
+
+        (void) sessions_collect(&sessions, &n);
+        for (size_t i = 0; i < n && !found; i++)
+                found = session_of_record(sessions[i], r);
+        node_sysfs_session_list_free(sessions, n);
+        return found;
 }
 
 static void print_already_present(const Record *r, int requested, int present) {

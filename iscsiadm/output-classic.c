@@ -34,24 +34,19 @@ static void classic_node_list(const NodeEntry *e, size_t n) {
         }
 }
 
+/* Target once per run of records; Portal for every record, as open-iscsi prints them. */
 static void classic_node_tree(const NodeEntry *e, size_t n) {
         const char *last_target = NULL;
-        char last_portal[320] = "";
 
         for (size_t i = 0; i < n; i++) {
                 const char *t = node_record_get(e[i].rec, NODE_KEY_NAME);
                 char portal[320];
 
                 entry_portal(e[i].rec, portal, sizeof(portal), true);
-                if (!last_target || !streq(last_target, t)) {
+                if (!last_target || !streq(last_target, t))
                         printf("Target: %s\n", t);
-                        last_target = t;
-                        last_portal[0] = 0;
-                }
-                if (!streq(last_portal, portal)) {
-                        printf("\tPortal: %s\n", portal);
-                        snprintf(last_portal, sizeof(last_portal), "%s", portal);
-                }
+                last_target = t;
+                printf("\tPortal: %s\n", portal);
                 printf("\t\tIface Name: %s\n", node_record_get(e[i].rec, NODE_KEY_IFACE_NAME) ?: "default");
         }
 }
@@ -137,6 +132,26 @@ static void classic_iface_list(Record *const *r, size_t n) {
                        or_empty(node_record_get(r[i], IFACE_KEY_IFACE_IPADDRESS)),
                        or_empty(node_record_get(r[i], IFACE_KEY_IFACE_NET_IFACENAME)),
                        or_empty(node_record_get(r[i], IFACE_KEY_IFACE_INITIATORNAME)));
+}
+
+static void classic_iface_tree(Record *const *ifaces, size_t n, const NodeEntry *nodes, size_t n_nodes) {
+        for (size_t i = 0; i < n; i++) {
+                const char *name = node_record_get(ifaces[i], IFACE_KEY_IFACE_NAME), *last_target = NULL;
+
+                printf("Iface: %s\n", name);
+                for (size_t j = 0; j < n_nodes; j++) {
+                        const char *t = node_record_get(nodes[j].rec, NODE_KEY_NAME);
+                        char portal[320];
+
+                        if (!streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_IFACE_NAME) ?: "default", name))
+                                continue;
+                        if (!last_target || !streq(last_target, t))
+                                printf("\tTarget: %s\n", t);
+                        last_target = t;
+                        entry_portal(nodes[j].rec, portal, sizeof(portal), true);
+                        printf("\t\tPortal: %s\n", portal);
+                }
+        }
 }
 
 static void session_portal(const struct sysfs_session *s, bool persistent, char *buf, size_t size) {
@@ -295,6 +310,7 @@ const OutputOps output_classic = {
         .st_list = classic_st_list,
         .discovery_tree = classic_discovery_tree,
         .iface_list = classic_iface_list,
+        .iface_tree = classic_iface_tree,
         .session_list = classic_session_list,
         .session_tree = classic_session_tree,
         .session_stats = classic_session_stats,

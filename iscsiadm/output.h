@@ -34,6 +34,8 @@ typedef struct OutputOps {
         /* discoverydb -P 1: SendTargets records with their nodes, then static nodes */
         void (*discovery_tree)(Record *const *st, size_t n_st, const NodeEntry *nodes, size_t n_nodes);
         void (*iface_list)(Record *const *r, size_t n);
+        /* iface -P 1: each iface with the targets and portals bound to it */
+        void (*iface_tree)(Record *const *ifaces, size_t n, const NodeEntry *nodes, size_t n_nodes);
         void (*session_list)(struct sysfs_session *const *s, size_t n);
         void (*session_tree)(struct sysfs_session *const *s, size_t n, int level);
         void (*session_stats)(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n);

@@ -257,9 +257,11 @@ CONF
         [ -f "$ETC/nodes/iqn.2003-01.org.example:t1/127.0.0.1,$PORT,1/if1" ]
         [ ! -e "$ETC/nodes/iqn.2003-01.org.example:t1/127.0.0.1,$PORT" ]
         run iscsiadm -m node -P 1
+        # open-iscsi 2.1.8 prints the portal again for each record
         assert_output "Target: iqn.2003-01.org.example:t1
 	Portal: 127.0.0.1:$PORT,1
 		Iface Name: default
+	Portal: 127.0.0.1:$PORT,1
 		Iface Name: if1"
 }
 
