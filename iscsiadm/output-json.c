@@ -177,10 +177,10 @@ static void json_session_list(struct sysfs_session *const *s, size_t n) {
                 json_object_array_add(a, session_obj(s[i], 0));
 }
 
-static void json_session_tree(struct sysfs_session *const *s, size_t n, int level) {
+static void json_session_tree(struct sysfs_session *const *s, size_t n, const SessionTree *t) {
         struct json_object *a = array_for("sessions");
         for (size_t i = 0; i < n; i++)
-                json_object_array_add(a, session_obj(s[i], level));
+                json_object_array_add(a, session_obj(s[i], t->level));
 }
 
 static void json_session_stats(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n) {
@@ -206,6 +206,13 @@ static void json_host_list(const HostInfo *h, size_t n) {
         }
 }
 
+static void json_host_tree(const HostInfo *h, size_t n, struct sysfs_session *const *s, size_t n_s,
+                           const SessionTree *t) {
+        json_host_list(h, n);
+        if (t->level >= 2)
+                json_session_tree(s, n_s, t);
+}
+
 static void json_flush(void) {
         if (!doc)
                 return;
@@ -228,5 +235,6 @@ const OutputOps output_json = {
         .session_tree = json_session_tree,
         .session_stats = json_session_stats,
         .host_list = json_host_list,
+        .host_tree = json_host_tree,
         .flush = json_flush,
 };
