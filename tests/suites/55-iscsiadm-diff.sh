@@ -94,6 +94,40 @@ t() {
         fi
 }
 
+# kept DESCRIPTION OUR_EXIT ARGS...: a difference we keep on purpose (iscsiadm/COMPATIBILITY.md):
+# ours must exit OUR_EXIT; open-iscsi's exit code is reported. Both DBs continue from
+# open-iscsi's state.
+kept() {
+        local desc=$1 want=$2; shift 2
+        local drc=0 orc=0
+        N=$((N + 1))
+        deb "$@" > /dev/null 2>&1 || drc=$?
+        ours "$@" > "$W/o.out" 2> "$W/o.err" || orc=$?
+        if [ "$orc" = "$want" ]; then
+                echo "ok $N - $desc (kept: ours $orc, open-iscsi $drc)"
+        else
+                FAILED=$((FAILED + 1))
+                echo "not ok $N - $desc: ours exited $orc, expected $want (open-iscsi $drc)"
+                sed 's/^/#   our stderr: /' "$W/o.err"
+        fi
+        resync
+}
+
+# both_fail DESCRIPTION ARGS...: both sides must fail and leave the same DB tree.
+both_fail() {
+        local desc=$1; shift
+        local drc=0 orc=0
+        N=$((N + 1))
+        deb "$@" > /dev/null 2>&1 || drc=$?
+        ours "$@" > /dev/null 2>&1 || orc=$?
+        if [ "$drc" != 0 ] && [ "$orc" != 0 ] && [ "$(tree_of "$D")" = "$(tree_of "$O")" ]; then
+                echo "ok $N - $desc (ours $orc, open-iscsi $drc)"
+        else
+                FAILED=$((FAILED + 1))
+                echo "not ok $N - $desc: ours exited $orc, open-iscsi $drc, or the DB trees differ"
+        fi
+}
+
 # start_responder PORT [st-responder args]: a SendTargets portal on 127.0.0.1:PORT.
 start_responder() {
         local port=$1; shift
@@ -149,7 +183,7 @@ t "-m node -T T -p P -o update -n no.such.key" -m node -T $T1 -p $P -o update -n
 t "-m node -T T -p P -o update -n node.name: identity key" -m node -T $T1 -p $P -o update -n node.name -v iqn.x:z
 t "-m node -l -o delete: refused combination" -m node -T $T1 -p $P -l -o delete
 t "-m node -l -u: refused combination" -m node -T $T1 -p $P -l -u
-t "-m node -o new without -p" -m node -T $T1 -o new
+kept "-m node -o new without -p: refused (open-iscsi adds 127.0.0.1:3260)" 7 -m node -T $T1 -o new
 t "-m node -p P -o delete of an unknown target (0/21)" -m node -T iqn.2003-01.org.example:none -p $P -o delete
 
 resync
@@ -219,7 +253,10 @@ t "-m discovery -t sendtargets -I ifd -p P (os-brick)" -m discovery -t sendtarge
 t "-m discovery -t st -I ifd -p P again: records exist" -m discovery -t st -I ifd -p $DP
 t "--mode discovery --type sendtargets --portal P --op nonpersistent (libvirt)" \
         --mode discovery --type sendtargets --portal 127.0.0.1:3261 --interface ifd --op nonpersistent
-t "-m discoverydb -o show -P 1 (os-brick regex)" -m discoverydb -o show -P 1
+# open-iscsi lists a portal's targets in readdir order of send_targets/<portal>/: compare sorted
+NORM=sort
+t "-m discoverydb -o show -P 1 (os-brick regex; lines sorted)" -m discoverydb -o show -P 1
+NORM=cat
 t "-m discoverydb (list)" -m discoverydb
 t "-m node after discovery" -m node
 t "-m node -P 1 after discovery" -m node -P 1
@@ -231,8 +268,11 @@ t "-m discoverydb -t st -p P -o new (csi-lib-iscsi)" -m discoverydb -t sendtarge
 t "-m discoverydb -t st -p P -o show" -m discoverydb -t sendtargets -p 127.0.0.1:3262 -o show
 t "-m discoverydb -t st -p P -o delete" -m discoverydb -t sendtargets -p 127.0.0.1:3262 -I ifd -o delete
 t "-m discoverydb -t st -p P -I ifd --discover (csi-lib-iscsi)" -m discoverydb -t sendtargets -p $DP -I ifd --discover
-t "-m discovery -t st -I ifd -p P: nothing listening (exit code)" -m discovery -t st -I ifd -p 127.0.0.1:3263
-t "-m discovery -t isns -p P" -m discovery -t isns -I ifd -p 127.0.0.1:3205
+kept "-m discovery -t st -p P: nothing listening: 4, no record kept (open-iscsi: 11 after 5 retries, keeps it)" 4 \
+        -m discovery -t st -I ifd -p 127.0.0.1:3263
+# iSNS discovery is another work item (issue 12): until it lands ours answers 17 (not
+# supported); both must fail and store nothing.
+both_fail "-m discovery -t isns -p P: no iSNS server" -m discovery -t isns -I ifd -p 127.0.0.1:3205
 t "-m iface -I if1 -o new" -m iface -I if1 -o new
 t "-m iface -I if1 -o update -n iface.initiatorname" -m iface -I if1 -o update -n iface.initiatorname -v iqn.2016-04.com.open-iscsi:diff
 t "-m discovery -t st -p P -I if1 -I ifd: records per iface" -m discovery -t st -p $DP -I if1 -I ifd
@@ -246,7 +286,9 @@ start_responder 3264 -f "$W/targets6"
 t "-m discovery -t st -I ifd -p P returning IPv6 portals (global, link-local)" -m discovery -t st -I ifd -p 127.0.0.1:3264
 t "-m node after IPv6 discovery" -m node
 t "-m node -P 1 after IPv6 discovery" -m node -P 1
-t "-m discoverydb -P 1 after IPv6 discovery" -m discoverydb -P 1
+NORM=sort
+t "-m discoverydb -P 1 after IPv6 discovery (lines sorted)" -m discoverydb -P 1
+NORM=cat
 
 resync
 # --- IPv6 portals -------------------------------------------------------------------------
