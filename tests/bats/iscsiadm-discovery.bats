@@ -174,7 +174,8 @@ CONF
         assert_output "127.0.0.1:$PORT,1 iqn.2003-01.org.example:t1"
         iscsiadm -m discoverydb -t st -p 127.0.0.1:$PORT -o update -n discovery.sendtargets.auth.password_in -v notthetarget1
         run iscsiadm -m discoverydb -t st -p 127.0.0.1:$PORT -D
-        assert_failure 24
+        # the target failing mutual CHAP: open-iscsi's non-retryable login failure
+        assert_failure 19
 }
 
 @test "many portals per target, IPv6 portal, records per portal" {
