@@ -34,10 +34,24 @@
 #include <sys/socket.h>
 
 #include "build-config.h"
+#include "clock.h"
 #include "log.h"
-#include "manager.h"
+#include "scsi-host.h"
+#include "session.h"
+#include "session-config.h"
+#include "session-params.h"
 #include "iscsi-util/send-all.h"
+#include "iscsi-node/ipc.h"
 #include "iscsi-node/sysfs-session.h"
+
+/* Pause between connection attempts of an initial login. */
+#define LOGIN_RETRY_DELAY_USEC (1 * USEC_PER_SEC)
+/* Longest pause between reconnects in recovery (DefaultTime2Wait, capped). */
+#define RECONNECT_DELAY_MAX_USEC (5 * USEC_PER_SEC)
+/* How long one Login PDU may take to enter the socket's send buffer. */
+#define LOGIN_PDU_SEND_TIMEOUT_MS 1000
+/* Time for removing the disks (sd flushes their caches) before the Logout PDU is sent. */
+#define LOGOUT_DEVICE_REMOVAL_USEC (60 * USEC_PER_SEC)
 
 #define LOGIN_RBUF_SIZE (ISCSI_BHS_SIZE + ISCSI_MAX_AHS_LEN + 2 * ISCSI_DIGEST_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 4)
 
@@ -55,11 +69,11 @@ const char *session_state_to_string(enum session_state s) {
         return s < ELEMENTSOF(state_names) ? state_names[s] : "UNKNOWN";
 }
 
-int session_new(struct manager *m, const struct node_login_req *req, struct session **ret) {
+int session_new(const struct session_context *ctx, const struct node_login_req *req, struct session **ret) {
         struct session *s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
-        s->manager = m;
+        s->ctx = ctx;
         s->fd = -EBADF;
         s->host_no = -1;
         s->initial_cmdsn = 1;
@@ -68,7 +82,63 @@ int session_new(struct manager *m, const struct node_login_req *req, struct sess
                 session_free(s);
                 return r;
         }
-        memcpy(s->isid, req->isid, sizeof s->isid);
+        *ret = s;
+        return 0;
+}
+
+/* The login parameters of a kernel session without a state file, as sysfs shows them. */
+static int req_from_sysfs(const struct sysfs_session *ss, struct node_login_req *ret) {
+        struct node_login_req req;
+        node_login_req_init(&req);
+        req.target_name = ss->target_name;
+        req.address = ss->persistent_address ?: ss->address;
+        req.port = ss->persistent_port > 0 ? ss->persistent_port : ss->port;
+        req.tpgt = ss->tpgt;
+        req.iface = ss->iface_name;
+        req.initiator_name = ss->initiator_name;
+        if (!req.target_name || !req.address)
+                return -ENODATA;
+        *ret = req;
+        return 0;
+}
+
+static void schedule_reconnect(struct session *s, uint64_t delay_usec);
+
+int session_adopt(const struct session_context *ctx, int sid, struct session **ret) {
+        _cleanup_(node_sysfs_session_freep) struct sysfs_session *ss = NULL;
+        _cleanup_json_ struct json_object *saved = NULL;
+        struct node_login_req req;
+        uint32_t initial_cmdsn = 1;
+        struct session *s;
+
+        int r = node_sysfs_session_read(sid, &ss);
+        if (r < 0)
+                return r;
+        if (session_state_file_load((uint32_t) sid, &saved, &req, &initial_cmdsn) < 0) {
+                r = req_from_sysfs(ss, &req);
+                if (r < 0)
+                        return r;
+        }
+        r = session_new(ctx, &req, &s);
+        if (r < 0)
+                return r;
+        s->sid = (uint32_t) sid;
+        s->cid = 0;
+        s->host_no = ss->host_no;
+        s->kernel_session = true;
+        s->initial_cmdsn = initial_cmdsn;
+        iscsi_params_init_defaults(&s->params);
+        s->state = SESSION_LOGGED_IN;
+        bool failed = (ss->state && !streq(ss->state, "LOGGED_IN")) ||
+                      (ss->conn_state && !streq(ss->conn_state, "up"));
+        if (failed && ctx->transport) {
+                /* It failed while no daemon was watching: stop the connection for recovery (the
+                 * kernel refuses a new BIND_CONN until then) and reconnect now. */
+                r = ctx->transport->ops->stop_conn(ctx->transport, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
+                if (r < 0)
+                        log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
+                schedule_reconnect(s, 0);
+        }
         *ret = s;
         return 0;
 }
@@ -86,20 +156,10 @@ struct session *session_free(struct session *s) {
         close_connection(s);
         s->timer = sd_event_source_disable_unref(s->timer);
         free(s->rbuf);
-        session_config_done(&s->cfg);
+        node_login_req_done(&s->cfg);
         explicit_bzero(&s->params, sizeof s->params);
         free(s);
         return NULL;
-}
-
-static uint64_t now_usec(struct session *s) {
-        uint64_t t = 0;
-        /* The loop's cached time would not move inside one dispatch. */
-        (void) s;
-        struct timespec ts;
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
-                t = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-        return t;
 }
 
 /* ---- timers ---- */
@@ -108,7 +168,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata);
 
 static void arm_timer(struct session *s, uint64_t delay_usec) {
         s->timer = sd_event_source_disable_unref(s->timer);
-        int r = sd_event_add_time_relative(s->manager->event, &s->timer, CLOCK_MONOTONIC, delay_usec, 0,
+        int r = sd_event_add_time_relative(s->ctx->event, &s->timer, CLOCK_MONOTONIC, delay_usec, 0,
                                            on_timer, s);
         if (r < 0)
                 log_errno(LOG_ERR, r, "session %s: cannot arm timer", s->cfg.target_name);
@@ -118,7 +178,7 @@ static void disarm_timer(struct session *s) {
         s->timer = sd_event_source_disable_unref(s->timer);
 }
 
-void session_schedule_reconnect(struct session *s, uint64_t delay_usec) {
+static void schedule_reconnect(struct session *s, uint64_t delay_usec) {
         s->state = SESSION_RECOVERY_WAIT;
         arm_timer(s, delay_usec);
 }
@@ -126,14 +186,26 @@ void session_schedule_reconnect(struct session *s, uint64_t delay_usec) {
 /* ---- ending a login ---- */
 
 static void login_finished(struct session *s, int status, const char *message) {
-        if (s->login_waiter) {
-                ipc_conn_reply_login(s->login_waiter, status, message, s);
-                s->login_waiter = NULL;
-        }
+        session_done_fn done = s->login_done;
+        if (!done)
+                return;
+        s->login_done = NULL;
+        done(&(struct session_result) {
+                .status = status,
+                .message = message,
+                .sid = s->kernel_session ? (int) s->sid : -1,
+                .host_no = s->host_no,
+             }, s->login_userdata);
+}
+
+/* The session is over: its owner unlinks and frees it. */
+static void session_end(struct session *s) {
+        s->state = SESSION_DEAD;
+        s->ctx->session_ended(s, s->ctx->userdata);
 }
 
 static void teardown_kernel(struct session *s) {
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         if (!s->kernel_session || !t)
                 return;
         int r = t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_TERM);
@@ -157,8 +229,7 @@ static void fail_login(struct session *s, int status, const char *message) {
         disarm_timer(s);
         teardown_kernel(s);
         login_finished(s, status, message);
-        s->state = SESSION_DEAD;
-        manager_remove_session(s->manager, s);
+        session_end(s);
 }
 
 static void start_connect(struct session *s);
@@ -172,7 +243,7 @@ static void attempt_failed(struct session *s, int status, const char *message) {
                         log_info("session %s,%s:%d: %s; retrying (%u/%d)", s->cfg.target_name, s->cfg.address,
                                  s->cfg.port, message, s->attempts, s->cfg.initial_login_retry_max);
                         s->state = SESSION_RECOVERY_WAIT;
-                        arm_timer(s, 1000000);
+                        arm_timer(s, LOGIN_RETRY_DELAY_USEC);
                         return;
                 }
                 fail_login(s, status, message);
@@ -182,71 +253,106 @@ static void attempt_failed(struct session *s, int status, const char *message) {
         s->attempts++;
         log_info("connection%u:0: reconnect failed: %s; retrying", s->sid, message);
         s->state = SESSION_RECOVERY_WAIT;
-        uint64_t delay = s->params.default_time2wait > 0 ? s->params.default_time2wait * 1000000ULL : 1000000ULL;
-        arm_timer(s, MIN(delay, 5000000ULL));
+        uint64_t delay = s->params.default_time2wait > 0 ? s->params.default_time2wait * USEC_PER_SEC
+                                                          : LOGIN_RETRY_DELAY_USEC;
+        arm_timer(s, MIN(delay, RECONNECT_DELAY_MAX_USEC));
 }
 
 /* ---- kernel hand-over ---- */
 
-static void kernel_handover(struct session *s, const struct iscsi_login_result *res) {
-        struct manager *m = s->manager;
-        struct kernel_transport *t = m->transport;
-        bool initial = !s->kernel_session;
+/* First login: CREATE_SESSION starting at the CmdSN the login left us at, then CREATE_CONN.
+ * On failure the login has failed (and nothing stays in the kernel). */
+static int create_kernel_session(struct session *s, struct kernel_transport *t, uint32_t cmdsn) {
+        uint32_t sid, host_no, cid;
         char msg[256];
-        int r;
+        int r = t->ops->create_session(t, cmdsn, (uint16_t) s->cfg.cmds_max, (uint16_t) s->cfg.queue_depth, &sid,
+                                       &host_no);
+        if (r < 0) {
+                snprintf(msg, sizeof msg, "kernel CREATE_SESSION failed: %s", strerror(-r));
+                fail_login(s, ISCSI_ERR_INTERNAL, msg);
+                return r;
+        }
+        s->sid = sid;
+        s->host_no = (int) host_no;
+        s->kernel_session = true;
+        s->initial_cmdsn = cmdsn;
+        r = t->ops->create_conn(t, sid, &cid);
+        if (r < 0) {
+                /* Only the session exists: destroy it alone. */
+                (void) t->ops->destroy_session(t, sid);
+                s->kernel_session = false;
+                snprintf(msg, sizeof msg, "kernel CREATE_CONN failed: %s", strerror(-r));
+                fail_login(s, ISCSI_ERR_INTERNAL, msg);
+                return r;
+        }
+        s->cid = cid;
+        return 0;
+}
+
+/* BIND_CONN our socket, SET_PARAM, START_CONN. On failure the login (initial) or this
+ * reconnect attempt (recovery) has failed. */
+static int bind_and_start(struct session *s, struct kernel_transport *t, bool initial,
+                          const struct iscsi_login_result *res) {
+        if (res->params.tpgt >= 0) /* the target's word over the record's */
+                s->cfg.tpgt = res->params.tpgt;
+        int r = t->ops->bind_conn(t, s->sid, s->cid, s->fd);
+        if (r >= 0)
+                r = session_set_kernel_params(t, s->sid, s->cid, &s->cfg, res);
+        if (r >= 0)
+                r = t->ops->start_conn(t, s->sid, s->cid);
+        if (r >= 0)
+                return 0;
+        char msg[256];
+        snprintf(msg, sizeof msg, "handing the connection to the kernel failed: %s", strerror(-r));
+        if (initial)
+                fail_login(s, ISCSI_ERR_INTERNAL, msg);
+        else {
+                (void) t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
+                attempt_failed(s, ISCSI_ERR_INTERNAL, msg);
+        }
+        return r;
+}
+
+/* The initial login is through: scan the LUNs (unless node.session.scan = manual), then
+ * report the login done. */
+static void start_scan(struct session *s) {
+        const struct session_context *ctx = s->ctx;
+        if (streq_ptr(s->cfg.scan, "manual") || ctx->no_scan) {
+                s->state = SESSION_LOGGED_IN;
+                login_finished(s, ISCSI_SUCCESS, NULL);
+                return;
+        }
+        s->state = SESSION_SCANNING;
+        int r = host_job_async(s->host_no, HOST_JOB_SCAN, s->token, ctx->host_job_fd);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "session %u: LUN scan could not start", s->sid);
+                s->state = SESSION_LOGGED_IN;
+                login_finished(s, ISCSI_SUCCESS, NULL);
+        }
+}
+
+static void kernel_handover(struct session *s, const struct iscsi_login_result *res) {
+        const struct session_context *ctx = s->ctx;
+        struct kernel_transport *t = ctx->transport;
+        bool initial = !s->kernel_session;
 
         if (!t) {
-                snprintf(msg, sizeof msg, "the kernel cannot do iSCSI: %s", strerror(-m->transport_error));
+                char msg[256];
+                snprintf(msg, sizeof msg, "the kernel cannot do iSCSI: %s", strerror(-ctx->transport_error));
                 fail_login(s, ISCSI_ERR_TRANS_NOT_FOUND, msg);
                 return;
         }
-        if (initial) {
-                uint32_t sid, host_no, cid;
-                r = t->ops->create_session(t, res->cmdsn, (uint16_t) s->cfg.cmds_max, (uint16_t) s->cfg.queue_depth,
-                                           &sid, &host_no);
-                if (r < 0) {
-                        snprintf(msg, sizeof msg, "kernel CREATE_SESSION failed: %s", strerror(-r));
-                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
-                        return;
-                }
-                s->sid = sid;
-                s->host_no = (int) host_no;
-                s->kernel_session = true;
-                s->initial_cmdsn = res->cmdsn;
-                r = t->ops->create_conn(t, sid, &cid);
-                if (r < 0) {
-                        /* Only the session exists: destroy it alone. */
-                        (void) t->ops->destroy_session(t, sid);
-                        s->kernel_session = false;
-                        snprintf(msg, sizeof msg, "kernel CREATE_CONN failed: %s", strerror(-r));
-                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
-                        return;
-                }
-                s->cid = cid;
-        }
-
-        r = t->ops->bind_conn(t, s->sid, s->cid, s->fd);
-        if (r >= 0)
-                r = session_set_kernel_params(s, res);
-        if (r >= 0)
-                r = t->ops->start_conn(t, s->sid, s->cid);
-        if (r < 0) {
-                snprintf(msg, sizeof msg, "handing the connection to the kernel failed: %s", strerror(-r));
-                if (initial)
-                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
-                else {
-                        (void) t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
-                        attempt_failed(s, ISCSI_ERR_INTERNAL, msg);
-                }
+        if (initial && create_kernel_session(s, t, res->cmdsn) < 0)
                 return;
-        }
+        if (bind_and_start(s, t, initial, res) < 0)
+                return;
         /* The kernel holds its own reference to the socket now. */
         close_connection(s);
         disarm_timer(s);
         s->params = res->params;
         s->tsih = res->tsih;
         s->attempts = 0;
-        r = session_config_save(s);
+        int r = session_config_save(s->sid, &s->cfg, s->initial_cmdsn, s->host_no);
         if (r < 0)
                 log_errno(LOG_WARNING, r, "session %u: cannot save its state", s->sid);
 
@@ -258,18 +364,7 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
         }
         log_info("Login to [iface: %s, target: %s, portal: %s,%d] successful (session %u, host %d).",
                  s->cfg.iface, s->cfg.target_name, s->cfg.address, s->cfg.port, s->sid, s->host_no);
-        if (s->cfg.scan_manual || m->no_scan) {
-                s->state = SESSION_LOGGED_IN;
-                login_finished(s, ISCSI_SUCCESS, NULL);
-                return;
-        }
-        s->state = SESSION_SCANNING;
-        r = host_job_async(s->host_no, HOST_JOB_SCAN, s->token, m->scan_pipe[1]);
-        if (r < 0) {
-                log_errno(LOG_WARNING, r, "session %u: LUN scan could not start", s->sid);
-                s->state = SESSION_LOGGED_IN;
-                login_finished(s, ISCSI_SUCCESS, NULL);
-        }
+        start_scan(s);
 }
 
 void session_scan_done(struct session *s) {
@@ -289,9 +384,9 @@ static int send_next_request(struct session *s) {
         ssize_t n = iscsi_pdu_build(&pdu.bhs, NULL, 0, pdu.data, 0, buf, sizeof buf);
         if (n < 0)
                 return (int) n;
-        /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once; if not within 1 s,
-         * the peer is not reading and the login timer ends it. */
-        r = util_send_all(s->fd, buf, (size_t) n, 1000);
+        /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once; if not, the peer is
+         * not reading and the login timer ends it. */
+        r = util_send_all(s->fd, buf, (size_t) n, LOGIN_PDU_SEND_TIMEOUT_MS);
         explicit_bzero(buf, sizeof buf);
         return r;
 }
@@ -429,7 +524,7 @@ static int login_cmdsn(struct session *s, uint32_t *ret) {
                 *ret = s->initial_cmdsn;
                 return 0;
         }
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         _cleanup_free_ struct iscsid_stat *st = NULL;
         size_t n = 0;
         int r = t->ops->get_stats(t, s->sid, s->cid, &st, &n);
@@ -444,31 +539,9 @@ static int login_cmdsn(struct session *s, uint32_t *ret) {
 }
 
 static int make_login(struct session *s) {
-        const struct session_config *c = &s->cfg;
+        const struct node_login_req *c = &s->cfg;
         _cleanup_keys_ struct iscsi_keys ops = {};
-        int r = 0;
-        if (c->header_digest)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "HeaderDigest", c->header_digest);
-        if (c->data_digest)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "DataDigest", c->data_digest);
-        if (c->max_recv_dlength > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxRecvDataSegmentLength", "%u", c->max_recv_dlength);
-        if (c->max_burst > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxBurstLength", "%u", c->max_burst);
-        if (c->first_burst > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "FirstBurstLength", "%u", c->first_burst);
-        if (c->max_r2t > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxOutstandingR2T", "%d", c->max_r2t);
-        if (c->initial_r2t >= 0)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "InitialR2T", c->initial_r2t ? "Yes" : "No");
-        if (c->immediate_data >= 0)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "ImmediateData", c->immediate_data ? "Yes" : "No");
-        if (c->erl >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "ErrorRecoveryLevel", "%d", c->erl);
-        if (c->default_time2wait >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Wait", "%d", c->default_time2wait);
-        if (c->default_time2retain >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Retain", "%d", c->default_time2retain);
+        int r = node_login_req_to_login_keys(c, &ops);
         if (r < 0)
                 return r;
 
@@ -506,12 +579,11 @@ static int make_login(struct session *s) {
                 .n_chap_algs = n_algs,
                 .operational = ops.n ? &ops : NULL,
         };
-        memcpy(lc.isid, s->isid, sizeof lc.isid);
+        memcpy(lc.isid, s->cfg.isid, sizeof lc.isid);
         return iscsi_login_initiator_new(&lc, &s->login);
 }
 
 static void start_connect(struct session *s) {
-        struct manager *m = s->manager;
         char port[8], msg[200];
         snprintf(port, sizeof port, "%d", s->cfg.port);
         struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
@@ -561,16 +633,18 @@ static void start_connect(struct session *s) {
                 }
         }
         s->rlen = s->rneed = 0;
-        r = sd_event_add_io(m->event, &s->io, fd, EPOLLOUT, on_io, s);
+        r = sd_event_add_io(s->ctx->event, &s->io, fd, EPOLLOUT, on_io, s);
         if (r < 0) {
                 fail_login(s, ISCSI_ERR_INTERNAL, "cannot watch the socket");
                 return;
         }
         s->state = SESSION_CONNECTING;
-        arm_timer(s, (uint64_t) s->cfg.login_timeout * 1000000ULL);
+        arm_timer(s, (uint64_t) s->cfg.login_timeout * USEC_PER_SEC);
 }
 
-void session_start_login(struct session *s) {
+void session_start_login(struct session *s, session_done_fn done, void *userdata) {
+        s->login_done = done;
+        s->login_userdata = userdata;
         s->attempts = 0;
         start_connect(s);
 }
@@ -578,7 +652,7 @@ void session_start_login(struct session *s) {
 /* ---- recovery ---- */
 
 void session_on_conn_error(struct session *s, uint32_t error) {
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         switch (s->state) {
         case SESSION_LOGGED_IN:
         case SESSION_SCANNING:
@@ -598,38 +672,39 @@ void session_on_conn_error(struct session *s, uint32_t error) {
         if (r < 0)
                 log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
         s->recovery_start_usec = 0;
-        sd_event_now(s->manager->event, CLOCK_MONOTONIC, &s->recovery_start_usec);
+        sd_event_now(s->ctx->event, CLOCK_MONOTONIC, &s->recovery_start_usec);
         s->attempts = 0;
         s->state = SESSION_RECOVERY_WAIT;
-        arm_timer(s, (uint64_t) s->params.default_time2wait * 1000000ULL);
+        arm_timer(s, (uint64_t) s->params.default_time2wait * USEC_PER_SEC);
 }
 
 /* ---- logout ---- */
 
-static void finish_logout(struct session *s, int status, const char *message) {
+/* How a logout ended: with the target's Logout Response, or without one (no kernel session,
+ * the PDU could not be sent, or the logout timer ran out). */
+enum logout_end {
+        LOGOUT_ANSWERED,
+        LOGOUT_UNANSWERED,
+};
+
+static void finish_logout(struct session *s, enum logout_end how) {
         disarm_timer(s);
         close_connection(s);
         uint32_t sid = s->sid;
-        uint64_t t0 = now_usec(s);
+        uint64_t t0 = clock_now_usec();
         teardown_kernel(s);
         log_debug("logout of session %u: Logout Response after %llu ms, kernel teardown took %llu ms", sid,
-                  (unsigned long long) (t0 - s->logout_start_usec) / 1000,
-                  (unsigned long long) (now_usec(s) - t0) / 1000);
+                  (unsigned long long) ((t0 - s->logout_start_usec) / USEC_PER_MSEC),
+                  (unsigned long long) ((clock_now_usec() - t0) / USEC_PER_MSEC));
         log_info("Logout of session %u [target: %s, portal: %s,%d] %s", sid, s->cfg.target_name, s->cfg.address,
-                 s->cfg.port, status == 0 ? "successful." : "done without a Logout Response.");
-        if (s->logout_waiter) {
-                struct json_object *o = node_ipc_new_response("logout", ISCSI_SUCCESS, message);
-                if (o) {
-                        struct json_object *res = json_object_new_object();
-                        json_object_object_add(res, "sid", json_object_new_int64(sid));
-                        json_object_object_add(o, "result", res);
-                }
-                ipc_conn_reply(s->logout_waiter, o);
-                s->logout_waiter = NULL;
-        }
+                 s->cfg.port, how == LOGOUT_ANSWERED ? "successful." : "done without a Logout Response.");
+        session_done_fn done = s->logout_done;
+        s->logout_done = NULL;
+        if (done)
+                done(&(struct session_result) { .status = ISCSI_SUCCESS, .sid = (int) sid, .host_no = s->host_no },
+                     s->logout_userdata);
         login_finished(s, ISCSI_ERR_LOGIN, "logged out while logging in");
-        s->state = SESSION_DEAD;
-        manager_remove_session(s->manager, s);
+        session_end(s);
 }
 
 void session_on_recv_pdu(struct session *s, const void *pdu, size_t len) {
@@ -637,28 +712,30 @@ void session_on_recv_pdu(struct session *s, const void *pdu, size_t len) {
         if (iscsi_bhs_decode(pdu, len, &bhs) < 0)
                 return;
         if (bhs.opcode == ISCSI_OP_LOGOUT_RSP && s->state == SESSION_LOGGING_OUT) {
-                finish_logout(s, 0, NULL);
+                finish_logout(s, LOGOUT_ANSWERED);
                 return;
         }
         log_debug("session %u: unsolicited PDU 0x%02x from the kernel ignored", s->sid, bhs.opcode);
 }
 
-int session_start_logout(struct session *s) {
-        struct kernel_transport *t = s->manager->transport;
+int session_start_logout(struct session *s, session_done_fn done, void *userdata) {
+        struct kernel_transport *t = s->ctx->transport;
         if (s->state == SESSION_LOGGING_OUT)
                 return -EALREADY;
+        s->logout_done = done;
+        s->logout_userdata = userdata;
         if (!s->kernel_session || !t || (s->state != SESSION_LOGGED_IN && s->state != SESSION_SCANNING)) {
                 /* Not running in the kernel (login or recovery in progress): just stop. */
                 s->state = SESSION_LOGGING_OUT;
-                finish_logout(s, 1, NULL);
+                finish_logout(s, LOGOUT_UNANSWERED);
                 return 0;
         }
         /* Remove the disks first, while the connection is up, so their caches are flushed; in a
          * thread, so other logouts proceed meanwhile. The Logout PDU follows when it is done. */
         s->state = SESSION_LOGGING_OUT;
         s->deleting = true;
-        s->logout_start_usec = now_usec(s);
-        int r = host_job_async(s->host_no, HOST_JOB_DELETE, s->token, s->manager->scan_pipe[1]);
+        s->logout_start_usec = clock_now_usec();
+        int r = host_job_async(s->host_no, HOST_JOB_DELETE, s->token, s->ctx->host_job_fd);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: cannot start removing its SCSI devices", s->sid);
                 (void) host_delete_devices(s->host_no);
@@ -666,17 +743,17 @@ int session_start_logout(struct session *s) {
                 return 0;
         }
         /* Flushing caches can take a while on a slow target; the logout timer covers both. */
-        arm_timer(s, (uint64_t) (MAX(s->cfg.logout_timeout, 1) + 60) * 1000000ULL);
+        arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * USEC_PER_SEC + LOGOUT_DEVICE_REMOVAL_USEC);
         return 0;
 }
 
 void session_devices_deleted(struct session *s) {
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         if (s->state != SESSION_LOGGING_OUT || !s->deleting)
                 return;
         s->deleting = false;
         log_debug("logout of session %u: devices removed after %llu ms", s->sid,
-                  (unsigned long long) (now_usec(s) - s->logout_start_usec) / 1000);
+                  (unsigned long long) ((clock_now_usec() - s->logout_start_usec) / USEC_PER_MSEC));
         struct iscsi_bhs h = {
                 .opcode = ISCSI_OP_LOGOUT_REQ,
                 .immediate = true,
@@ -691,10 +768,10 @@ void session_devices_deleted(struct session *s) {
                 r = t->ops->send_pdu(t, s->sid, s->cid, hdr, sizeof hdr, NULL, 0);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: cannot send the Logout PDU", s->sid);
-                finish_logout(s, 1, NULL);
+                finish_logout(s, LOGOUT_UNANSWERED);
                 return;
         }
-        arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * 1000000ULL);
+        arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * USEC_PER_SEC);
 }
 
 static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {
@@ -713,7 +790,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {
                 start_connect(s);
                 break;
         case SESSION_LOGGING_OUT:
-                finish_logout(s, 1, NULL);
+                finish_logout(s, LOGOUT_UNANSWERED);
                 break;
         default:
                 break;

@@ -8,6 +8,7 @@
 #include "build-config.h"
 #include "daemon.h"
 #include "iscsi-conn.h"
+#include "isns.h"
 #include "listener.h"
 #include "log.h"
 #include "runtime.h"
@@ -72,6 +73,7 @@ static void daemon_reload(Daemon *d) {
 
         (void) listeners_apply(d, rt);
         iscsi_conn_config_changed(d);
+        isns_registrar_refresh(d->isns);
         runtime_free(old);
 
         log_info("configuration reloaded");
@@ -172,6 +174,12 @@ int daemon_run(const DaemonOptions *opts) {
         if (r < 0)
                 goto finish;
 
+        if (opts->isns_server) {
+                r = isns_registrar_new(d, opts->isns_server, &d->isns);
+                if (r < 0)
+                        goto finish;
+        }
+
         if (opts->pidfile) {
                 r = write_pidfile(opts->pidfile);
                 if (r < 0)
@@ -187,6 +195,7 @@ int daemon_run(const DaemonOptions *opts) {
 finish:
         if (r < 0)
                 log_error("fatal: %s", strerror(-r));
+        d->isns = isns_registrar_free(d->isns);
         listeners_free_all(d);
         for (unsigned i = 0; d->workers && i < d->n_workers; i++)
                 worker_stop_and_join(&d->workers[i]);

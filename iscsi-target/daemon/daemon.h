@@ -13,6 +13,7 @@
 typedef struct Runtime Runtime;
 typedef struct Listener Listener;
 typedef struct SessionRegistry SessionRegistry;
+typedef struct IsnsRegistrar IsnsRegistrar;
 
 typedef struct DaemonOptions {
         const char *config_path;
@@ -20,6 +21,7 @@ typedef struct DaemonOptions {
         bool foreground;
         bool debug;
         unsigned n_workers;     /* 0: one per CPU */
+        const char *isns_server; /* --isns: register with this iSNS server (isns.h), or NULL */
 } DaemonOptions;
 
 struct Daemon {
@@ -38,6 +40,7 @@ struct Daemon {
         Listener *listeners;
         SessionRegistry *sessions;
         uint16_t next_tsih;
+        IsnsRegistrar *isns;
 };
 
 int daemon_run(const DaemonOptions *opts);

@@ -25,6 +25,7 @@
 
 #include "fake-sysfs.h"
 #include "iscsi-proto/login.h"
+#include "ipc-server.h"
 #include "manager.h"
 #include "netlink.h"
 
@@ -117,7 +118,10 @@ static int f_get_stats(struct kernel_transport *t, uint32_t sid, uint32_t cid, s
         *n = 2;
         return 0;
 }
+/* Kernel teardown calls made before the transport was freed (the manager frees it last). */
+static unsigned teardowns_at_free;
 static void f_free(struct kernel_transport *t) {
+        teardowns_at_free = F(t)->destroys + F(t)->conn_destroys + F(t)->n_stops;
         free(t);
 }
 
@@ -279,6 +283,7 @@ static void *call_main(void *arg) {
 }
 
 static struct manager *m;
+static struct ipc_server *server;
 static struct fake *fake;
 static char tmpdir[256], sockpath[300];
 
@@ -311,23 +316,17 @@ static void call_run(struct call *c) {
 }
 
 static void req_init(struct node_login_req *r, int port) {
-        memset(r, 0, sizeof *r);
+        node_login_req_init(r);
         r->target_name = TARGET_IQN;
         r->address = "127.0.0.1";
         r->port = port;
-        r->tpgt = -1;
         r->initiator_name = INITIATOR_IQN;
-        r->scan_manual = true;
-        r->max_r2t = r->initial_r2t = r->immediate_data = r->erl = -1;
+        r->scan = "manual";
         r->default_time2wait = 0;
-        r->default_time2retain = -1;
         r->login_timeout = 5;
         r->logout_timeout = 2;
         r->replacement_timeout = 33;
-        r->noop_out_interval = r->noop_out_timeout = -1;
-        r->abort_timeout = r->lu_reset_timeout = r->tgt_reset_timeout = r->host_reset_timeout = -1;
         r->initial_login_retry_max = 1;
-        r->cmds_max = r->queue_depth = -1;
 }
 
 static int setup(void **state) {
@@ -341,15 +340,14 @@ static int setup(void **state) {
         assert_int_equal(manager_new(&m), 0);
         fake = calloc(1, sizeof *fake);
         fake->base.ops = &fake_ops;
-        fake->base.on_event = manager_on_kernel_event;
-        fake->base.userdata = m;
-        m->transport = &fake->base;
-        m->no_scan = true;
-        assert_int_equal(manager_listen(m, sockpath), 0);
+        manager_set_transport(m, &fake->base);
+        m->ctx.no_scan = true;
+        assert_int_equal(ipc_server_new(m, sockpath, &server), 0);
         return 0;
 }
 
 static int teardown(void **state) {
+        server = ipc_server_free(server);
         m = manager_free(m);
         fake_sysfs_teardown();
         char cmd[300];
@@ -402,6 +400,61 @@ static void test_login_logout(void **state) {
         assert_int_equal(fake->destroys, 1);
         assert_null(m->sessions);
         target_stop(&t);
+}
+
+struct login_outcome {
+        atomic_bool done;
+        struct session_result res;
+};
+
+static void on_login_outcome(const struct session_result *res, void *userdata) {
+        struct login_outcome *o = userdata;
+        o->res = *res;
+        o->res.message = NULL; /* only valid during the call */
+        o->done = true;
+}
+
+/* iscsistart's use of the core library: one login through manager_login() without IPC; the
+ * callback reports it; freeing the manager leaves the kernel session (no teardown). */
+static void test_login_without_ipc(void **state) {
+        struct target t;
+        struct node_login_req req;
+        struct login_outcome out = {};
+        char path[400];
+
+        server = ipc_server_free(server);
+        target_start(&t, false);
+        req_init(&req, t.port);
+        assert_int_equal(manager_login(m, &req, on_login_outcome, &out), 0);
+        loop_until(&out.done);
+        assert_int_equal(out.res.status, ISCSI_SUCCESS);
+        assert_int_equal(out.res.sid, 1);
+        assert_int_equal(out.res.host_no, 11);
+        assert_int_equal(fake->starts, 1);
+        snprintf(path, sizeof path, "%s/sessions/1.json", tmpdir);
+        assert_int_equal(access(path, F_OK), 0); /* for iscsid to adopt the session */
+
+        teardowns_at_free = 99;
+        m = manager_free(m);
+        fake = NULL;
+        assert_int_equal(teardowns_at_free, 0);
+        target_stop(&t);
+
+        /* a refused login is reported through the callback before manager_login returns */
+        assert_int_equal(manager_new(&m), 0);
+        struct login_outcome bad = {};
+        node_login_req_init(&req);
+        req.address = "127.0.0.1";
+        req.target_name = TARGET_IQN;
+        req.initiator_name = INITIATOR_IQN;
+        req.port = 70000;
+        fake = calloc(1, sizeof *fake);
+        fake->base.ops = &fake_ops;
+        manager_set_transport(m, &fake->base);
+        assert_int_equal(manager_login(m, &req, on_login_outcome, &bad), -EINVAL);
+        assert_true(bad.done);
+        assert_int_equal(bad.res.status, ISCSI_ERR_INVAL);
+        assert_null(m->sessions);
 }
 
 static void test_wrong_chap(void **state) {
@@ -492,7 +545,7 @@ static void test_parallel_batch(void **state) {
         /* the two sessions use different ISIDs */
         assert_non_null(m->sessions);
         assert_non_null(m->sessions->next);
-        assert_memory_not_equal(m->sessions->isid, m->sessions->next->isid, 6);
+        assert_memory_not_equal(m->sessions->cfg.isid, m->sessions->next->cfg.isid, 6);
 
         /* --logoutall: both sessions and one unknown sid in one batch; each session removes its
          * LUNs (a thread), then sends its Logout PDU and is torn down; the unknown one gets 21 */
@@ -531,7 +584,7 @@ static void test_no_kernel_iscsi(void **state) {
         struct kernel_transport *t = NULL;
         int r = netlink_transport_new(NULL, NULL, NULL, &t);
         assert_true(r == -EPROTONOSUPPORT || r == -ENOENT);
-        m->transport = kernel_transport_free(m->transport);
+        manager_set_transport(m, NULL);
         fake = NULL;
         struct call c = {};
         req_init(&c.req, 3260);
@@ -599,6 +652,7 @@ static void test_bad_version(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_login_logout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_login_without_ipc, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_chap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
