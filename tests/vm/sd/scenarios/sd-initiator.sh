@@ -92,6 +92,7 @@ case $VM_BOOT in
     '[ "$(systemctl is-system-running)" = running ] && [ -z "$(systemctl list-units --failed --plain --no-legend)" ]'
   step_sh "boot auto-login: iscsi.service pulled in by iscsi-generator, logged in" \
     'ls -l /run/systemd/generator/remote-fs.target.wants/iscsi.service && [ "$(systemctl show -P ActiveState iscsi.service)" = active ]'
+  run systemd-analyze critical-chain --no-pager remote-fs.target
   run journalctl -b -u iscsid.service -u iscsi.service --no-pager -o short-monotonic
   step_sh "boot auto-login: iscsid logs to the journal" "journalctl -b _COMM=iscsid -o cat | grep -q ."
   # ---- startup modes --------------------------------------------------------------------
