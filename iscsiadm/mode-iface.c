@@ -46,6 +46,86 @@ static int iface_update(Context *c, const char *name) {
         return 0;
 }
 
+static int iface_list_all(Context *c) {
+        Record **v = NULL;
+        size_t n = 0;
+        int k;
+
+        if (c->o->op & ~OP_SHOW) {
+                log_error("iface name required (-I)");
+                return ISCSI_ERR_INVAL;
+        }
+        k = node_db_list_ifaces(c->db, &v, &n);
+        if (k < 0) {
+                log_error("Could not list ifaces: %s", strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        if (c->o->op & OP_SHOW)
+                out->records(v, n, 0);
+        else
+                out->iface_list(v, n);
+        node_records_free(v, n);
+        return 0;
+}
+
+static int iface_new(Context *c, const char *name) {
+        _cleanup_(node_record_freep) Record *r = node_record_new(&node_record_schema_iface);
+        int k;
+
+        if (!r)
+                return ISCSI_ERR_NOMEM;
+        if (node_iface_is_builtin(name) || node_record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0) {
+                log_error("Could not add interface %s.", name);
+                return ISCSI_ERR_INVAL;
+        }
+        k = node_db_write_iface(c->db, r);
+        if (k < 0) {
+                log_error("Could not add interface %s: %s", name, strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        /* open-iscsi 2.1.8 prints both lines for a new iface */
+        printf("%s updated.\nNew interface %s added\n", name, name);
+        return 0;
+}
+
+/* The iface and, as in open-iscsi, the node records bound to it. */
+static int iface_delete(Context *c, const char *name) {
+        NodeFilter f = NODE_FILTER_ALL;
+        NodeEntry *e = NULL;
+        size_t n = 0;
+        int k;
+
+        if (node_iface_is_builtin(name)) {
+                log_error("iface %s is a special interface and cannot be deleted.", name);
+                log_error("Could not delete iface %s: invalid parameter", name);
+                return ISCSI_ERR_INVAL;
+        }
+        k = node_db_delete_iface(c->db, name);
+        if (k < 0) {
+                log_error("Could not delete iface %s: %s", name, strerror(-k));
+                return k == -ENOENT ? ISCSI_ERR_NO_OBJS_FOUND : ISCSI_ERR_IDBM;
+        }
+        f.iface = name;
+        if (node_db_find_nodes(c->db, &f, &e, &n) == 0)
+                for (size_t i = 0; i < n; i++)
+                        (void) node_db_delete_node(c->db, &e[i]);
+        node_entries_free(e, n);
+        printf("%s unbound and deleted.\n", name);
+        return 0;
+}
+
+static int iface_show(Context *c, const char *name) {
+        _cleanup_(node_record_freep) Record *r = NULL;
+        int k = node_db_read_iface(c->db, name, &r);
+
+        if (k < 0) {
+                log_error("Could not read iface %s (%s).", name, strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        out->records(&r, 1, 0);
+        return 0;
+}
+
 int mode_iface(Context *c) {
         Options *o = c->o;
         const char *name = o->n_ifaces ? o->ifaces[0] : NULL;
@@ -60,82 +140,18 @@ int mode_iface(Context *c) {
                 log_error("iface submode %s (ping) is not supported", o->submode);
                 return ISCSI_ERR_OP_NOT_SUPP;
         }
-        if (!name) {
-                Record **v = NULL;
-                size_t n = 0;
-                if (o->op & ~OP_SHOW) {
-                        log_error("iface name required (-I)");
-                        return ISCSI_ERR_INVAL;
-                }
-                k = node_db_list_ifaces(c->db, &v, &n);
-                if (k < 0) {
-                        log_error("Could not list ifaces: %s", strerror(-k));
-                        return ISCSI_ERR_IDBM;
-                }
-                if (o->op & OP_SHOW)
-                        out->records(v, n, 0);
-                else
-                        out->iface_list(v, n);
-                node_records_free(v, n);
-                return 0;
-        }
+        if (!name)
+                return iface_list_all(c);
         if (o->op & (OP_NEW | OP_DELETE | OP_UPDATE)) {
                 k = ctx_lock(c);
                 if (k)
                         return k;
         }
-        if (o->op & OP_NEW) {
-                _cleanup_(node_record_freep) Record *r = node_record_new(&node_record_schema_iface);
-                if (!r)
-                        return ISCSI_ERR_NOMEM;
-                if (node_iface_is_builtin(name) || node_record_set_index(r, IFACE_KEY_IFACE_NAME, name) < 0) {
-                        log_error("Could not add interface %s.", name);
-                        return ISCSI_ERR_INVAL;
-                }
-                k = node_db_write_iface(c->db, r);
-                if (k < 0) {
-                        log_error("Could not add interface %s: %s", name, strerror(-k));
-                        return ISCSI_ERR_IDBM;
-                }
-                /* open-iscsi 2.1.8 prints both lines for a new iface */
-                printf("%s updated.\nNew interface %s added\n", name, name);
-                return 0;
-        }
-        if (o->op & OP_DELETE) {
-                NodeFilter f = NODE_FILTER_ALL;
-                NodeEntry *e = NULL;
-                size_t n = 0;
-
-                if (node_iface_is_builtin(name)) {
-                        log_error("iface %s is a special interface and cannot be deleted.", name);
-                        log_error("Could not delete iface %s: invalid parameter", name);
-                        return ISCSI_ERR_INVAL;
-                }
-                k = node_db_delete_iface(c->db, name);
-                if (k < 0) {
-                        log_error("Could not delete iface %s: %s", name, strerror(-k));
-                        return k == -ENOENT ? ISCSI_ERR_NO_OBJS_FOUND : ISCSI_ERR_IDBM;
-                }
-                /* unbind: node records bound to this iface go with it, as in open-iscsi */
-                f.iface = name;
-                if (node_db_find_nodes(c->db, &f, &e, &n) == 0)
-                        for (size_t i = 0; i < n; i++)
-                                (void) node_db_delete_node(c->db, &e[i]);
-                node_entries_free(e, n);
-                printf("%s unbound and deleted.\n", name);
-                return 0;
-        }
+        if (o->op & OP_NEW)
+                return iface_new(c, name);
+        if (o->op & OP_DELETE)
+                return iface_delete(c, name);
         if (o->op & OP_UPDATE)
                 return iface_update(c, name);
-
-        {
-                _cleanup_(node_record_freep) Record *r = NULL;
-                k = node_db_read_iface(c->db, name, &r);
-                if (k < 0) {
-                        log_error("Could not read iface %s (%s).", name, strerror(-k));
-                        return k == -ENOENT ? ISCSI_ERR_IDBM : ISCSI_ERR_IDBM;
-                }
-                out->records(&r, 1, 0);
-        }
-        return 0;
+        return iface_show(c, name);
 }

@@ -6,6 +6,7 @@
 #include "iscsi-node/ipc.h"
 #include "iscsi-util/macro.h"
 #include "output.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 const OutputOps *out = &output_classic;
 
@@ -19,7 +20,7 @@ void format_portal(char *buf, size_t size, const char *address, int port, int tp
 }
 
 static void entry_portal(const Record *r, char *buf, size_t size, bool tree) {
-        int port = 3260, tpgt = -1;
+        int port = ISCSI_DEFAULT_PORT, tpgt = -1;
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
         format_portal(buf, size, node_record_get(r, NODE_KEY_CONN_ADDRESS), port, tpgt, tree);
@@ -70,7 +71,7 @@ static void classic_discovered(const DiscoveredPortal *p, size_t n) {
 
 static void st_portal(const Record *st, char *buf, size_t size, char sep) {
         const char *a = node_record_get(st, ST_KEY_ADDRESS);
-        int port = 3260;
+        int port = ISCSI_DEFAULT_PORT;
         bool v6 = a && strchr(a, ':');
         (void) node_record_get_int(st, ST_KEY_PORT, &port);
         if (sep == ':')
@@ -96,7 +97,7 @@ static void classic_discovery_tree(Record *const *st, size_t n_st, const NodeEnt
                 printf("No targets found.\n");
         for (size_t i = 0; i < n_st; i++) {
                 const char *a = node_record_get(st[i], ST_KEY_ADDRESS);
-                int port = 3260;
+                int port = ISCSI_DEFAULT_PORT;
                 char p[320];
 
                 (void) node_record_get_int(st[i], ST_KEY_PORT, &port);

@@ -6,6 +6,7 @@
 
 #include "iscsi-node/ipc.h"
 #include "output.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 static struct json_object *doc;
 
@@ -29,7 +30,7 @@ static struct json_object *jstr(const char *s) {
 
 static struct json_object *node_summary(const Record *r) {
         struct json_object *o = json_object_new_object();
-        int port = 3260, tpgt = -1;
+        int port = ISCSI_DEFAULT_PORT, tpgt = -1;
 
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
@@ -73,7 +74,7 @@ static void json_discovered(const DiscoveredPortal *p, size_t n) {
 
 static struct json_object *st_summary(const Record *st) {
         struct json_object *o = json_object_new_object();
-        int port = 3260;
+        int port = ISCSI_DEFAULT_PORT;
         (void) node_record_get_int(st, ST_KEY_PORT, &port);
         json_object_object_add(o, "address", jstr(node_record_get(st, ST_KEY_ADDRESS)));
         json_object_object_add(o, "port", json_object_new_int(port));
@@ -91,7 +92,7 @@ static void json_discovery_tree(Record *const *st, size_t n_st, const NodeEntry 
         struct json_object *a = array_for("discovery");
         for (size_t i = 0; i < n_st; i++) {
                 struct json_object *o = st_summary(st[i]), *na = json_object_new_array();
-                int port = 3260;
+                int port = ISCSI_DEFAULT_PORT;
                 (void) node_record_get_int(st[i], ST_KEY_PORT, &port);
                 for (size_t j = 0; j < n_nodes; j++) {
                         int dp = 0;

@@ -17,48 +17,6 @@
 #include "iscsi-proto/defaults.h"
 
 
-static const char *const err_strings[_ISCSI_ERR_MAX] = {
-        [ISCSI_SUCCESS] = "success",
-        [ISCSI_ERR] = "unknown error",
-        [ISCSI_ERR_SESS_NOT_FOUND] = "session not found",
-        [ISCSI_ERR_NOMEM] = "no available memory",
-        [ISCSI_ERR_TRANS] = "encountered connection failure",
-        [ISCSI_ERR_LOGIN] = "encountered iSCSI login failure",
-        [ISCSI_ERR_IDBM] = "encountered iSCSI database failure",
-        [ISCSI_ERR_INVAL] = "invalid parameter",
-        [ISCSI_ERR_TRANS_TIMEOUT] = "connection timed out",
-        [ISCSI_ERR_INTERNAL] = "internal error",
-        [ISCSI_ERR_LOGOUT] = "encountered iSCSI logout failure",
-        [ISCSI_ERR_PDU_TIMEOUT] = "iSCSI PDU timed out",
-        [ISCSI_ERR_TRANS_NOT_FOUND] = "iSCSI driver not found",
-        [ISCSI_ERR_ACCESS] = "daemon access denied",
-        [ISCSI_ERR_TRANS_CAPS] = "iSCSI driver does not support requested capability",
-        [ISCSI_ERR_SESS_EXISTS] = "session exists",
-        [ISCSI_ERR_INVALID_MGMT_REQ] = "invalid IPC request",
-        [ISCSI_ERR_ISNS_UNAVAILABLE] = "iSNS service not supported",
-        [ISCSI_ERR_ISCSID_COMM_ERR] = "iscsid communication error",
-        [ISCSI_ERR_FATAL_LOGIN] = "encountered non-retryable iSCSI login failure",
-        [ISCSI_ERR_ISCSID_NOTCONN] = "could not connect to iscsid",
-        [ISCSI_ERR_NO_OBJS_FOUND] = "no records found",
-        [ISCSI_ERR_SYSFS_LOOKUP] = "could not look up object in sysfs",
-        [ISCSI_ERR_HOST_NOT_FOUND] = "could not look up host",
-        [ISCSI_ERR_LOGIN_AUTH_FAILED] = "iSCSI login failed due to authorization failure",
-        [ISCSI_ERR_ISNS_QUERY] = "iSNS query failed",
-        [ISCSI_ERR_ISNS_REG_FAILED] = "iSNS registration failed",
-        [ISCSI_ERR_OP_NOT_SUPP] = "operation not supported",
-        [ISCSI_ERR_BUSY] = "device or resource in use",
-        [ISCSI_ERR_AGAIN] = "operation failed but retry may succeed",
-        [ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE] = "unknown discovery type",
-        [ISCSI_ERR_CHILD_TERMINATED] = "child process terminated",
-        [ISCSI_ERR_SESSION_NOT_CONNECTED] = "session likely not connected",
-};
-
-const char *node_err_to_string(int err) {
-        if (err < 0 || err >= _ISCSI_ERR_MAX || !err_strings[err])
-                return "unknown error";
-        return err_strings[err];
-}
-
 const char *node_iscsid_socket_path(void) {
         const char *e = getenv(ISCSID_SOCKET_ENV);
         if (e && *e)

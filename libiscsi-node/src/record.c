@@ -382,8 +382,12 @@ int node_record_write(const Record *r, unsigned flags, FILE *f) {
                 const char *v = r->values[i];
 
                 if (flags & RECORD_FOR_FILE) {
-                        if (!v)
+                        /* An empty value is left out unless the key has a default: then
+                         * "key = " keeps it empty when the file is read back. */
+                        if (!v && (!key->def || !*key->def))
                                 continue;
+                        if (!v)
+                                v = "";
                 } else if (!v)
                         v = "<empty>";
                 else if ((key->flags & KEY_SECRET) && !(flags & RECORD_SHOW_SECRETS))

@@ -136,9 +136,9 @@ static void test_logout_req(void **state) {
 }
 
 static void test_err_strings_and_path(void **state) {
-        assert_string_equal(node_err_to_string(ISCSI_ERR_SESS_EXISTS), "session exists");
-        assert_string_equal(node_err_to_string(24), "iSCSI login failed due to authorization failure");
-        assert_string_equal(node_err_to_string(999), "unknown error");
+        assert_string_equal(node_exit_code_text(ISCSI_ERR_SESS_EXISTS), "session exists");
+        assert_string_equal(node_exit_code_text(24), "iSCSI login failed due to authorization failure");
+        assert_string_equal(node_exit_code_text(999), "unknown error");
         setenv("ISCSID_SOCKET", "/tmp/x.sock", 1);
         assert_string_equal(node_iscsid_socket_path(), "/tmp/x.sock");
         unsetenv("ISCSID_SOCKET");
