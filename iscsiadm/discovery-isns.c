@@ -191,12 +191,12 @@ static int query_server(const Record *srv, struct iscsi_st_list *ret) {
         k = node_isns_discover_targets(address, port, iname, ret, &status);
         if (k == -ENOMSG) {
                 log_error("iSNS server %s:%d answered: %s", address, port, iscsi_isns_status_name(status));
-                log_error("Could not perform iSNS discovery: %s", iscsi_err_text(ISCSI_ERR_ISNS_QUERY));
+                log_error("Could not perform iSNS discovery: %s", node_exit_code_text(ISCSI_ERR_ISNS_QUERY));
                 return ISCSI_ERR_ISNS_QUERY;
         }
         if (k < 0) {
                 log_error("cannot make connection to iSNS server %s:%d: %s", address, port, strerror(-k));
-                log_error("Could not perform iSNS discovery: %s", iscsi_err_text(ISCSI_ERR_TRANS));
+                log_error("Could not perform iSNS discovery: %s", node_exit_code_text(ISCSI_ERR_TRANS));
                 return ISCSI_ERR_TRANS;
         }
         return 0;
