@@ -105,10 +105,55 @@ out=$("$A" -m discoverydb -t isns -p 127.0.0.1:3205 --discover 2>&1); rc=$?
         tap ok "discoverydb --discover drops the records of a target deregistered from the server" ||
         tap not-ok "discoverydb --discover drops the records of a target deregistered from the server" "rc=$rc: $out"
 
+expect="127.0.0.1:3205 via isns"
+out=$("$A" -m discovery 2>&1)
+[ "$out" = "$expect" ] && tap ok "-m discovery lists the record as 'via isns'" ||
+        tap not-ok "-m discovery lists the record as 'via isns'" "$out"
+
+expect="SENDTARGETS:
+No targets found.
+iSNS:
+DiscoveryAddress: 127.0.0.1,3205
+Target: $T1
+	Portal: 127.0.0.1:3260,1
+		Iface Name: default
+STATIC:
+No targets found.
+FIRMWARE:
+No targets found."
+out=$("$A" -m discoverydb -P 1 2>&1)
+[ "$out" = "$expect" ] && tap ok "-m discoverydb -P 1 shows the server with the nodes it found" ||
+        tap not-ok "-m discoverydb -P 1 shows the server with the nodes it found" "$out"
+
+# the same DB read by Debian's iscsiadm: the listings must match ours byte for byte
+list_differential() {
+        local copy=$T/listcopy args out_o out_d rc=0
+        rm -rf "$copy"; cp -a "$ETC" "$copy"
+        mount --bind "$copy" /etc/iscsi || return 2
+        for args in "-m discovery" "-m discoverydb -P 1" "-m discovery -P 1" "-m node" "-m node -P 1" \
+                "-m discoverydb -t isns -p 127.0.0.1 -o show" "-m node -T $T1 -p 127.0.0.1:3260"; do
+                # shellcheck disable=SC2086
+                out_o=$("$A" $args 2>&1)
+                # shellcheck disable=SC2086
+                out_d=$("$DEB" $args 2>&1)
+                [ "$out_o" = "$out_d" ] || { echo "'$args': ours <<$out_o>> debian <<$out_d>>"; rc=1; }
+        done
+        umount /etc/iscsi
+        return $rc
+}
+if [ ! -x "$DEB" ]; then
+        tap skip "listings of an iSNS-discovered DB identical to Debian's iscsiadm" "open-iscsi not installed"
+elif out=$(list_differential); then
+        tap ok "listings of an iSNS-discovered DB identical to Debian's iscsiadm"
+else
+        tap not-ok "listings of an iSNS-discovered DB identical to Debian's iscsiadm" "$out"
+fi
+
+# open-iscsi 2.1.8 deletes the record only; the nodes stay
 "$A" -m discoverydb -t isns -p 127.0.0.1 -o delete; rc=$?
-[ $rc = 0 ] && [ ! -e "$ETC/isns/127.0.0.1,3205" ] && [ ! -e "$ETC/nodes/$T1" ] &&
-        tap ok "discoverydb -o delete removes the record and the nodes it found" ||
-        tap not-ok "discoverydb -o delete removes the record and the nodes it found" "rc=$rc"
+[ $rc = 0 ] && [ ! -e "$ETC/isns/127.0.0.1,3205" ] && [ -e "$ETC/nodes/$T1" ] &&
+        tap ok "discoverydb -o delete removes the record and keeps the nodes, as open-iscsi" ||
+        tap not-ok "discoverydb -o delete removes the record and keeps the nodes, as open-iscsi" "rc=$rc"
 
 out=$("$A" -m discovery -t isns -p 127.0.0.1:1 2>&1); rc=$?
 [ $rc = 4 ] && tap ok "an unreachable iSNS server fails with exit 4" || tap not-ok "an unreachable iSNS server fails with exit 4" "rc=$rc: $out"
