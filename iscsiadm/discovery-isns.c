@@ -20,7 +20,8 @@ static int server_port(const Options *o) {
         return o->portal.port_given ? o->portal.port : (int) ISNS_DEFAULT_PORT;
 }
 
-/* The stored record for the server, else the defaults. */
+/* The stored record for the server, else the defaults (open-iscsi 2.1.8 does not apply
+ * iscsid.conf's discovery.isns.* to new records: iscsid reads them, see iscsid/isns-watch.c). */
 static int isns_record(Context *c, bool *ret_exists, Record **ret) {
         const Options *o = c->o;
         Record *r = NULL;
