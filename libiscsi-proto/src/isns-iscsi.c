@@ -46,7 +46,11 @@ int iscsi_isns_build_initiator_scn_reg(uint16_t xid, const char *initiator, cons
         msg_start(&m, ISNS_DEV_ATTR_REG, xid);
         k = iscsi_isns_add_string(&m, ISNS_TAG_ISCSI_NAME, initiator);
         if (k >= 0)
+                k = iscsi_isns_add_string(&m, ISNS_TAG_ENTITY_ID, initiator);
+        if (k >= 0)
                 k = iscsi_isns_add_delimiter(&m);
+        if (k >= 0)
+                k = iscsi_isns_add_string(&m, ISNS_TAG_ENTITY_ID, initiator);
         if (k >= 0)
                 k = iscsi_isns_add_u32(&m, ISNS_TAG_ENTITY_PROTOCOL, ISNS_ENTITY_PROTOCOL_ISCSI);
         if (k >= 0)
