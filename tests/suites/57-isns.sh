@@ -194,6 +194,50 @@ else
         tap not-ok "discoverydb -t isns new/show/update/delete identical to Debian's iscsiadm" "$(cat "$T/diff.log")"
 fi
 
+# ---- iscsid keeps an SCN registration (the login itself needs iscsi_tcp: VM scenario "isns scn login") ----
+ID="$BUILD_DIR/iscsid/iscsid"
+wait_log() {   # wait_log FILE REGEX: up to 10 s
+        for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.1; done
+        return 1
+}
+scn_test() {
+        local root=$T/scnroot log=$T/iscsid.log T3=iqn.2003-01.org.example:isns-t3 pid
+        new_root "$root"
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1 -o new >/dev/null
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1 -o update -n discovery.isns.use_discoveryd -v Yes
+        ISCSI_ROOT=$root "$ID" -f -s "$T/iscsid.sock" >"$log" 2>&1 &
+        pid=$!
+        wait_log "$log" "registered .* for state change notifications" &&
+                grep -qx "iqn.1993-08.org.debian:01:isnstest" <<<"$(isns_nodes)" &&
+                tap ok "iscsid registers for SCNs with use_discoveryd = Yes in the isns record" ||
+                tap not-ok "iscsid registers for SCNs with use_discoveryd = Yes in the isns record" "$(tail -3 "$log")"
+        isnsadm_ --register entity=e4 target=$T3 portal=127.0.0.1:3262 pg,pgt=3 >/dev/null
+        wait_log "$log" "state change notification .*node $T3" &&
+                wait_log "$log" "target $T3 at 127.0.0.1:3262,3 found" &&
+                wait_log "$log" "Logging in to .*target: $T3, portal: 127.0.0.1,3262\\|login to $T3 at 127.0.0.1:3262,3" &&
+                grep -qx "node.discovery_type = isns" "$root/etc/iscsi/nodes/$T3/127.0.0.1,3262,3/default" &&
+                tap ok "an SCN for a new target: iscsid stores its node record and starts a login (its success needs iscsi_tcp: VM)" ||
+                tap not-ok "an SCN for a new target: iscsid stores its node record and starts a login (its success needs iscsi_tcp: VM)" "$(tail -4 "$log")"
+        isnsadm_ --deregister iscsi-name=$T3 >/dev/null
+        wait_log "$log" "target $T3 at 127.0.0.1:3262,3 is gone" &&
+                tap ok "a target that leaves the server is reported in iscsid's log" ||
+                tap not-ok "a target that leaves the server is reported in iscsid's log" "$(tail -3 "$log")"
+        stop_pid "$pid"
+        ! grep -qx "iqn.1993-08.org.debian:01:isnstest" <<<"$(isns_nodes)" && grep -q "deregistered" "$log" &&
+                tap ok "iscsid deregisters from the iSNS server at exit" ||
+                tap not-ok "iscsid deregisters from the iSNS server at exit" "$(isns_nodes)"
+        # iscsid.conf's isns.address with discovery.isns.use_discoveryd = Yes, no DB record
+        rm -rf "$root"; new_root "$root"
+        printf 'isns.address = 127.0.0.1\nisns.port = 3205\ndiscovery.isns.use_discoveryd = Yes\n' >"$root/etc/iscsi/iscsid.conf"
+        ISCSI_ROOT=$root "$ID" -f -s "$T/iscsid.sock" >"$log" 2>&1 &
+        pid=$!
+        wait_log "$log" "registered .* for state change notifications" &&
+                tap ok "iscsid.conf isns.address + discovery.isns.use_discoveryd = Yes start the SCN watch too" ||
+                tap not-ok "iscsid.conf isns.address + discovery.isns.use_discoveryd = Yes start the SCN watch too" "$(tail -3 "$log")"
+        stop_pid "$pid"
+}
+if [ -x "$ID" ]; then scn_test; else tap skip "iscsid SCN watch" "iscsid not built"; fi
+
 # ---- iscsi-targetd registers itself; a 12 s registration period on a fresh server ----
 if [ ! -x "$TD" ] || [ ! -x "$TA" ]; then
         tap skip "iscsi-targetd registers with the iSNS server" "iscsi-targetd not built"
