@@ -213,7 +213,7 @@ static int discover(Context *c, Record *srv, unsigned op) {
         _cleanup_st_list_ struct iscsi_st_list list = {};
         _cleanup_free_ DiscoveredPortal *flat = NULL;
         size_t n = 0;
-        int k, rc = 0;
+        int rc = 0;
 
         rc = query_server(srv, &list);
         if (rc)
@@ -222,15 +222,11 @@ static int discover(Context *c, Record *srv, unsigned op) {
         if (!flat)
                 return ISCSI_ERR_NOMEM;
         op = op ?: OP_NEW | OP_DELETE | OP_UPDATE;
+        /* open-iscsi 2.1.8 writes the node records only: the isns/ record is -o new's */
         if (!(op & OP_NONPERSISTENT)) {
                 rc = ctx_lock(c);
                 if (rc)
                         return rc;
-                k = node_db_write_isns(c->db, srv);
-                if (k < 0) {
-                        log_error("Could not add new discovery record: %s", strerror(-k));
-                        return ISCSI_ERR_IDBM;
-                }
                 rc = update_node_db(c, srv, flat, n, op);
         }
         out->discovered(flat, n);

@@ -93,10 +93,16 @@ discovery.sendtargets.port = 3205
 discovery.isns.use_discoveryd = No
 discovery.isns.discoveryd_poll_inval = -1
 # END RECORD"
+# as open-iscsi 2.1.8: -m discovery -t isns writes node records only; -o new writes the record
+out=$("$A" -m discoverydb -t isns -p 127.0.0.1 -o show 2>&1); rc=$?
+[ $rc = 6 ] && [ "$out" = "iscsiadm: Discovery record [127.0.0.1,3205] not found." ] &&
+        tap ok "-m discovery -t isns writes no isns/ record (as open-iscsi)" ||
+        tap not-ok "-m discovery -t isns writes no isns/ record (as open-iscsi)" "rc=$rc: $out"
+"$A" -m discoverydb -t isns -p 127.0.0.1 -o new >/dev/null
 out=$("$A" -m discoverydb -t isns -p 127.0.0.1 -o show 2>&1)
 [ "$out" = "$expect" ] && [ -f "$ETC/isns/127.0.0.1,3205/isns_config" ] &&
-        tap ok "discovery wrote isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" ||
-        tap not-ok "discovery wrote isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" "$out"
+        tap ok "-o new writes isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" ||
+        tap not-ok "-o new writes isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" "$out"
 
 # a target that left the server: the next discovery removes its records
 isnsadm_ --deregister iscsi-name=$T2 >/dev/null
