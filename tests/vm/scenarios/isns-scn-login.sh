@@ -41,6 +41,8 @@ else
   not_ok "the SCN for the new target made iscsid log in to it"
 fi
 run grep iSNS /tmp/iscsid.log
+step_sh "the login followed the SCN that named the target (not a poll)" \
+  "grep -q 'state change notification .*node $TGT' /tmp/iscsid.log"
 expect_new_disk "$before"
 step "session listed" iscsiadm -m session
 expect_out "the session is to the target found through iSNS" "$TGT"
