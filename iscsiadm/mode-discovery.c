@@ -24,10 +24,32 @@ static int check_type(const char *t) {
         return ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE;
 }
 
+/* Every discovery record: SendTargets first, then iSNS, as open-iscsi lists them. */
+static int list_discovery_records(Context *c, Record ***ret, size_t *ret_n) {
+        Record **st = NULL, **isns = NULL, **v;
+        size_t n_st = 0, n_isns = 0;
+        int k;
+
+        k = node_db_list_st(c->db, &st, &n_st);
+        if (k >= 0)
+                k = node_db_list_isns(c->db, &isns, &n_isns);
+        v = k < 0 ? NULL : realloc(st, (n_st + n_isns + 1) * sizeof(Record *));
+        if (!v) {
+                node_records_free(st, n_st);
+                node_records_free(isns, n_isns);
+                return k < 0 ? k : -ENOMEM;
+        }
+        memcpy(v + n_st, isns, n_isns * sizeof(Record *));
+        free(isns);
+        *ret = v;
+        *ret_n = n_st + n_isns;
+        return 0;
+}
+
 static int list_records(Context *c) {
         Record **st = NULL;
         size_t n = 0;
-        int k = node_db_list_st(c->db, &st, &n);
+        int k = list_discovery_records(c, &st, &n);
         size_t found = n;
 
         if (k < 0) {
