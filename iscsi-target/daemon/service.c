@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "iscsi-conn.h"
 #include "iscsi-util/fs-util.h"
+#include "isns.h"
 #include "listener.h"
 #include "log.h"
 #include "service.h"
@@ -15,6 +16,7 @@ typedef struct Service {
         Daemon *daemon;
         sd_event *event;
         ListenerSet listeners;
+        IsnsRegistrar *isns;
 } Service;
 
 static void notify_reloading(void) {
@@ -34,6 +36,7 @@ static void service_reload(Service *svc) {
         }
         (void) listeners_apply(&svc->listeners, d->runtime);
         iscsi_conn_config_changed(d);
+        isns_registrar_refresh(svc->isns);
         log_info("configuration reloaded");
         sd_notify(false, "READY=1\nSTATUS=Running");
 }
@@ -77,6 +80,11 @@ static int service_setup(Service *svc, const DaemonOptions *opts) {
         r = listeners_apply(&svc->listeners, svc->daemon->runtime);
         if (r < 0)
                 return r;
+        if (opts->isns_server) {
+                r = isns_registrar_new(svc->daemon, svc->event, opts->isns_server, &svc->isns);
+                if (r < 0)
+                        return r;
+        }
         if (opts->pidfile) {
                 r = write_pidfile(opts->pidfile);
                 if (r < 0)
@@ -108,6 +116,7 @@ int service_run(const DaemonOptions *opts) {
         if (r < 0)
                 log_error("fatal: %s", strerror(-r));
 
+        svc.isns = isns_registrar_free(svc.isns);
         listeners_free_all(&svc.listeners);
         svc.daemon = daemon_free(svc.daemon);
         sd_event_unref(svc.event);
