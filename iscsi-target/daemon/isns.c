@@ -186,7 +186,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-int isns_registrar_new(Daemon *d, const char *server, IsnsRegistrar **ret) {
+int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegistrar **ret) {
         IsnsRegistrar *r;
         char host[200] = "localhost";
         int k;
@@ -203,7 +203,7 @@ int isns_registrar_new(Daemon *d, const char *server, IsnsRegistrar **ret) {
         (void) gethostname(host, sizeof(host) - 1);
         snprintf(r->entity, sizeof(r->entity), "iscsi-targetd:%s", host);
         (void) getrandom(&r->xid, sizeof(r->xid), GRND_NONBLOCK);
-        k = sd_event_add_time_relative(d->event, &r->timer, CLOCK_MONOTONIC, 0, 0, on_timer, r);
+        k = sd_event_add_time_relative(event, &r->timer, CLOCK_MONOTONIC, 0, 0, on_timer, r);
         if (k < 0) {
                 free(r->host);
                 free(r);
