@@ -186,6 +186,13 @@ t "-m node -l -u: refused combination" -m node -T $T1 -p $P -l -u
 kept "-m node -o new without -p: refused (open-iscsi adds 127.0.0.1:3260)" 7 -m node -T $T1 -o new
 t "-m node -p P -o delete of an unknown target (0/21)" -m node -T iqn.2003-01.org.example:none -p $P -o delete
 
+t "-m node -T T -p P -l without iscsid (os-brick login; both 20)" -m node -T $T1 -p $P --login
+t "--mode node --targetname T --op update, no portal (Ansible, Proxmox)" \
+        --mode node --targetname $T1 --op=update --name node.startup --value automatic
+t "-m node -T T -u without sessions (democratic-csi accepts 21)" -m node -T $T1 -p $P -u
+t "-m node -T T -R without sessions" -m node -T $T1 -R
+t "-m node -U all without sessions" -m node -U all
+
 resync
 # --- sessions (fake sysfs; no iscsid on either side) --------------------------------------
 fake_sysfs_session "$S" 1 2 $T1 127.0.0.1 3260 1
@@ -202,6 +209,17 @@ t "-m session -r 1 -P 3" -m session -r 1 -P 3
 NORM=cat
 t "-m host" -m host
 t "-m host -P 1" -m host -P 1
+NORM="sed -E s/(Connection|Internal.iscsid.Session).State:.*/\1State:X/"
+t "-m host -P 2 (with its sessions)" -m host -P 2
+NORM=cat
+t "-m node -T T -p P -l with the session there: 15 (os-brick, democratic-csi)" -m node -T $T1 -p $P -l
+t "-m session -r 1 -R (libvirt virISCSIRescanLUNs, democratic-csi)" -m session -r 1 -R
+t "-m session -r 1 -s without iscsid" -m session -r 1 -s
+t "-m node -U manual: open-iscsi ignores the mode (not onboot)" -m node -U manual
+t "-m node -U all: logout through iscsid (none runs: 21)" -m node -U all
+t "-m node -U onboot: refused" -m node -U onboot
+t "-m node -T T -p P -u: logout through iscsid (none runs: 21, os-brick accepts)" -m node -T $T1 -p $P -u
+t "-m session -r 1 -u" -m session -r 1 -u
 t "-o delete while a session of the node is logged in: refused (os-brick)" -m node -T $T1 -p $P -o delete
 t "-m node after the refused delete" -m node
 fake_sysfs_remove_session "$S" 1 2
