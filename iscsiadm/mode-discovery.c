@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discovery-isns.h"
 #include "iscsi-node/discovery.h"
 #include "iscsi-node/initiatorname.h"
 #include "iscsiadm.h"
@@ -15,10 +16,6 @@
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))
                 return 0;
-        if (streq(t, "isns")) {
-                log_error("iSNS discovery is not supported");
-                return ISCSI_ERR_ISNS_UNAVAILABLE;
-        }
         if (streq(t, "fw") || streq(t, "slp")) {
                 log_error("%s discovery is not supported", t);
                 return ISCSI_ERR_OP_NOT_SUPP;
@@ -27,10 +24,32 @@ static int check_type(const char *t) {
         return ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE;
 }
 
+/* Every discovery record: SendTargets first, then iSNS, as open-iscsi lists them. */
+static int list_discovery_records(Context *c, Record ***ret, size_t *ret_n) {
+        Record **st = NULL, **isns = NULL, **v;
+        size_t n_st = 0, n_isns = 0;
+        int k;
+
+        k = node_db_list_st(c->db, &st, &n_st);
+        if (k >= 0)
+                k = node_db_list_isns(c->db, &isns, &n_isns);
+        v = k < 0 ? NULL : realloc(st, (n_st + n_isns + 1) * sizeof(Record *));
+        if (!v) {
+                node_records_free(st, n_st);
+                node_records_free(isns, n_isns);
+                return k < 0 ? k : -ENOMEM;
+        }
+        memcpy(v + n_st, isns, n_isns * sizeof(Record *));
+        free(isns);
+        *ret = v;
+        *ret_n = n_st + n_isns;
+        return 0;
+}
+
 static int list_records(Context *c) {
         Record **st = NULL;
         size_t n = 0;
-        int k = node_db_list_st(c->db, &st, &n);
+        int k = list_discovery_records(c, &st, &n);
         size_t found = n;
 
         if (k < 0) {
@@ -234,8 +253,9 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
         }
         if (op & OP_DELETE)
                 delete_stale_records(c, st_addr, st_port, list);
-        if (node_db_batch_commit(c->db) < 0) {
-                log_error("Could not write the discovered records");
+        int k = node_db_batch_commit(c->db);
+        if (k < 0) {
+                log_error("Could not write the discovered records: %s", strerror(-k));
                 rc = rc ?: ISCSI_ERR_IDBM;
         }
         return rc;
@@ -393,6 +413,8 @@ int mode_discovery(Context *c, bool db_mode) {
 
         if (!o->type && !o->has_portal)
                 return list_records(c);
+        if (streq_ptr(o->type, "isns"))
+                return mode_discovery_isns(c, db_mode);
         k = check_type(o->type);
         if (k)
                 return k;

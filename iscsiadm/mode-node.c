@@ -135,15 +135,18 @@ static int node_update(Context *c, NodeEntry *e, size_t n) {
         }
         node_db_batch_begin(c->db);
         for (size_t i = 0; i < n; i++) {
-                int r = apply_updates(c->o, e[i].rec);
-                if (r == 0 && node_db_save_node(c->db, &e[i]) < 0)
+                int r = apply_updates(c->o, e[i].rec), k;
+                if (r == 0 && (k = node_db_save_node(c->db, &e[i])) < 0) {
+                        log_error("Could not write %s: %s", e[i].path, strerror(-k));
                         r = ISCSI_ERR_IDBM;
+                }
                 if (r && !rc)
                         rc = r;
         }
-        if (node_db_batch_commit(c->db) < 0 && !rc) {
-                log_error("Could not write the updated records");
-                rc = ISCSI_ERR_IDBM;
+        int k = node_db_batch_commit(c->db);
+        if (k < 0) {
+                log_error("Could not write the updated records: %s", strerror(-k));
+                rc = rc ?: ISCSI_ERR_IDBM;
         }
         if (rc)
                 log_error("Could not execute operation on all records: %s", node_exit_code_text(rc));
@@ -171,8 +174,11 @@ static int node_delete(Context *c, NodeEntry *e, size_t n) {
                                 rc = ISCSI_ERR_IDBM;
                 }
         }
-        if (node_db_batch_commit(c->db) < 0 && !rc)
-                rc = ISCSI_ERR_IDBM;
+        int k = node_db_batch_commit(c->db);
+        if (k < 0) {
+                log_error("Could not complete the deletion: %s", strerror(-k));
+                rc = rc ?: ISCSI_ERR_IDBM;
+        }
         if (rc)
                 log_error("Could not execute operation on all records: %s", node_exit_code_text(rc));
         return rc;

@@ -81,38 +81,42 @@ static void classic_st_list(Record *const *st, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 char p[320];
                 st_portal(st[i], p, sizeof(p), ':');
-                printf("%s via sendtargets\n", p);
+                printf("%s via %s\n", p, discovery_record_kind(st[i])->name);
         }
+}
+
+/* "SENDTARGETS:" / "iSNS:": each record of that kind with the nodes it found. */
+static void discovery_section(const char *title, const DiscoveryKind *kind, Record *const *d, size_t n_d,
+                              const NodeEntry *nodes, size_t n_nodes) {
+        NodeEntry sub[n_nodes ?: 1];
+        size_t shown = 0;
+
+        printf("%s:\n", title);
+        for (size_t i = 0; i < n_d; i++) {
+                size_t k = 0;
+                char p[320];
+
+                if (discovery_record_kind(d[i]) != kind)
+                        continue;
+                shown++;
+                st_portal(d[i], p, sizeof(p), ',');
+                printf("DiscoveryAddress: %s\n", p);
+                for (size_t j = 0; j < n_nodes; j++)
+                        if (discovery_record_found(d[i], nodes[j].rec))
+                                sub[k++] = nodes[j];
+                classic_node_tree(sub, k);
+        }
+        if (shown == 0)
+                printf("No targets found.\n");
 }
 
 static void classic_discovery_tree(Record *const *st, size_t n_st, const NodeEntry *nodes, size_t n_nodes) {
         NodeEntry sub[n_nodes ?: 1];
-        size_t k;
+        size_t k = 0;
 
-        printf("SENDTARGETS:\n");
-        if (n_st == 0)
-                printf("No targets found.\n");
-        for (size_t i = 0; i < n_st; i++) {
-                const char *a = node_record_get(st[i], ST_KEY_ADDRESS);
-                int port = ISCSI_DEFAULT_PORT;
-                char p[320];
-
-                (void) node_record_get_int(st[i], ST_KEY_PORT, &port);
-                st_portal(st[i], p, sizeof(p), ',');
-                printf("DiscoveryAddress: %s\n", p);
-                k = 0;
-                for (size_t j = 0; j < n_nodes; j++) {
-                        int dp = 0;
-                        (void) node_record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS), a) && dp == port)
-                                sub[k++] = nodes[j];
-                }
-                classic_node_tree(sub, k);
-        }
-        printf("iSNS:\nNo targets found.\n");
+        discovery_section("SENDTARGETS", &discovery_kind_sendtargets, st, n_st, nodes, n_nodes);
+        discovery_section("iSNS", &discovery_kind_isns, st, n_st, nodes, n_nodes);
         printf("STATIC:\n");
-        k = 0;
         for (size_t j = 0; j < n_nodes; j++)
                 if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "static"))
                         sub[k++] = nodes[j];

@@ -92,17 +92,9 @@ static void json_discovery_tree(Record *const *st, size_t n_st, const NodeEntry 
         struct json_object *a = array_for("discovery");
         for (size_t i = 0; i < n_st; i++) {
                 struct json_object *o = st_summary(st[i]), *na = json_object_new_array();
-                int port = ISCSI_DEFAULT_PORT;
-                (void) node_record_get_int(st[i], ST_KEY_PORT, &port);
-                for (size_t j = 0; j < n_nodes; j++) {
-                        int dp = 0;
-                        (void) node_record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS),
-                                      node_record_get(st[i], ST_KEY_ADDRESS)) &&
-                            dp == port)
+                for (size_t j = 0; j < n_nodes; j++)
+                        if (discovery_record_found(st[i], nodes[j].rec))
                                 json_object_array_add(na, node_summary(nodes[j].rec));
-                }
                 json_object_object_add(o, "nodes", na);
                 json_object_array_add(a, o);
         }

@@ -38,8 +38,9 @@ typedef struct OutputOps {
         void (*node_tree)(const NodeEntry *e, size_t n);
         void (*records)(Record *const *r, size_t n, unsigned flags);
         void (*discovered)(const DiscoveredPortal *p, size_t n);
+        /* discovery records (st: SendTargets and iSNS, told apart by discovery_record_kind()) */
         void (*st_list)(Record *const *st, size_t n);
-        /* discoverydb -P 1: SendTargets records with their nodes, then static nodes */
+        /* discoverydb -P 1: SendTargets and iSNS records with their nodes, then static nodes */
         void (*discovery_tree)(Record *const *st, size_t n_st, const NodeEntry *nodes, size_t n_nodes);
         void (*iface_list)(Record *const *r, size_t n);
         /* iface -P 1: each iface with the targets and portals bound to it */
@@ -56,6 +57,17 @@ typedef struct OutputOps {
 extern const OutputOps output_classic;
 extern const OutputOps output_json;
 extern const OutputOps *out;
+
+/* What a discovery record is: its name in "-m discovery" lists and the node.discovery_type of
+ * the node records it found. */
+typedef struct DiscoveryKind {
+        const char *name;      /* "sendtargets", "isns" */
+        const char *node_type; /* "send_targets", "isns" */
+} DiscoveryKind;
+extern const DiscoveryKind discovery_kind_sendtargets, discovery_kind_isns;
+const DiscoveryKind *discovery_record_kind(const Record *r);
+/* Was node record node found through discovery record d? */
+bool discovery_record_found(const Record *d, const Record *node);
 
 /* "a.b.c.d:port,tpgt" / "[v6]:port,tpgt". open-iscsi prints an unknown tpgt (-1) as
  * 4294967295 in lists and as -1 in -P trees; `tree` selects which. */

@@ -182,8 +182,11 @@ int node_db_batch_commit(NodeDb *db) {
                 return r;
         }
         for (size_t i = 0; i < db->n_pending; i++)
-                if (db->pending[i].tmp && rename(db->pending[i].tmp, db->pending[i].dst) < 0 && r == 0)
-                        r = -errno;
+                if (db->pending[i].tmp) {
+                        int k = util_atomic_file_commit(db->pending[i].tmp, db->pending[i].dst);
+                        if (k < 0 && r == 0)
+                                r = k;
+                }
         /* files replaced by new ones (legacy flat records) go only after the new ones exist */
         for (size_t i = 0; r == 0 && i < db->n_pending; i++)
                 if (!db->pending[i].tmp)
@@ -496,7 +499,7 @@ int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
 }
 
 int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port) {
-        _cleanup_free_ char *dir = NULL, *name = NULL, *target = NULL, *portal = NULL, *lp = NULL;
+        _cleanup_free_ char *dir = NULL, *name = NULL, *target = NULL, *portal = NULL, *lp = NULL, *tmp = NULL;
         int k;
 
         if (st_address) {
@@ -517,9 +520,17 @@ int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, in
         k = util_mkdir_parents(dir, 0700, true);
         if (k < 0)
                 return k;
-        (void) unlink(lp);
-        if (symlink(target, lp) < 0)
+        /* symlink beside it and rename over: a crash leaves the old link or the new, never none */
+        if (asprintf(&tmp, "%s/.#%s.%06x", dir, name, (unsigned) getpid() & 0xffffff) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        if (symlink(target, tmp) < 0)
                 return -errno;
+        if (rename(tmp, lp) < 0) {
+                k = -errno;
+                (void) unlink(tmp);
+                return k;
+        }
         return 0;
 }
 

@@ -267,8 +267,6 @@ New interface iface0 added"
         run iscsiadm -m discovery -t st
         assert_failure 7
         assert_output "iscsiadm: Please specify portal as <ipaddr>[:<ipport>]"
-        run iscsiadm -m discovery -t isns -p 127.0.0.1
-        assert_failure 17
         run iscsiadm -m fw
         assert_failure 27
         assert_output --partial "fw mode (targets from the iBFT boot firmware table) is not supported yet"

@@ -52,6 +52,10 @@ for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/iscsi-iname /usr/sbin/tgt
   case $b in */tgt*) d=/opt/tgt/sbin ;; *) d=/opt/debian/sbin ;; esac
   copy_bin "$b" "$d/$(basename "$b")"
 done
+# open-isns (iSNS server and client) for the isns-* scenarios, in /opt/isns/sbin; optional.
+for b in /usr/sbin/isnsd /usr/sbin/isnsadm; do
+  [ -x "$b" ] && copy_bin "$b" "/opt/isns/sbin/$(basename "$b")"
+done
 for b in /usr/sbin/parted /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair; do
   [ -x "$b" ] || { echo "initramfs.sh: missing $b on the host (scripts/install-deps.sh)" >&2; exit 1; }
   copy_bin "$b" "$b"

@@ -76,6 +76,12 @@ int node_db_write_st(NodeDb *db, const Record *st);
 int node_db_delete_st(NodeDb *db, const char *address, int port);
 int node_db_list_st(NodeDb *db, Record ***ret, size_t *ret_n);
 
+/* iSNS discovery records (schema node_record_schema_isns); a missing one is -ENOENT. */
+int node_db_read_isns(NodeDb *db, const char *address, int port, Record **ret);
+int node_db_write_isns(NodeDb *db, const Record *isns);
+int node_db_delete_isns(NodeDb *db, const char *address, int port);
+int node_db_list_isns(NodeDb *db, Record ***ret, size_t *ret_n);
+
 /* Interface records; "default" and "iser" exist without a file, as in open-iscsi. */
 int node_db_read_iface(NodeDb *db, const char *name, Record **ret);
 int node_db_write_iface(NodeDb *db, const Record *iface);
