@@ -180,6 +180,9 @@ t "-m node -T T -p P (record with tpgt, portal without)" -m node -T $T2 -p $P
 t "-m node -T T -p P -o update -n iface.net_ifacename: iface key in node mode" \
         -m node -T $T1 -p $P -o update -n iface.net_ifacename -v lo
 t "-m node -T T -p P -o update -n no.such.key" -m node -T $T1 -p $P -o update -n no.such.key -v 1
+t "-m node -o update -n node.startup -v sometimes: bad enum value" -m node -T $T1 -p $P -o update -n node.startup -v sometimes
+kept "-m node -o update -n node.session.cmds_max -v lots: refused (open-iscsi stores 0)" 7 \
+        -m node -T $T1 -p $P -o update -n node.session.cmds_max -v lots
 t "-m node -T T -p P -o update -n node.name: identity key" -m node -T $T1 -p $P -o update -n node.name -v iqn.x:z
 t "-m node -l -o delete: refused combination" -m node -T $T1 -p $P -l -o delete
 t "-m node -l -u: refused combination" -m node -T $T1 -p $P -l -u
@@ -288,8 +291,8 @@ t "-m discoverydb -t st -p P -o delete" -m discoverydb -t sendtargets -p 127.0.0
 t "-m discoverydb -t st -p P -I ifd --discover (csi-lib-iscsi)" -m discoverydb -t sendtargets -p $DP -I ifd --discover
 kept "-m discovery -t st -p P: nothing listening: 4, no record kept (open-iscsi: 11 after 5 retries, keeps it)" 4 \
         -m discovery -t st -I ifd -p 127.0.0.1:3263
-# iSNS discovery is another work item (issue 12): until it lands ours answers 17 (not
-# supported); both must fail and store nothing.
+# No iSNS server: open-iscsi exits 25 (query failed), ours 4 (connection failure, see
+# 57-isns); both must fail and store nothing.
 both_fail "-m discovery -t isns -p P: no iSNS server" -m discovery -t isns -I ifd -p 127.0.0.1:3205
 t "-m iface -I if1 -o new" -m iface -I if1 -o new
 t "-m iface -I if1 -o update -n iface.initiatorname" -m iface -I if1 -o update -n iface.initiatorname -v iqn.2016-04.com.open-iscsi:diff
