@@ -150,6 +150,9 @@ int node_iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, Co
         return 0;
 }
 
+/* iscsid.conf is about 12 KiB with its comments: read in steps of this. */
+#define CONF_READ_CHUNK 8192
+
 int node_iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidConf **ret) {
         _cleanup_(node_iscsid_conf_freep) IscsidConf *c = NULL;
         _cleanup_fclose_ FILE *f = NULL;
@@ -168,14 +171,14 @@ int node_iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, Isc
                 return 0;
         }
         for (;;) {
-                char *nb = realloc(buf, len + 8192 + 1);
+                char *nb = realloc(buf, len + CONF_READ_CHUNK + 1);
                 size_t n;
                 if (!nb)
                         return -ENOMEM;
                 buf = nb;
-                n = fread(buf + len, 1, 8192, f);
+                n = fread(buf + len, 1, CONF_READ_CHUNK, f);
                 len += n;
-                if (n < 8192)
+                if (n < CONF_READ_CHUNK)
                         break;
         }
         if (ferror(f))

@@ -4,7 +4,8 @@
 # (tests/lib/fault-inject.c) and made to fail with ENOSPC (a full tmpfs in a mount namespace)
 # and EIO (injected on write, fsync and rename). After each: every file holds its old or its new
 # content, never a mix, nothing is left locked, and a failed command says why and exits non-zero.
-# Step names carry the fault. Wall time: about 40 s on 2 cores (KILL_RUNS=50).
+# Step names carry the fault. Wall time: about 30 s on 2 idle cores (KILL_RUNS=50); needs root
+# for the tmpfs (the ENOSPC steps skip, saying why, without it).
 set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
 # A private mount namespace, for the full tmpfs of the ENOSPC steps.
@@ -44,7 +45,12 @@ nodedb_op() {
         0) OP=(-m node -o new -T "iqn.2026-12.test:new$i" -p "127.0.0.1:$((3300 + i))") ;;
         1) OP=(-m node -o update -n node.session.timeo.replacement_timeout -v $((100 + i))) ;;
         2) victim=$(ISCSI_ROOT=$DB "$ADM" -m node 2>/dev/null | awk '$2 != "iqn.2026-12.test:static0" { print $2; exit }')
-           OP=(-m node -o delete -T "${victim:-iqn.2026-12.test:none}") ;;
+           if [ -z "$victim" ]; then   # all deleted: make one with two portals first
+                   victim=iqn.2026-12.test:victim$i
+                   ISCSI_ROOT=$DB "$ADM" -m node -o new -T "$victim" -p 127.0.0.1:3270 >/dev/null 2>&1
+                   ISCSI_ROOT=$DB "$ADM" -m node -o new -T "$victim" -p 127.0.0.2:3270 >/dev/null 2>&1
+           fi
+           OP=(-m node -o delete -T "$victim") ;;
         3) OP=(-m discovery -t st -p "127.0.0.1:$ST_PORT") ;;
         esac
 }
@@ -90,3 +96,128 @@ eio_nodedb() {
         fi
 }
 eio_nodedb
+
+# ---- ENOSPC: the DB on a tmpfs that is full ----
+# full_tmpfs DIR: a 512 KiB tmpfs at DIR, then filled; 1 when no mount namespace lets us mount.
+full_tmpfs() {
+        mkdir -p "$1"
+        [ -n "${RELIABILITY_MNTNS:-}" ] && mount -t tmpfs -o size=512k,mode=0700 tmpfs "$1" 2>/dev/null || return 1
+}
+fill() { head -c 1M /dev/zero >"$1/filler" 2>/dev/null; sync; }
+
+# enospc_step NAME USABLE LIVE CMD...: CMD on the full LIVE fails with exit != 0 and "No space
+# left on device", leaves LIVE exactly as it was and no temp file; after the filler is removed
+# the same CMD succeeds.
+enospc_step() {
+        local name=$1 usable=$2 live=$3 rc
+        shift 3
+        rm -rf "$WORK/old"
+        cp -a "$live" "$WORK/old"
+        subst_root "$live" "$@"
+        ISCSI_ROOT=$live "${CMD[@]}" >"$WORK/out" 2>&1
+        rc=$?
+        if [ $rc = 0 ] || ! grep -q "No space left on device" "$WORK/out"; then
+                tap not-ok "$name" "exit $rc: $(head -c 300 "$WORK/out")"
+                return
+        fi
+        if ! python3 "$OLD_OR_NEW" "$WORK/old" "$WORK/old" "$live" --strict-tmp >/dev/null 2>"$WORK/mixed" || ! "$usable" "$live"; then
+                tap not-ok "$name" "$(tr '\n' ';' <"$WORK/mixed")"
+                return
+        fi
+        local msg
+        msg=$(grep -m1 "No space left" "$WORK/out")
+        rm -f "$live/filler"
+        if ! ISCSI_ROOT=$live "${CMD[@]}" >"$WORK/out" 2>&1; then
+                tap not-ok "$name" "still failing after space was freed: $(head -c 300 "$WORK/out")"
+                return
+        fi
+        echo "# $name: exit $rc, $msg" >&2
+        tap ok "$name"
+}
+
+enospc_nodedb() {
+        local full=$WORK/full-db t p
+        if ! full_tmpfs "$full"; then
+                for s in "-o new" "-o update" "discovery"; do tap skip "ENOSPC iscsiadm $s on a full tmpfs" "no mount namespace (unshare -m) to mount a tmpfs in"; done
+                return
+        fi
+        mkdir -p "$full/etc/iscsi"
+        echo "InitiatorName=iqn.2026-12.test:reliability" >"$full/etc/iscsi/initiatorname.iscsi"
+        ISCSI_ROOT=$full "$ADM" -m discovery -t st -p "127.0.0.1:$ST_PORT" >/dev/null 2>&1
+        read -r p t < <(ISCSI_ROOT=$full "$ADM" -m node 2>/dev/null | awk '{ sub(/,[0-9-]+$/, "", $1); print $1, $2; exit }')
+        fill "$full"
+        enospc_step "ENOSPC iscsiadm -o update on a full tmpfs: fails with the message, record unchanged, works once space is freed" \
+                nodedb_usable "$full" "$ADM" -m node -T "$t" -p "$p" -o update -n node.session.auth.username -v someone
+        fill "$full"
+        enospc_step "ENOSPC iscsiadm -o new on a full tmpfs: fails with the message, DB unchanged, works once space is freed" \
+                nodedb_usable "$full" "$ADM" -m node -o new -T iqn.2026-12.test:enospc -p 127.0.0.1:3999
+        ISCSI_ROOT=$full "$ADM" -m node -o delete >/dev/null 2>&1
+        fill "$full"
+        enospc_step "ENOSPC iscsiadm discovery on a full tmpfs: fails with the message, DB unchanged, works once space is freed" \
+                nodedb_usable "$full" "$ADM" -m discovery -t st -p "127.0.0.1:$ST_PORT"
+        umount "$full"
+}
+enospc_nodedb
+
+# ---- iscsi-target's saveconfig.json: the same faults ----
+TC=$WORK/target
+mkdir -p "$TC"
+# A backstore's wwn is made at random: the same create twice gives two.
+OLD_OR_NEW_OPTS=--json-ignore=wwn
+"$TGT" -c "$TC/saveconfig.json" -n /backstores/ramdisk create rd0 1M >/dev/null 2>&1
+"$TGT" -c "$TC/saveconfig.json" -n /iscsi create iqn.2026-12.test:base >/dev/null 2>&1
+
+# The op of kill run I on the target config: create a ramdisk, a target, an ACL, delete a target.
+target_op() {
+        local i=$1 victim
+        case $((i % 4)) in
+        0) OP=(/backstores/ramdisk create "rd$((i + 1))" 1M) ;;
+        1) OP=(/iscsi create "iqn.2026-12.test:t$i") ;;
+        2) OP=(/iscsi/iqn.2026-12.test:base/tpg1/acls create "iqn.2026-12.test:init$i") ;;
+        3) victim=$("$TGT" -c "$TC/saveconfig.json" -n /iscsi ls 2>/dev/null | grep -o 'iqn.2026-12.test:t[0-9]*' | head -1)
+           if [ -z "$victim" ]; then
+                   victim=iqn.2026-12.test:t$i
+                   "$TGT" -c "$TC/saveconfig.json" -n /iscsi create "$victim" >/dev/null 2>&1
+           fi
+           OP=(/iscsi delete "$victim") ;;
+        esac
+}
+
+kill_target() {
+        local i k runs=0 killed=0 bad=0
+        for i in $(seq 0 $((KILL_RUNS / 2 - 1))); do
+                target_op "$i"
+                runs=$((runs + 1))
+                if ! fault_once "$TC" 0 kill "$TGT" -c @ROOT@/saveconfig.json -n "${OP[@]}"; then
+                        bad=$((bad + 1)); continue
+                fi
+                [ "$RC" = 137 ] && killed=$((killed + 1))
+                if ! check_old_or_new "$TC" || ! targetcfg_usable "$TC"; then
+                        echo "# run $i: kill at call $NTH of $CALLS of iscsi-target ${OP[*]}" >&2
+                        bad=$((bad + 1))
+                fi
+        done
+        local name="kill -9 iscsi-target create/delete at a random write/fsync/rename/unlink/mkdir ($runs runs, $killed killed): saveconfig.json old or new, unlocked"
+        [ $bad = 0 ] && tap ok "$name" || tap not-ok "$name" "$bad runs mixed or locked"
+        echo "# target config after the kills: $TMPS temp files left" >&2
+}
+kill_target
+
+if fault_sweep "$TC" eio targetcfg_usable "$TGT" -c @ROOT@/saveconfig.json -n /iscsi create iqn.2026-12.test:eio; then
+        tap ok "EIO on each write/fsync/rename/unlink/mkdir of iscsi-target /iscsi create ($SWEEP_RUNS runs, $SWEEP_FAILED_RUNS failed with the message): saveconfig.json old or new, new only on exit 0"
+else
+        tap not-ok "EIO on each write/fsync/rename/unlink/mkdir of iscsi-target /iscsi create" "see the log"
+fi
+
+enospc_target() {
+        local full=$WORK/full-target name="ENOSPC iscsi-target /iscsi create on a full tmpfs: fails with the message, saveconfig.json unchanged, works once space is freed"
+        if ! full_tmpfs "$full"; then
+                tap skip "$name" "no mount namespace (unshare -m) to mount a tmpfs in"
+                return
+        fi
+        cp "$TC/saveconfig.json" "$full/"
+        fill "$full"
+        enospc_step "$name" targetcfg_usable "$full" "$TGT" -c "$full/saveconfig.json" -n /iscsi create iqn.2026-12.test:enospc
+        umount "$full"
+}
+enospc_target

@@ -47,6 +47,10 @@ case $VM_BOOT in
   step "target unit: iscsi-target saveconfig" iscsi-target saveconfig
   step_sh "target unit: served after saveconfig (daemon reloaded)" \
     "iscsiadm -m discovery -t sendtargets -p 127.0.0.1 | grep -q '$BASE:spare'"
+  step "target unit: delete the 4th target (saved, daemon signalled)" sh -c "
+      iscsi-target /iscsi delete $BASE:spare && iscsi-target /backstores/fileio delete spare"
+  step_sh "target unit: no longer served (daemon reloaded)" \
+    "! iscsiadm -m discovery -t sendtargets -p 127.0.0.1 | grep -q '$BASE:spare'"
   run systemctl status --no-pager iscsi-targetd.service
   run rm -rf /etc/iscsi/nodes /etc/iscsi/send_targets
   sd_ready
