@@ -174,11 +174,9 @@ int daemon_run(const DaemonOptions *opts) {
         if (r < 0)
                 goto finish;
 
-        if (opts->isns_server) {
-                r = isns_registrar_new(d, opts->isns_server, &d->isns);
-                if (r < 0)
-                        goto finish;
-        }
+        r = isns_registrar_new(d, opts->isns_server, &d->isns);
+        if (r < 0)
+                goto finish;
 
         if (opts->pidfile) {
                 r = write_pidfile(opts->pidfile);

@@ -191,12 +191,17 @@ int isns_registrar_new(Daemon *d, const char *server, IsnsRegistrar **ret) {
         char host[200] = "localhost";
         int k;
 
+        if (!server || !*server) {
+                *ret = NULL;
+                return 0;
+        }
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
         r->daemon = d;
         k = parse_server(server, &r->host, &r->port);
         if (k < 0) {
+                log_error("invalid iSNS server '%s' (expected HOST, HOST:PORT or [IPv6]:PORT)", server);
                 free(r);
                 return k;
         }
