@@ -241,6 +241,39 @@ scn_test() {
                 tap ok "iscsid.conf isns.address + discovery.isns.use_discoveryd = Yes start the SCN watch too" ||
                 tap not-ok "iscsid.conf isns.address + discovery.isns.use_discoveryd = Yes start the SCN watch too" "$(tail -3 "$log")"
         stop_pid "$pid"
+        blackhole_test
+}
+# An iSNS server that accepts and never answers must not hold up iscsid (the exchanges run in
+# threads; a blocking call would hold the loop for the client timeout, 10 s): an IPC request is
+# answered well within 5 s, and iscsid still exits promptly.
+blackhole_test() {
+        local root=$T/bhroot log=$T/iscsid-bh.log pid bh start ms rc
+        python3 -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 3207)); s.listen(8); held = []
+while True: held.append(s.accept()[0])' &
+        bh=$!
+        wait_port 3207
+        new_root "$root"
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1:3207 -o new >/dev/null
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1:3207 -o update -n discovery.isns.use_discoveryd -v Yes
+        ISCSI_ROOT=$root "$A" -m node -o new -T iqn.2003-01.org.example:bh -p 127.0.0.1:1 >/dev/null
+        ISCSI_ROOT=$root "$ID" -f -s "$T/bh.sock" >"$log" 2>&1 &
+        pid=$!
+        sleep 1   # the registration is now waiting for the silent server
+        start=$(date +%s%N)
+        ISCSI_ROOT=$root ISCSID_SOCKET=$T/bh.sock timeout 8 "$A" -m node -T iqn.2003-01.org.example:bh -p 127.0.0.1:1 \
+                --login >/dev/null 2>&1; rc=$?
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ $rc != 124 ] && [ $ms -lt 5000 ] &&
+                tap ok "iscsid answers IPC at once while the iSNS server is silent (${ms} ms)" ||
+                tap not-ok "iscsid answers IPC at once while the iSNS server is silent" "rc=$rc after ${ms} ms"
+        start=$(date +%s%N)
+        stop_pid "$pid"
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ $ms -lt 4000 ] && tap ok "iscsid exits within 4 s while an iSNS exchange hangs (${ms} ms)" ||
+                tap not-ok "iscsid exits within 4 s while an iSNS exchange hangs" "${ms} ms"
+        stop_pid "$bh"
 }
 if [ -x "$ID" ]; then scn_test; else tap skip "iscsid SCN watch" "iscsid not built"; fi
 
