@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # iSNS against Debian's open-isns (isnsd, isnsadm) on loopback, in a private network and mount
 # namespace: iscsiadm -m discovery / -m discoverydb -t isns (targets registered by isnsadm and
-# by our iscsi-targetd), the discovery records compared with Debian's open-iscsi iscsiadm, and
-# iscsi-targetd's registration, refresh and deregistration. About 45 s (two 12 s
-# registration periods are waited out).
+# by our iscsi-targetd), records and listings compared with Debian's open-iscsi iscsiadm,
+# iscsid's SCN watch (registration, SCN -> node record + login started, vanished target logged,
+# a silent server), and iscsi-targetd's registration, refresh, reload and deregistration.
+# About 30 s on an idle host (20 s of it waits out a 12 s registration period).
 set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
 if [ "${ISNS_SUITE_NS:-}" != 1 ]; then
