@@ -247,14 +247,17 @@ scn_test() {
 # An iSNS server that accepts and never answers must not hold up iscsid (the exchanges run in
 # threads; a blocking call would hold the loop for the client timeout, 10 s): an IPC request is
 # answered well within 5 s, and iscsid still exits promptly.
-blackhole_test() {
-        local root=$T/bhroot log=$T/iscsid-bh.log pid bh start ms rc
+start_blackhole() {   # a server on 127.0.0.1:3207 that accepts and never answers; pid in $BH_PID
         python3 -c 'import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 3207)); s.listen(8); held = []
 while True: held.append(s.accept()[0])' &
-        bh=$!
+        BH_PID=$!
         wait_port 3207
+}
+blackhole_test() {
+        local root=$T/bhroot log=$T/iscsid-bh.log pid start ms rc
+        start_blackhole
         new_root "$root"
         ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1:3207 -o new >/dev/null
         ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1:3207 -o update -n discovery.isns.use_discoveryd -v Yes
@@ -274,7 +277,7 @@ while True: held.append(s.accept()[0])' &
         ms=$(( ($(date +%s%N) - start) / 1000000 ))
         [ $ms -lt 4000 ] && tap ok "iscsid exits within 4 s while an iSNS exchange hangs (${ms} ms)" ||
                 tap not-ok "iscsid exits within 4 s while an iSNS exchange hangs" "${ms} ms"
-        stop_pid "$bh"
+        stop_pid "$BH_PID"
 }
 if [ -x "$ID" ]; then scn_test; else tap skip "iscsid SCN watch" "iscsid not built"; fi
 
@@ -332,4 +335,19 @@ stop_pid "$TD_PID"; TD_PID=
 nodes=$(isns_nodes)
 ! grep -q "$OURS" <<<"$nodes" && grep -q "deregistered entity" "$T/targetd.log" &&
         tap ok "iscsi-targetd deregisters at shutdown" || tap not-ok "iscsi-targetd deregisters at shutdown" "$nodes"
+
+# a silent iSNS server does not hold up the target's main loop (accepts, reloads)
+start_blackhole
+"$TD" -f -c "$ISCSI_TARGET_CONFIG" -p "$ISCSI_TARGETD_PIDFILE" -t 1 --isns=127.0.0.1:3207 >"$T/targetd-bh.log" 2>&1 &
+TD_PID=$!
+wait_port "$PORT"
+sleep 0.5   # the registration now waits for the silent server
+start=$(date +%s%N)
+out=$(ISCSI_ROOT=$T/root2 timeout 8 "$A" -m discovery -t st -p 127.0.0.1:"$PORT" 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $rc = 0 ] && [ $ms -lt 1500 ] &&   # a blocking registration would hold the loop 3 s
+        tap ok "iscsi-targetd answers SendTargets at once while the iSNS server is silent (${ms} ms)" ||
+        tap not-ok "iscsi-targetd answers SendTargets at once while the iSNS server is silent" "rc=$rc ${ms} ms: $out"
+stop_pid "$TD_PID"; TD_PID=
+stop_pid "$BH_PID"
 echo "1..$N"
