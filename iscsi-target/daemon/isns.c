@@ -27,6 +27,7 @@
 
 struct IsnsRegistrar {
         Daemon *daemon;
+        sd_event *event;
         char *host;
         int port;
         char entity[256];
@@ -181,7 +182,7 @@ static void *registration_thread(void *userdata) {
 static void schedule(IsnsRegistrar *r, uint64_t usec) {
         uint64_t now;
 
-        (void) sd_event_now(r->daemon->event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_now(r->event, CLOCK_MONOTONIC, &now);
         (void) sd_event_source_set_time(r->timer, now + usec);
         (void) sd_event_source_set_enabled(r->timer, SD_EVENT_ONESHOT);
 }
@@ -232,7 +233,7 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
-int isns_registrar_new(Daemon *d, const char *server, IsnsRegistrar **ret) {
+int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegistrar **ret) {
         IsnsRegistrar *r;
         char host[200] = "localhost";
         int k;
@@ -245,6 +246,7 @@ int isns_registrar_new(Daemon *d, const char *server, IsnsRegistrar **ret) {
         if (!r)
                 return -ENOMEM;
         r->daemon = d;
+        r->event = event;
         r->done_pipe[0] = r->done_pipe[1] = -EBADF;
         k = parse_server(server, &r->host, &r->port);
         if (k < 0) {
@@ -257,9 +259,9 @@ int isns_registrar_new(Daemon *d, const char *server, IsnsRegistrar **ret) {
         (void) getrandom(&r->xid, sizeof(r->xid), GRND_NONBLOCK);
         k = pipe2(r->done_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
         if (k >= 0)
-                k = sd_event_add_io(d->event, &r->done_io, r->done_pipe[0], EPOLLIN, on_done, r);
+                k = sd_event_add_io(event, &r->done_io, r->done_pipe[0], EPOLLIN, on_done, r);
         if (k >= 0)
-                k = sd_event_add_time_relative(d->event, &r->timer, CLOCK_MONOTONIC, 0, 0, on_timer, r);
+                k = sd_event_add_time_relative(event, &r->timer, CLOCK_MONOTONIC, 0, 0, on_timer, r);
         if (k < 0) {
                 isns_registrar_free(r);
                 return k;

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "daemon.h"
 #include "log.h"
+#include "service.h"
 
 #define DEFAULT_PIDFILE "/run/iscsi-targetd.pid"
 
@@ -105,6 +105,6 @@ int main(int argc, char **argv) {
                           access("/run/systemd/journal/socket", F_OK) < 0,
                   opts.debug);
 
-        r = daemon_run(&opts);
+        r = service_run(&opts);
         return r < 0 ? 1 : 0;
 }
