@@ -4,7 +4,10 @@
 # (tests/lib/fault-inject.c) and made to fail with ENOSPC (a full tmpfs in a mount namespace)
 # and EIO (injected on write, fsync and rename). After each: every file holds its old or its new
 # content, never a mix, nothing is left locked, and a failed command says why and exits non-zero.
-# Step names carry the fault. Wall time: about 30 s on 2 idle cores (KILL_RUNS=50); needs root
+# Also: the target's fileio backing file on a filesystem that fills up (SPACE ALLOCATION FAILED,
+# the other LUN serves, writes work again after space is freed; tests/lib/scsi-io.py), and
+# floods: 1000 silent connections beside 200 logins/s and a working session (tests/lib/flood.py).
+# Step names carry the fault. Wall time: about 30 s + 2 s + 45 s on 2 idle cores; needs root
 # for the tmpfs (the ENOSPC steps skip, saying why, without it).
 set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
@@ -14,7 +17,7 @@ if [ -z "${RELIABILITY_MNTNS:-}" ] && unshare -m true 2>/dev/null; then
 fi
 . "$SRC_DIR/tests/lib/suite.sh"
 KILL_RUNS=${KILL_RUNS:-50}
-STEPS=${RELIABILITY_STEPS:-crash flood}   # which groups of steps run (bench/db-crash.sh: crash)
+STEPS=${RELIABILITY_STEPS:-crash backing flood}   # which groups of steps run (bench/db-crash.sh: crash)
 want() { [[ " $STEPS " == *" $1 "* ]]; }
 SEED=${SEED:-$$}
 RANDOM=$SEED
@@ -323,6 +326,57 @@ flood_steps() {
         TD_PID=
 }
 
+# ---- the target's backing store fills up ----
+SCSI_IO=$SRC_DIR/tests/lib/scsi-io.py
+BACK_TARGET=iqn.2026-12.test:backing BACK_INIT=iqn.2026-12.test:backing-init
+
+# scsi_io OP...: one session to BACK_TARGET, the results in $WORK/io (one line per OP)
+scsi_io() { timeout 30 python3 "$SCSI_IO" "$TD_PORT" "$BACK_TARGET" "$BACK_INIT" "$@" >"$WORK/io" 2>&1; }
+
+enospc_backing() {
+        local full=$WORK/full-lun cfg=$WORK/backing.json name far=65536
+        name="ENOSPC backing file on a full filesystem: WRITE gets DATA PROTECT, SPACE ALLOCATION FAILED (27/07)"
+        if ! full_tmpfs "$full"; then
+                tap skip "$name" "no mount namespace (unshare -m) to mount a tmpfs in"
+                return
+        fi
+        TD_PORT=$(free_port)
+        { "$TGT" -c "$cfg" -n /backstores/fileio create thin0 "$full/thin0.img" 64M &&
+          "$TGT" -c "$cfg" -n /backstores/ramdisk create rd0 1M &&
+          "$TGT" -c "$cfg" -n /iscsi create "$BACK_TARGET" &&
+          "$TGT" -c "$cfg" -n "/iscsi/$BACK_TARGET/tpg1/luns" create /backstores/fileio/thin0 &&
+          "$TGT" -c "$cfg" -n "/iscsi/$BACK_TARGET/tpg1/luns" create /backstores/ramdisk/rd0 &&
+          "$TGT" -c "$cfg" -n "/iscsi/$BACK_TARGET/tpg1/acls" create "$BACK_INIT" &&
+          "$TGT" -c "$cfg" -n "/iscsi/$BACK_TARGET/tpg1/portals" delete 0.0.0.0 3260 &&
+          "$TGT" -c "$cfg" -n "/iscsi/$BACK_TARGET/tpg1/portals" create 127.0.0.1 "$TD_PORT"; } >"$WORK/backing-setup.log" 2>&1
+        "$TARGETD" -f -c "$cfg" -p "" -t 2 >"$OUT_DIR/70-targetd-backing.log" 2>&1 &
+        TD_PID=$!
+        if ! wait_port "$TD_PORT" || ! scsi_io write:0:0 write:1:0 || [ "$(grep -c 'status 0$' "$WORK/io")" != 2 ]; then
+                tap not-ok "$name" "setup: $(tr '\n' ';' <"$WORK/io") $(tail -3 "$WORK/backing-setup.log" | tr '\n' ';')"
+                stop_pid "$TD_PID"; TD_PID=; umount "$full"; return
+        fi
+        fill "$full"
+        scsi_io write:0:$far write:1:8 read:1:8
+        echo "# backing store full: $(tr '\n' ';' <"$WORK/io")" >&2
+        if grep -q "^write:0:$far status 2 sense 7/0x27/0x07$" "$WORK/io"; then tap ok "$name"; else tap not-ok "$name" "$(tr '\n' ';' <"$WORK/io")"; fi
+        if grep -q '^write:1:8 status 0$' "$WORK/io" && grep -q '^read:1:8 status 0 data ok$' "$WORK/io"; then
+                tap ok "ENOSPC: the other LUN of the target keeps serving (WRITE and READ back on LUN 1)"
+        else
+                tap not-ok "ENOSPC: the other LUN of the target keeps serving" "$(tr '\n' ';' <"$WORK/io")"
+        fi
+        if kill -0 "$TD_PID" 2>/dev/null; then tap ok "ENOSPC: iscsi-targetd keeps running"; else tap not-ok "ENOSPC: iscsi-targetd keeps running" "it exited"; fi
+        rm -f "$full/filler"
+        scsi_io write:0:$far read:0:$far
+        if grep -q "^write:0:$far status 0$" "$WORK/io" && grep -q "^read:0:$far status 0 data ok$" "$WORK/io"; then
+                tap ok "ENOSPC: writes work again once space is freed (WRITE and READ back on LUN 0)"
+        else
+                tap not-ok "ENOSPC: writes work again once space is freed" "$(tr '\n' ';' <"$WORK/io")"
+        fi
+        stop_pid "$TD_PID"
+        TD_PID=
+        umount "$full"
+}
+
 if want crash; then
         kill_nodedb
         eio_nodedb
@@ -331,5 +385,6 @@ if want crash; then
         eio_target
         enospc_target
 fi
+want backing && enospc_backing
 want flood && flood_steps
 echo "1..$N"
