@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "iscsi-node/ipc.h"
+#include "iscsi-node/login-params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,17 +22,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_login(struct json_object *o) {
         struct node_login_req a, b;
-        if (node_ipc_login_req_from_json(o, &a) < 0)
+        if (node_login_req_from_json(o, &a) < 0)
                 return;
-        struct json_object *j = node_ipc_login_req_to_json(&a);
-        if (!j || node_ipc_login_req_from_json(j, &b) < 0)
+        struct json_object *j = node_login_req_to_json(&a);
+        if (!j || node_login_req_from_json(j, &b) < 0)
                 abort();
-        if (!SAME_STR(a.target_name, b.target_name) || !SAME_STR(a.address, b.address) ||
-            !SAME_STR(a.iface, b.iface) || !SAME_STR(a.password, b.password) ||
-            !SAME_STR(a.header_digest, b.header_digest) || a.port != b.port || a.tpgt != b.tpgt ||
-            a.max_recv_dlength != b.max_recv_dlength || a.login_timeout != b.login_timeout ||
-            a.noop_out_timeout != b.noop_out_timeout || memcmp(a.isid, b.isid, sizeof a.isid) != 0 ||
-            a.allow_existing != b.allow_existing || a.scan_manual != b.scan_manual)
+        /* every parameter of the schema, not a hand-picked few */
+        for (size_t i = 0; i < _NODE_LOGIN_PARAM_MAX; i++) {
+                char ba[16], bb[16];
+                const char *va = node_login_req_value_text(&a, &node_login_params[i], ba, sizeof ba);
+                const char *vb = node_login_req_value_text(&b, &node_login_params[i], bb, sizeof bb);
+                if (!SAME_STR(va, vb))
+                        abort();
+        }
+        if (memcmp(a.isid, b.isid, sizeof a.isid) != 0 || a.allow_existing != b.allow_existing)
                 abort();
         json_object_put(j);
 }

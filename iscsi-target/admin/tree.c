@@ -366,8 +366,59 @@ static const char *chap_mode(const TcChap *chap) {
         return NULL;
 }
 
-char *node_summary(const TargetConfig *c, const Node *n) {
+static char *storage_object_summary(const TargetConfig *c, const TcStorageObject *so) {
+        const char *state = storage_object_in_use(c, so) ? "activated" : "deactivated";
+        const char *wb = so->write_back ? "write-back" : "write-thru";
         char *s = NULL, sz[32];
+        int r;
+
+        if (so->type == TC_BACKSTORE_FILEIO)
+                r = asprintf(&s, "%s (%s) %s %s", so->dev, format_size(so->size, sz), wb, state);
+        else if (so->type == TC_BACKSTORE_BLOCK) {
+                uint64_t bytes = block_device_size(so->dev);
+                if (bytes)
+                        r = asprintf(&s, "%s (%s) %s%s %s", so->dev, format_size(bytes, sz),
+                                     so->readonly ? "ro " : "", wb, state);
+                else
+                        r = asprintf(&s, "%s %s%s %s", so->dev, so->readonly ? "ro " : "", wb, state);
+        } else
+                r = asprintf(&s, "%s(%s) %s", so->nullio ? "nullio " : "", format_size(so->size, sz), state);
+        return r < 0 ? NULL : s;
+}
+
+static char *iscsi_summary(const TargetConfig *c) {
+        const TcFabricModule *f = tc_config_find_fabric_module(c, "iscsi");
+        const char *mode = f && f->discovery_enable_auth ? chap_mode(&f->discovery_chap) : NULL;
+        char *s = NULL;
+        size_t k = 0;
+        int r;
+
+        for (size_t i = 0; i < c->n_targets; i++)
+                k += streq(c->targets[i]->fabric, "iscsi");
+        if (mode)
+                r = asprintf(&s, "%s discovery, Targets: %zu", mode, k);
+        else
+                r = asprintf(&s, "Targets: %zu", k);
+        return r < 0 ? NULL : s;
+}
+
+static char *lun_summary(const TargetConfig *c, const TcLun *lun) {
+        const TcStorageObject *so = tc_config_lun_storage_object(c, lun);
+        const char *bs = so ? tc_backstore_type_to_string(so->type) : "?";
+        char *s = NULL;
+        int r;
+
+        if (so && so->dev)
+                r = asprintf(&s, "%s/%s (%s) (default_tg_pt_gp)", bs, so->name, so->dev);
+        else if (so)
+                r = asprintf(&s, "%s/%s (default_tg_pt_gp)", bs, so->name);
+        else
+                r = asprintf(&s, "%s (missing)", lun->storage_object);
+        return r < 0 ? NULL : s;
+}
+
+char *node_summary(const TargetConfig *c, const Node *n) {
+        char *s = NULL;
         int r = 0;
         switch (n->kind) {
         case NODE_ROOT:
@@ -380,35 +431,10 @@ char *node_summary(const TargetConfig *c, const Node *n) {
                 r = asprintf(&s, "Storage Objects: %zu", k);
                 break;
         }
-        case NODE_STORAGE_OBJECT: {
-                const TcStorageObject *so = n->so;
-                const char *state = storage_object_in_use(c, so) ? "activated" : "deactivated";
-                const char *wb = so->write_back ? "write-back" : "write-thru";
-                if (so->type == TC_BACKSTORE_FILEIO)
-                        r = asprintf(&s, "%s (%s) %s %s", so->dev, format_size(so->size, sz), wb, state);
-                else if (so->type == TC_BACKSTORE_BLOCK) {
-                        uint64_t bytes = block_device_size(so->dev);
-                        if (bytes)
-                                r = asprintf(&s, "%s (%s) %s%s %s", so->dev, format_size(bytes, sz),
-                                             so->readonly ? "ro " : "", wb, state);
-                        else
-                                r = asprintf(&s, "%s %s%s %s", so->dev, so->readonly ? "ro " : "", wb, state);
-                } else
-                        r = asprintf(&s, "%s(%s) %s", so->nullio ? "nullio " : "", format_size(so->size, sz), state);
-                break;
-        }
-        case NODE_ISCSI: {
-                size_t k = 0;
-                for (size_t i = 0; i < c->n_targets; i++)
-                        k += streq(c->targets[i]->fabric, "iscsi");
-                const TcFabricModule *f = tc_config_find_fabric_module(c, "iscsi");
-                const char *mode = f && f->discovery_enable_auth ? chap_mode(&f->discovery_chap) : NULL;
-                if (mode)
-                        r = asprintf(&s, "%s discovery, Targets: %zu", mode, k);
-                else
-                        r = asprintf(&s, "Targets: %zu", k);
-                break;
-        }
+        case NODE_STORAGE_OBJECT:
+                return storage_object_summary(c, n->so);
+        case NODE_ISCSI:
+                return iscsi_summary(c);
         case NODE_TARGET:
                 r = asprintf(&s, "TPGs: %zu", n->target->n_tpgs);
                 break;
@@ -424,17 +450,8 @@ char *node_summary(const TargetConfig *c, const Node *n) {
         case NODE_LUNS:
                 r = asprintf(&s, "LUNs: %zu", n->tpg->n_luns);
                 break;
-        case NODE_LUN: {
-                const TcStorageObject *so = tc_config_lun_storage_object(c, n->lun);
-                const char *bs = so ? tc_backstore_type_to_string(so->type) : "?";
-                if (so && so->dev)
-                        r = asprintf(&s, "%s/%s (%s) (default_tg_pt_gp)", bs, so->name, so->dev);
-                else if (so)
-                        r = asprintf(&s, "%s/%s (default_tg_pt_gp)", bs, so->name);
-                else
-                        r = asprintf(&s, "%s (missing)", n->lun->storage_object);
-                break;
-        }
+        case NODE_LUN:
+                return lun_summary(c, n->lun);
         case NODE_ACLS:
                 r = asprintf(&s, "ACLs: %zu", n->tpg->n_node_acls);
                 break;

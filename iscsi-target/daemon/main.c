@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "daemon.h"
 #include "log.h"
+#include "service.h"
 
 #define DEFAULT_PIDFILE "/run/iscsi-targetd.pid"
 
@@ -18,6 +18,9 @@ static void help(void) {
                "                        messages go to the journal (stderr if there is none)\n"
                "  -p, --pidfile=PATH    pid file, used by iscsi-target to signal reloads [%s]\n"
                "  -t, --threads=N       worker threads [number of CPUs]\n"
+               "      --isns=SERVER[:PORT]\n"
+               "                        register entity, portals and targets with this iSNS\n"
+               "                        server [$ISCSI_TARGETD_ISNS_SERVER; port 3205]\n"
                "  -d, --debug           debug logging\n"
                "  -h, --help            this help\n"
                "      --version         print the version\n\n"
@@ -34,6 +37,7 @@ int main(int argc, char **argv) {
                 { "debug", no_argument, NULL, 'd' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
+                { "isns", required_argument, NULL, 'I' },
                 {}
         };
         DaemonOptions opts = {
@@ -46,6 +50,9 @@ int main(int argc, char **argv) {
         env = getenv("ISCSI_TARGETD_PIDFILE");
         if (env && *env)
                 opts.pidfile = env;
+        env = getenv("ISCSI_TARGETD_ISNS_SERVER");
+        if (env && *env)
+                opts.isns_server = env;
 
         while ((c = getopt_long(argc, argv, "c:fp:t:dh", options, NULL)) >= 0)
                 switch (c) {
@@ -70,6 +77,9 @@ int main(int argc, char **argv) {
                 }
                 case 'd':
                         opts.debug = true;
+                        break;
+                case 'I':
+                        opts.isns_server = optarg[0] ? optarg : NULL;
                         break;
                 case 'h':
                         help();
@@ -97,6 +107,6 @@ int main(int argc, char **argv) {
                           access("/run/systemd/journal/socket", F_OK) < 0,
                   opts.debug);
 
-        r = daemon_run(&opts);
+        r = service_run(&opts);
         return r < 0 ? 1 : 0;
 }

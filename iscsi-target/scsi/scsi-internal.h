@@ -191,20 +191,30 @@ enum {
         OP_WRITE_PROTECT = 1 << 8, /* fails with DATA PROTECT on a read-only mapping */
 };
 
+/* What one step of a command (parse, exec, io_done) reports. */
+typedef enum ScsiStep {
+        SCSI_STEP_COMPLETE = -1,        /* status (and sense, if any) is set: the command is over */
+        SCSI_STEP_CONTINUE = 0,         /* parse: execute it; exec/io_done: I/O in flight */
+} ScsiStep;
+
+/* cmd->priv.stage of a command that is over (handlers number their own stages from 0). */
+#define CMD_STAGE_DONE (-1)
+
+/* scsi_op.sa of an opcode without service actions. */
+#define SCSI_SA_NONE (-1)
+
 struct scsi_op {
         uint8_t opcode;
-        int16_t sa;             /* service action, -1 if none */
+        int16_t sa;             /* service action, SCSI_SA_NONE if the opcode has none */
         uint16_t flags;
         uint8_t cdb_len;
         uint8_t usage[16];      /* CDB usage data for REPORT SUPPORTED OPERATION CODES */
-        /* Check CDB fields; set priv.xfer_len (bytes to move), lba, nblocks. Returns 0, or -1
-         * after setting sense. */
-        int (*parse)(struct scsi_cmd *cmd);
-        /* Execute. Returns 1 if complete, 0 if I/O is in flight. */
-        int (*exec)(struct scsi_cmd *cmd);
-        /* All I/O of a stage finished (priv.error holds the first error). Returns 1 if the
-         * command is complete, 0 if it queued more I/O. */
-        int (*io_done)(struct scsi_cmd *cmd);
+        /* Check CDB fields; set priv.xfer_len (bytes to move), lba, nblocks. */
+        ScsiStep (*parse)(struct scsi_cmd *cmd);
+        ScsiStep (*exec)(struct scsi_cmd *cmd);
+        /* All I/O of a stage finished (priv.error holds the first error); CONTINUE if it
+         * queued more I/O. */
+        ScsiStep (*io_done)(struct scsi_cmd *cmd);
 };
 
 extern const struct scsi_op scsi_ops[];
@@ -213,11 +223,11 @@ const struct scsi_op *scsi_op_find(uint8_t opcode, int sa, bool *ret_opcode_know
 int scsi_op_sa(const uint8_t *cdb);
 
 /* ---- sense / result helpers (sense.c) ---- */
-int cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint16_t asc);   /* returns -1 */
-int cmd_fail_info(struct scsi_cmd *cmd, uint8_t key, uint16_t asc, uint64_t info);
-int cmd_fail_field(struct scsi_cmd *cmd, bool in_cdb, uint16_t byte, int bit); /* INVALID FIELD + SKS */
-int cmd_status(struct scsi_cmd *cmd, uint8_t status);              /* returns -1 */
-int cmd_fail_errno(struct scsi_cmd *cmd, int error, bool write);
+ScsiStep cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint16_t asc);   /* returns SCSI_STEP_COMPLETE */
+ScsiStep cmd_fail_info(struct scsi_cmd *cmd, uint8_t key, uint16_t asc, uint64_t info);
+ScsiStep cmd_fail_field(struct scsi_cmd *cmd, bool in_cdb, uint16_t byte, int bit); /* INVALID FIELD + SKS */
+ScsiStep cmd_status(struct scsi_cmd *cmd, uint8_t status);              /* returns SCSI_STEP_COMPLETE */
+ScsiStep cmd_fail_errno(struct scsi_cmd *cmd, int error, bool write);
 void cmd_good(struct scsi_cmd *cmd);
 /* Data-in produced by a non-I/O command: `len` bytes ready at cmd->buf; applies the
  * allocation length and EDTL. */

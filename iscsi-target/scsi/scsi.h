@@ -20,8 +20,9 @@
  *     SCSI_PREP_COMPLETE: status/sense already set (e.g. bad CDB); send the response. Any
  *                         unsolicited Data-Out for it must be read and discarded by the caller.
  *   r = scsi_cmd_submit(engine, &t->cmd);
- *     1: completed inline (done is NOT called); 0: in flight, cmd.done(cmd) will be called
- *        from scsi_engine_process_completions() on the same engine/thread.
+ *     SCSI_SUBMIT_COMPLETED: completed inline (done is NOT called);
+ *     SCSI_SUBMIT_IN_FLIGHT: cmd.done(cmd) will be called from
+ *                            scsi_engine_process_completions() on the same engine/thread.
  *   On completion: send cmd.data_in_len bytes from cmd.buf as Data-In (scatter-gather from the
  *   buffer directly), then status, sense (cmd.sense, cmd.sense_len bytes, fixed format) and the
  *   residual (cmd.resid_kind / cmd.resid) in the SCSI Response.
@@ -35,6 +36,7 @@
 #include <stdint.h>
 
 #include "backstore.h"
+#include "scsi-opcodes.h"
 #include "iscsi-util/macro.h"
 
 #define SCSI_MAX_CDB 32
@@ -165,12 +167,15 @@ void scsi_cmd_init(struct scsi_cmd *cmd);
 /* Parse and check the CDB against `lu` (NULL: no LU is mapped at cmd->lun; INQUIRY,
  * REPORT LUNS and REQUEST SENSE still work as SPC requires, everything else fails with
  * LOGICAL UNIT NOT SUPPORTED). Returns an enum scsi_prep_result. Takes a reference on lu. */
-int scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd);
+enum scsi_prep_result scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd);
 
-/* Execute a prepared command. Returns 1 if it completed inline (done is not called), 0 if it
- * is in flight (done will be called from scsi_engine_process_completions() of `engine`).
- * Never fails: errors become a status + sense in the command. */
-int scsi_cmd_submit(struct scsi_engine *engine, struct scsi_cmd *cmd);
+enum scsi_submit_result {
+        SCSI_SUBMIT_IN_FLIGHT = 0,      /* done will be called from scsi_engine_process_completions() of `engine` */
+        SCSI_SUBMIT_COMPLETED = 1,      /* completed inline; done is not called */
+};
+
+/* Execute a prepared command. Never fails: errors become a status + sense in the command. */
+enum scsi_submit_result scsi_cmd_submit(struct scsi_engine *engine, struct scsi_cmd *cmd);
 
 bool scsi_cmd_in_flight(const struct scsi_cmd *cmd);
 

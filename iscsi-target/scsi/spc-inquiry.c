@@ -14,7 +14,7 @@
 
 static const uint8_t vpd_pages[] = { 0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2 };
 
-int parse_inquiry(struct scsi_cmd *cmd) {
+ScsiStep parse_inquiry(struct scsi_cmd *cmd) {
         bool evpd = cmd->cdb[1] & 0x01;
 
         if (cmd->cdb[1] & 0x02)
@@ -30,7 +30,7 @@ int parse_inquiry(struct scsi_cmd *cmd) {
         } else if (evpd)
                 return cmd_fail_field(cmd, true, 2, -1);
         cmd->priv.xfer_len = get_be16(cmd->cdb + 3);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 static void pad_copy(uint8_t *dst, const char *src, size_t n) {
@@ -155,20 +155,20 @@ static uint32_t vpd_lbp(struct scsi_lu *lu, uint8_t *p) {
         return 8;
 }
 
-int exec_inquiry(struct scsi_cmd *cmd) {
+ScsiStep exec_inquiry(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint8_t *p;
         uint32_t len;
 
         if (cmd_alloc_buf(cmd, INQ_BUF) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p = cmd->buf;
         memset(p, 0, INQ_BUF);
         if (!(cmd->cdb[1] & 0x01)) {
                 cmd_data_in(cmd, inquiry_standard(cmd, p));
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p[1] = cmd->cdb[2];
         switch (cmd->cdb[2]) {
@@ -202,5 +202,5 @@ int exec_inquiry(struct scsi_cmd *cmd) {
                 break;
         }
         cmd_data_in(cmd, len);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }

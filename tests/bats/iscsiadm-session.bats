@@ -68,8 +68,14 @@ tcp: [3] [::1]:3261,2 iqn.2003-01.org.example:t2 (non-flash)"
 		iSCSI Connection State: LOGGED IN
 		iSCSI Session State: LOGGED_IN
 		Internal iscsid Session State: NO CHANGE"
+        # without -P, -r prints the session's node record, as open-iscsi does
         run iscsiadm -m session -r /sys/class/iscsi_session/session1
-        assert_output "tcp: [1] 127.0.0.1:3260,1 iqn.2003-01.org.example:t1 (non-flash)"
+        assert_failure 21
+        assert_output "iscsiadm: No records found"
+        iscsiadm -m node -o new -T iqn.2003-01.org.example:t1 -p 127.0.0.1:3260,1
+        run iscsiadm -m session -r /sys/class/iscsi_session/session1
+        assert_success
+        assert_line "node.name = iqn.2003-01.org.example:t1"
         run iscsiadm -m session -r 9
         assert_failure 22
 }

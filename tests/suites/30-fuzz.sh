@@ -2,7 +2,7 @@
 # Fuzz suite: builds the libFuzzer harnesses with clang + ASan/UBSan (-Dfuzz=true) in their own
 # build dir and runs each briefly from the seed corpus in fuzz/corpus/. One TAP line for the
 # build and one per harness; a crash, leak, sanitizer report or invariant abort is a `not ok`
-# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + 12 x FUZZ_TIME seconds (about 3 minutes in all).
+# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + FUZZ_TIME seconds per harness, one after the other.
 set -uo pipefail
 SRC_DIR=${SRC_DIR:?} OUT_DIR=${OUT_DIR:?}
 FUZZ_TIME=${FUZZ_TIME:-14}

@@ -52,6 +52,10 @@ for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/iscsi-iname /usr/sbin/tgt
   case $b in */tgt*) d=/opt/tgt/sbin ;; *) d=/opt/debian/sbin ;; esac
   copy_bin "$b" "$d/$(basename "$b")"
 done
+# open-isns (iSNS server and client) for the isns-* scenarios, in /opt/isns/sbin; optional.
+for b in /usr/sbin/isnsd /usr/sbin/isnsadm; do
+  [ -x "$b" ] && copy_bin "$b" "/opt/isns/sbin/$(basename "$b")"
+done
 # iproute2's ip and tc: network namespaces, veth pairs and netem for the network-fault scenarios;
 # dmsetup: device-mapper error/zero tables for the failing-backing-store scenario.
 for b in /usr/sbin/parted /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair /usr/sbin/ip /usr/sbin/tc /usr/sbin/dmsetup; do

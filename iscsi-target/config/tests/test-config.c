@@ -78,6 +78,26 @@ static char *parse_error(const char *text, int expect) {
         return err;
 }
 
+/* The node ACLs of the fixture's first TPG: CHAP, mutual CHAP, mapped LUNs. */
+static void check_fixture_acls(TcTpg *tpg) {
+        TcNodeAcl *acl;
+
+        acl = tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:node01.initiator01");
+        assert_non_null(acl);
+        assert_string_equal(acl->chap.userid, "username");
+        assert_string_equal(acl->chap.password, "password");
+        assert_null(acl->chap.mutual_userid);
+        assert_int_equal(acl->n_mapped_luns, 2);
+        assert_true(tc_acl_find_mapped_lun(acl, 1)->write_protect);
+        assert_false(tc_acl_find_mapped_lun(acl, 0)->write_protect);
+        acl = tc_tpg_find_acl(tpg, "iqn.1993-08.org.debian:01:8b2f3c4d5e6f");
+        assert_non_null(acl);
+        assert_string_equal(acl->chap.mutual_userid, "targetname");
+        assert_string_equal(acl->chap.mutual_password, "mutualsecret1");
+        assert_int_equal(tc_acl_find_mapped_lun(acl, 0)->tpg_lun, 1);
+        assert_null(tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:nobody"));
+}
+
 static void test_fixture_loads(void **state) {
         _cleanup_free_ char *path = fixture_path("targetcli-saveconfig.json");
         _cleanup_tc_config_ TargetConfig *c = NULL;
@@ -123,20 +143,7 @@ static void test_fixture_loads(void **state) {
                          tc_config_find_storage_object(c, TC_BACKSTORE_BLOCK, "block1"));
         assert_non_null(tc_tpg_find_portal(tpg, "0.0.0.0", 3260));
 
-        TcNodeAcl *acl = tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:node01.initiator01");
-        assert_non_null(acl);
-        assert_string_equal(acl->chap.userid, "username");
-        assert_string_equal(acl->chap.password, "password");
-        assert_null(acl->chap.mutual_userid);
-        assert_int_equal(acl->n_mapped_luns, 2);
-        assert_true(tc_acl_find_mapped_lun(acl, 1)->write_protect);
-        assert_false(tc_acl_find_mapped_lun(acl, 0)->write_protect);
-        acl = tc_tpg_find_acl(tpg, "iqn.1993-08.org.debian:01:8b2f3c4d5e6f");
-        assert_non_null(acl);
-        assert_string_equal(acl->chap.mutual_userid, "targetname");
-        assert_string_equal(acl->chap.mutual_password, "mutualsecret1");
-        assert_int_equal(tc_acl_find_mapped_lun(acl, 0)->tpg_lun, 1);
-        assert_null(tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:nobody"));
+        check_fixture_acls(tpg);
 
         t = tc_config_find_target(c, "iqn.2003-01.org.linux-iscsi.demo.x8664:sn.4f3a2b1c0d9e");
         assert_non_null(t);
