@@ -25,7 +25,7 @@ WORK=$(mktemp -d /tmp/reliability.XXXXXX)
 RESP_PID= TD_PID= KEEPER_PID= SILENT_PID=
 cleanup() { stop_pid "$SILENT_PID"; stop_pid "$KEEPER_PID"; stop_pid "$TD_PID"; stop_pid "$RESP_PID"; rm -rf "$WORK"; }
 trap cleanup EXIT
-. "$SRC_DIR/tests/lib/crash-db.sh"
+. "$SRC_DIR/tests/lib/fault-run.sh"
 echo "# seed $SEED (SEED=$SEED reproduces the random kill points)" >&2
 
 for f in "$INJ" "$ADM" "$TGT" "$BUILD_DIR/tests/unit-node/st-responder"; do
