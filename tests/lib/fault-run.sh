@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Sourced by tests/suites/70-reliability.sh and bench/crash-db.sh: interrupt or fail the real
+# Sourced by tests/suites/70-reliability.sh and bench/db-crash.sh: interrupt or fail the real
 # iscsiadm and iscsi-target at one chosen filesystem call (tests/lib/fault-inject.c) and check
 # that what is on disk is each file's old or new content (tests/lib/old-or-new.py).
 # Needs: BUILD_DIR, SRC_DIR, WORK (a scratch directory).
