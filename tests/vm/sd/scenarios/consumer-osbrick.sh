@@ -15,7 +15,7 @@ INI=$BASE:brick-host
 T=$BASE:brick
 P=10.0.3.1:3260
 IN=/run/brick.in OUT=/run/brick.out
-at_exit 'echo quit > /run/brick.in & sleep 1; iscsiadm -m node -U all >/dev/null 2>&1'
+at_exit 'echo quit > /run/brick.in & sleep 1; iscsiadm -m node -U all >/dev/null 2>&1; ctl done >/dev/null 2>&1'
 
 # brick CMD: one command to the os-brick driver; its output, exit 0 iff it succeeded
 brick() {
@@ -117,7 +117,7 @@ dev=$(sed -n 's/.*"path": "\([^"]*\)".*/\1/p' /tmp/.vm-last.out)
 note "connect_volume returned path $dev"
 step_sh "os-brick: connect_volume() returned a block device of the session (not multipath)" \
   "[ -b '$dev' ] && case '$dev' in /dev/sd*) ;; *) exit 1 ;; esac &&
-   [ \$(iscsiadm -m session | grep -c '$P,1 $T\$') = 1 ] &&
+   [ \$(iscsiadm -m session | grep -Ec '$P,1 $T( |\$)') = 1 ] &&
    [ \$(blockdev --getsize64 '$dev') = 67108864 ]"
 run iscsiadm -m session -P 3
 step_sh "os-brick: CHAP was negotiated (node record and session)" \

@@ -10,7 +10,7 @@
 # 2. os-brick's target: iscsi-targetd.service with a CHAP-protected 64 MiB LUN; sd_ready; then a
 #    control channel on 10.0.3.1:9999 lets the initiator guest ask for "grow" (the LUN becomes
 #    128 MiB, by iscsi-target commands and a reload) and "done" (the scenario ends).
-# sd-packages: targetcli-fb python3-rtslib-fb
+# sd-packages: targetcli-fb python3-rtslib-fb dbus
 # sd-timeout: 600
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.consumers
@@ -31,21 +31,21 @@ pattern() {
 # login_read DESC PORT TARGET SHA: discovery + CHAP login to 127.0.0.1:PORT, wait for the disk,
 # step: the first MiB of LUN 0 has SHA; then 1 MiB written at 1 MiB and read back (O_DIRECT)
 login_io() {
-  _d=$1 _port=$2 _t=$3 _sha=$4
-  step "$_d: discovery -p 127.0.0.1:$_port" iscsiadm -m discovery -t st -p 127.0.0.1:$_port
-  run iscsiadm -m node -T $_t -p 127.0.0.1:$_port -o update -n node.session.auth.authmethod -v CHAP
-  run iscsiadm -m node -T $_t -p 127.0.0.1:$_port -o update -n node.session.auth.username -v liouser
-  run iscsiadm -m node -T $_t -p 127.0.0.1:$_port -o update -n node.session.auth.password -v liopass1234
-  step "$_d: CHAP login" iscsiadm -m node -T $_t -p 127.0.0.1:$_port --login
-  _l=/dev/disk/by-path/ip-127.0.0.1:$_port-iscsi-$_t-lun-0
-  wait_for 30 "[ -b $_l ]"
-  step_sh "$_d: LUN 0 reads back the data written into its backing file" \
-    "[ \"\$(dd if=$_l bs=1M count=1 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)\" = $_sha ]"
-  step_sh "$_d: 1 MiB written and read back (O_DIRECT)" \
-    "dd if=/dev/urandom of=/tmp/w bs=1M count=1 2>/dev/null && dd if=/tmp/w of=$_l bs=1M seek=1 oflag=direct 2>/dev/null &&
-     dd if=$_l bs=1M skip=1 count=1 iflag=direct 2>/dev/null | cmp - /tmp/w"
-  step "$_d: logout" iscsiadm -m node -T $_t -p 127.0.0.1:$_port --logout
-  run iscsiadm -m node -T $_t -p 127.0.0.1:$_port -o delete
+  li_d=$1 li_port=$2 li_t=$3 li_sha=$4
+  step "$li_d: discovery -p 127.0.0.1:$li_port" iscsiadm -m discovery -t st -p 127.0.0.1:$li_port
+  run iscsiadm -m node -T $li_t -p 127.0.0.1:$li_port -o update -n node.session.auth.authmethod -v CHAP
+  run iscsiadm -m node -T $li_t -p 127.0.0.1:$li_port -o update -n node.session.auth.username -v liouser
+  run iscsiadm -m node -T $li_t -p 127.0.0.1:$li_port -o update -n node.session.auth.password -v liopass1234
+  step "$li_d: CHAP login" iscsiadm -m node -T $li_t -p 127.0.0.1:$li_port --login
+  li_l=/dev/disk/by-path/ip-127.0.0.1:$li_port-iscsi-$li_t-lun-0
+  wait_for 30 "[ -b $li_l ]"
+  step_sh "$li_d: LUN 0 reads back the data written into its backing file" \
+    "[ \"\$(dd if=$li_l bs=1M count=1 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)\" = $li_sha ]"
+  step_sh "$li_d: 1 MiB written and read back (O_DIRECT)" \
+    "dd if=/dev/urandom of=/tmp/w bs=1M count=1 2>/dev/null && dd if=/tmp/w of=$li_l bs=1M seek=1 oflag=direct 2>/dev/null &&
+     dd if=$li_l bs=1M skip=1 count=1 iflag=direct 2>/dev/null | cmp - /tmp/w"
+  step "$li_d: logout" iscsiadm -m node -T $li_t -p 127.0.0.1:$li_port --logout
+  run iscsiadm -m node -T $li_t -p 127.0.0.1:$li_port -o delete
 }
 
 # ---- our saveconfig.json, restored by targetctl into LIO ----------------------------------
@@ -95,7 +95,8 @@ if listening 3262; then ok "targetcli: iscsi-targetd loads targetcli's saveconfi
 else not_ok "targetcli: iscsi-targetd loads targetcli's saveconfig.json, listens on 127.0.0.1:3262"; fi
 run cat /tmp/liod.log
 login_io "targetcli: our initiator against iscsi-targetd serving targetcli's file" 3262 $BASE:lio "$sha_lio"
-step_stop liod
+if stop_bg liod; then ok "targetcli: iscsi-targetd (targetcli's file) exits 0 on SIGTERM"
+else not_ok "targetcli: iscsi-targetd (targetcli's file) exits 0 on SIGTERM"; fi
 note "keys only one side writes for the same configuration (ours vs targetcli's re-save of it):"
 run python3 - $OURS /root/lio-of-ours.json <<'PY'
 import json, sys
@@ -155,7 +156,9 @@ PY
 sd_ready
 sd_next stay
 note "serving os-brick's initiator; control channel on 10.0.3.1:9999"
-run python3 /root/ctl.py 420
+STEP_TIMEOUT=500
+run python3 /root/ctl.py 480
+STEP_TIMEOUT=120
 step_sh "os-brick target: the LUN was grown to 128 MiB on the initiator's request (iscsi-target + reload)" \
   "grep -qx 'grow 0' /tmp/ctl.results && [ \$(stat -c %s $DISKS/brick.img) = 134217728 ]"
 step_sh "os-brick target: the initiator reported its end (done)" "grep -qx 'done 0' /tmp/ctl.results"
