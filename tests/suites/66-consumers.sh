@@ -6,7 +6,8 @@
 #   - consumer-target: Debian's targetcli-fb/python3-rtslib-fb with the kernel's LIO (our
 #     saveconfig.json restored by targetctl; targetcli's served by iscsi-targetd), then
 #     iscsi-targetd.service serving os-brick's LUN;
-#   - consumer-osbrick: Debian's python3-os-brick ISCSIConnector through oslo.privsep against it.
+#   - consumer-osbrick: Debian's python3-os-brick ISCSIConnector through oslo.privsep against it,
+#     then Debian's libvirtd: an iscsi storage pool (pool-start / vol-list / pool-stop).
 # Prints every detail step, then one TAP step per consumer check: ok iff it has detail steps
 # and all passed. Wall time: see tests/vm/README.md ("Consumers").
 # Env: SRC_DIR, BUILD_DIR, OUT_DIR (from tests/run-all.sh).
@@ -17,7 +18,7 @@ export SRC_DIR OUT_DIR BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 out=$OUT_DIR/66-consumers
 rm -rf "$out"; mkdir -p "$out"
 # name of the summary step = prefix of its detail steps' descriptions
-checks=("targetcli" "os-brick target" "os-brick")
+checks=("targetcli" "os-brick target" "os-brick" "libvirt")
 
 t0=$(date +%s)
 SD_OUT=$out/pair "$SRC_DIR/tests/vm/sd/run-pair.sh" consumer-target consumer-osbrick \

@@ -7,7 +7,9 @@
 # os-brick costs seconds under TCG); the shell sends it commands through FIFOs, and checks the
 # system state itself (sessions, node records, block devices).
 # Debian's open-iscsi (a dependency of python3-os-brick) is removed from the guest's PATH first.
-# sd-packages: python3-os-brick lsscsi
+# Then libvirt (Debian's libvirtd 9.0): an iscsi storage pool with CHAP, pool-start / vol-list /
+# pool-stop against the same target (the LUN is 128 MiB by then).
+# sd-packages: python3-os-brick lsscsi libvirt-daemon libvirt-clients
 # sd-timeout: 420
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.consumers
@@ -144,4 +146,43 @@ note "every iscsiadm call os-brick made, with what it printed (os-brick's debug 
 run sh -c "grep -oE 'connectors.iscsi \[-\] iscsiadm .*' /tmp/osbrick-debug.log | cut -c1-300"
 run grep -E 'WARNING' /tmp/osbrick-debug.log
 step_sh "os-brick: no traceback or ERROR in os-brick's log" "! grep -E 'Traceback| ERROR ' /tmp/osbrick-debug.log /tmp/brick.log"
+
+# ---- libvirt: an iscsi storage pool (libvirtd 9.0 from Debian, storage + secret drivers) ----
+note "libvirt0 runs the iscsiadm path compiled into it (/usr/bin/iscsiadm); point it at ours"
+run ln -sf /usr/local/sbin/iscsiadm /usr/bin/iscsiadm
+lv0=$(_now)
+bg libvirtd env LIBVIRT_LOG_FILTERS=1:util.command LIBVIRT_LOG_OUTPUTS=1:stderr libvirtd
+wait_for 120 'virsh -c qemu:///system version'
+step "libvirt: libvirtd up, virsh connects ($(_since $lv0) s after start)" virsh -c qemu:///system version
+sd_mark libvirtd_start_s "$(_since $lv0)"
+V="virsh -c qemu:///system"
+cat > /tmp/secret.xml <<X
+<secret ephemeral='no' private='yes'><usage type='iscsi'><target>brickpass</target></usage></secret>
+X
+cat > /tmp/pool.xml <<X
+<pool type='iscsi'>
+  <name>brick</name>
+  <source>
+    <host name='10.0.3.1'/>
+    <device path='$T'/>
+    <auth type='chap' username='brickuser'><secret usage='brickpass'/></auth>
+  </source>
+  <target><path>/dev/disk/by-path</path></target>
+</pool>
+X
+step_sh "libvirt: CHAP secret defined (secret-define, secret-set-value)" \
+  "u=\$($V secret-define /tmp/secret.xml | awk '{print \$2}') && $V secret-set-value \$u \$(printf brickpass1234 | base64)"
+step "libvirt: pool-define (iscsi pool, CHAP)" $V pool-define /tmp/pool.xml
+step "libvirt: pool-start (discovery + login through our iscsiadm)" $V pool-start brick
+step_sh "libvirt: the pool's session is logged in" "iscsiadm -m session | grep -E '10.0.3.1:3260,1 $T( |\$)'"
+step "libvirt: vol-list" $V vol-list brick --details
+expect_out "libvirt: vol-list shows LUN 0 by its by-path name" "/dev/disk/by-path/ip-10.0.3.1:3260-iscsi-$T-lun-0"
+step_sh "libvirt: the volume has the LUN's size (128 MiB)" "$V vol-info --pool brick unit:0:0:0 --bytes | grep -E 'Capacity: +134217728 bytes'"
+step "libvirt: pool-stop (logout)" $V pool-stop brick
+step_sh "libvirt: no session left after pool-stop" "! iscsiadm -m session 2>/dev/null | grep -q ."
+run $V pool-undefine brick
+sd_mark libvirt_total_s "$(_since $lv0)"
+note "libvirt part: $(_since $lv0) s from libvirtd start"
+stop_bg libvirtd
+run sh -c "grep -oE \"(About to run|Child process|unexpected exit).*iscsiadm.*\" /tmp/libvirtd.log | cut -c1-250"
 step "os-brick: tell the target guest we are done" ctl done
