@@ -13,9 +13,9 @@
 typedef struct Daemon Daemon;
 typedef struct IsnsRegistrar IsnsRegistrar;
 
-/* server is "host", "host:port" or "[v6]:port". Schedules the first registration now on
- * `event` (the main loop; the registrar reads d's running configuration). */
-int isns_registrar_new(Daemon *d, sd_event *event, const char *server, IsnsRegistrar **ret);
+/* server is "host", "host:port" or "[v6]:port"; NULL or "" = no iSNS (*ret = NULL).
+ * Schedules the first registration now. -EINVAL for an unparsable server. */
+int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegistrar **ret);
 /* Register again now (after a reload). NULL-safe. */
 void isns_registrar_refresh(IsnsRegistrar *r);
 /* Deregister (if registered) and free. NULL-safe; returns NULL. */

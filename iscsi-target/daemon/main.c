@@ -74,7 +74,7 @@ static ArgsResult parse_args(int argc, char **argv, DaemonOptions *opts) {
                         opts->debug = true;
                         break;
                 case 'I':
-                        opts->isns_server = optarg[0] ? optarg : NULL;
+                        opts->isns_server = optarg;
                         break;
                 case 'h':
                         help();
@@ -96,6 +96,7 @@ int main(int argc, char **argv) {
         DaemonOptions opts = {
                 .config_path = TARGET_CONFIG_DIR "/saveconfig.json",
                 .pidfile = DEFAULT_PIDFILE,
+                .isns_server = getenv("ISCSI_TARGETD_ISNS_SERVER"), /* "" = none, like --isns= */
         };
         const char *env;
         int r;
@@ -103,9 +104,6 @@ int main(int argc, char **argv) {
         env = getenv("ISCSI_TARGETD_PIDFILE");
         if (env && *env)
                 opts.pidfile = env;
-        env = getenv("ISCSI_TARGETD_ISNS_SERVER");
-        if (env && *env)
-                opts.isns_server = env;
         switch (parse_args(argc, argv, &opts)) {
         case ARGS_EXIT_SUCCESS:
                 return 0;

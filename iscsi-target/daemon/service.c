@@ -81,7 +81,7 @@ static int service_setup(Service *svc, const DaemonOptions *opts) {
         if (r < 0)
                 return r;
         if (opts->isns_server) {
-                r = isns_registrar_new(svc->daemon, svc->event, opts->isns_server, &svc->isns);
+                r = isns_registrar_new(svc->event, svc->daemon, opts->isns_server, &svc->isns);
                 if (r < 0)
                         return r;
         }
