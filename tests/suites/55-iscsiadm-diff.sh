@@ -192,6 +192,9 @@ t "-m node -p P -o delete of an unknown target (0/21)" -m node -T iqn.2003-01.or
 t "-m node -T T -p P -l without iscsid (os-brick login; both 20)" -m node -T $T1 -p $P --login
 t "--mode node --targetname T --op update, no portal (Ansible, Proxmox)" \
         --mode node --targetname $T1 --op=update --name node.startup --value automatic
+t "--mode node --targetname T --op update initial_login_retry_max (Proxmox iscsi_login)" \
+        --mode node --targetname $T1 --op update --name node.session.initial_login_retry_max --value 0
+t "-m session -R without sessions (vdsm session_rescan: 21)" -m session -R
 t "-m node -T T -u without sessions (democratic-csi accepts 21)" -m node -T $T1 -p $P -u
 t "-m node -T T -R without sessions" -m node -T $T1 -R
 t "-m node -U all without sessions" -m node -U all
@@ -217,6 +220,8 @@ t "-m host -P 2 (with its sessions)" -m host -P 2
 NORM=cat
 t "-m node -T T -p P -l with the session there: 15 (os-brick, democratic-csi)" -m node -T $T1 -p $P -l
 t "-m session -r 1 -R (libvirt virISCSIRescanLUNs, democratic-csi)" -m session -r 1 -R
+t "--mode session --sid 1 --rescan (Proxmox)" --mode session --sid 1 --rescan
+t "-m session -R: every session (vdsm)" -m session -R
 t "-m session -r 1 -s without iscsid" -m session -r 1 -s
 t "-m node -U manual: open-iscsi ignores the mode (not onboot)" -m node -U manual
 t "-m node -U all: logout through iscsid (none runs: 21)" -m node -U all
@@ -240,7 +245,7 @@ resync
 # --- ifaces (vdsm, Kubernetes, libvirt, csi-lib-iscsi) -------------------------------------
 t "-m iface -I default (os-brick reads iface.transport_name)" -m iface -I default
 t "-m iface -I nosuch (os-brick accepts 0/2/6)" -m iface -I nosuch
-t "-m iface -I if0 -o new" -m iface -I if0 -o new
+t "-m iface -I if0 --op=new (vdsm)" -m iface -I if0 --op=new
 t "-m iface -I if0 -o update -n iface.initiatorname (libvirt)" --mode iface --interface if0 --op update --name iface.initiatorname --value iqn.2016-04.com.example:lv
 t "-m iface -I if0 -o update -n iface.net_ifacename" -m iface -I if0 -o update -n iface.net_ifacename -v lo
 t "-m iface -I if0 -o update -n iface.ipaddress" -m iface -I if0 -o update -n iface.ipaddress -v 127.0.0.1
@@ -253,6 +258,10 @@ t "-m iface -I if0" -m iface -I if0
 t "-m iface -I if0 -o show" -m iface -I if0 -o show
 t "-m iface -I if0 -o new again" -m iface -I if0 -o new
 t "-m node -T T -p P -I if0 -o new (Kubernetes, csi-lib-iscsi)" -m node -T $T1 -p $P -I if0 -o new
+t "-m node -T T -I if0 -p P,1 --op=new (vdsm node_new, with tpgt)" -m node -T $T2 -I if0 -p $P,1 --op=new
+t "-m node -T T -I if0 -p P,1 -n -v --op=update (vdsm node_update)" -m node -T $T2 -I if0 -p $P,1 -n node.startup -v manual --op=update
+t "-m node -T T -I if0 -p P,1 --op=delete (vdsm node_delete)" -m node -T $T2 -I if0 -p $P,1 --op=delete
+t "-m iface -I if0 -n iface.net_ifacename -v lo --op=update (vdsm, options before --op)" -m iface -I if0 -n iface.net_ifacename -v lo --op=update
 t "-m node -P 1 with an iface record" -m node -P 1
 t "-m iface -P 1 (iface -> target tree)" -m iface -P 1
 t "-m node -I if0 (records of one iface)" -m node -I if0
