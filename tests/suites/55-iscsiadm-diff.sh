@@ -252,6 +252,19 @@ t "-m iface -I if0 -o update -n iface.ipaddress" -m iface -I if0 -o update -n if
 t "-m iface -I if0 -o update -n iface.hwaddress" -m iface -I if0 -o update -n iface.hwaddress -v 00:11:22:33:44:55
 t "-m iface -I if0 -o update -n iface.transport_name" -m iface -I if0 -o update -n iface.transport_name -v tcp
 t "-m iface -I if0 -o update -n node.startup: node key in iface mode" -m iface -I if0 -o update -n node.startup -v manual
+# Kubernetes' cloneIface: read one iface with -o show, create another, copy it key by key
+# (open-iscsi refuses some keys yet exits 0, and Kubernetes relies on that)
+t "-m iface -I if0 -o show (Kubernetes iscsiadmIfaceParams)" -m iface -I if0 -o show
+t "-m iface -I k8s-clone -o new (Kubernetes cloneIface)" -m iface -I k8s-clone -o new
+ours -m iface -I if0 -o show | grep -v '^#' | while IFS=' = ' read -r key value; do
+        [ "$value" = "<empty>" ] && continue
+        echo "$key $value"
+done > "$W/clone-keys"
+while read -r key value; do
+        t "-m iface -I k8s-clone -o update -n $key -v $value (cloneIface)" -m iface -I k8s-clone -o update -n "$key" -v "$value"
+done < "$W/clone-keys"
+t "-m iface -I k8s-clone after the copy" -m iface -I k8s-clone
+t "-m iface -I k8s-clone -o delete" -m iface -I k8s-clone -o delete
 t "-m iface (libvirt finds its iface by initiator name)" --mode iface
 t "-m iface -o show" -m iface -o show
 t "-m iface -I if0" -m iface -I if0
@@ -298,6 +311,11 @@ t "-m discoverydb -t st -p P -o new (csi-lib-iscsi)" -m discoverydb -t sendtarge
 t "-m discoverydb -t st -p P -o show" -m discoverydb -t sendtargets -p 127.0.0.1:3262 -o show
 t "-m discoverydb -t st -p P -o delete" -m discoverydb -t sendtargets -p 127.0.0.1:3262 -I ifd -o delete
 t "-m discoverydb -t st -p P -I ifd --discover (csi-lib-iscsi)" -m discoverydb -t sendtargets -p $DP -I ifd --discover
+t "--mode discoverydb --type sendtargets --portal P --discover (Ansible)" \
+        --mode discoverydb --type sendtargets --portal $DP --interface ifd --discover
+t "--mode node --targetname T --portal P (Ansible target_isauto)" --mode node --targetname $T1 --portal $DP
+t "-m node -p P -T T -I ifd -o update -n node.session.auth.authmethod (Kubernetes)" \
+        -m node -p $DP -T $T1 -I ifd -o update -n node.session.auth.authmethod -v CHAP
 kept "-m discovery -t st -p P: nothing listening: 4, no record kept (open-iscsi: 11 after 5 retries, keeps it)" 4 \
         -m discovery -t st -I ifd -p 127.0.0.1:3263
 # No iSNS server: open-iscsi exits 25 (query failed), ours 4 (connection failure, see
