@@ -6,7 +6,8 @@
 # fake sysfs tree (tests/lib/fake-sysfs.sh, the kernel's layout) over /sys, and no iscsid.
 # A test compares stdout, the exit code, whether stderr is empty, and the DB tree (names and
 # file types). Where open-iscsi needs iscsid, only what it prints without one is compared.
-# Runs in its own network namespace (SendTargets responder on loopback). Fast: ~20 s.
+# Runs in its own network namespace (SendTargets responder on loopback). About 90 s, mostly
+# open-iscsi waiting out its retries against a portal and an iSNS server that do not answer.
 set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}"
 if [ -z "${DIFF_IN_NETNS:-}" ]; then
