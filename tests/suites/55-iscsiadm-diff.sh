@@ -204,6 +204,7 @@ resync
 # --- sessions (fake sysfs; no iscsid on either side) --------------------------------------
 fake_sysfs_session "$S" 1 2 $T1 127.0.0.1 3260 1
 fake_sysfs_disk "$S" 1 2 0 sdb
+fake_sysfs_disk "$S" 1 2 1 sdc
 t "-m session (os-brick, csi-lib-iscsi, libvirt, Proxmox parse this)" -m session
 t "-m session -r 1" -m session -r 1
 t "-m session -r /sys/class/iscsi_session/session1" -m session -r /sys/class/iscsi_session/session1
@@ -317,6 +318,23 @@ t "--mode discoverydb --type sendtargets --portal P --discover (Ansible)" \
 t "--mode node --targetname T --portal P (Ansible target_isauto)" --mode node --targetname $T1 --portal $DP
 t "-m node -p P -T T -I ifd -o update -n node.session.auth.authmethod (Kubernetes)" \
         -m node -p $DP -T $T1 -I ifd -o update -n node.session.auth.authmethod -v CHAP
+# CHAP on the discovery session (os-brick, Kubernetes, csi-lib-iscsi set it this way)
+start_responder 3265 -f "$W/targets" -u duser -s dsecret123456 -U tuser -S tsecret123456
+CP=127.0.0.1:3265
+t "-m discoverydb -t st -p P -I ifd -o new (CHAP portal)" -m discoverydb -t sendtargets -p $CP -I ifd -o new
+t "-m discoverydb -o update CHAP, one call (os-brick _run_iscsiadm_update_discoverydb)" \
+        -m discoverydb -t sendtargets -I ifd -p $CP --op update -n discovery.sendtargets.auth.authmethod -v CHAP \
+        -n discovery.sendtargets.auth.username -v duser -n discovery.sendtargets.auth.password -v dsecret123456
+t "-m discoverydb -t st -p P -o show: CHAP masked" -m discoverydb -t sendtargets -p $CP -o show
+t "-m discoverydb --discover with CHAP: the records move to this portal" -m discoverydb -t sendtargets -I ifd -p $CP --discover
+t "-m discoverydb -o update: wrong password" -m discoverydb -t sendtargets -I ifd -p $CP -o update \
+        -n discovery.sendtargets.auth.password -v wrongsecret12
+t "-m discoverydb --discover: the target refuses our CHAP (vdsm checks 24)" -m discoverydb -t sendtargets -I ifd -p $CP --discover
+t "-m discoverydb -o update: mutual CHAP with a secret the target does not know" -m discoverydb -t sendtargets -I ifd \
+        -p $CP -o update -n discovery.sendtargets.auth.password -v dsecret123456 \
+        -n discovery.sendtargets.auth.username_in -v tuser -n discovery.sendtargets.auth.password_in -v notthetarget1
+t "-m discoverydb --discover: the target fails mutual CHAP (19)" -m discoverydb -t sendtargets -I ifd -p $CP --discover
+t "-m discoverydb -t st -p P -o delete (CHAP portal)" -m discoverydb -t sendtargets -p $CP -o delete
 kept "-m discovery -t st -p P: nothing listening: 4, no record kept (open-iscsi: 11 after 5 retries, keeps it)" 4 \
         -m discovery -t st -I ifd -p 127.0.0.1:3263
 # No iSNS server: open-iscsi exits 25 (query failed), ours 4 (connection failure, see
