@@ -39,7 +39,8 @@ static int list_discovery_records(Context *c, Record ***ret, size_t *ret_n) {
                 node_records_free(isns, n_isns);
                 return k < 0 ? k : -ENOMEM;
         }
-        memcpy(v + n_st, isns, n_isns * sizeof(Record *));
+        if (n_isns > 0) /* isns is NULL when there are none: memcpy must not see it */
+                memcpy(v + n_st, isns, n_isns * sizeof(Record *));
         free(isns);
         *ret = v;
         *ret_n = n_st + n_isns;
