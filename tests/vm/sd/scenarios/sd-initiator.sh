@@ -11,7 +11,7 @@
 # boot 4  reboot loop: all data intact after the third reboot (d1, d2, d3 were each written
 #         before one of the three: reboot, poweroff, reboot)
 # sd-boots: 4
-# sd-timeout: 240
+# sd-timeout: 420
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.sd
 INI=iqn.2026-12.org.example.sd:initiator
