@@ -9,4 +9,4 @@ step_sh "boot with no nodes: reference image has none of our programs or units" 
   '! command -v iscsiadm && ! test -e /lib/systemd/system/iscsid.socket'
 step_sh "boot with no nodes: reference boot reached running" '[ "$(systemctl is-system-running)" = running ]'
 run systemd-analyze time
-sd_mark userspace_without_package "$(systemd-analyze time | sed -n 's/.*+ \([0-9.]*\)s (userspace).*/\1/p')"
+sd_mark userspace_without_package "$(boot_userspace_seconds)"

@@ -53,7 +53,7 @@ case $VM_BOOT in
   step_sh "boot with no nodes: initiatorname.iscsi created on first boot (iscsi-init.service)" \
     'cat /etc/iscsi/initiatorname.iscsi && grep -Eq "^InitiatorName=iqn\.[0-9]{4}-[0-9]{2}\.[^:]+:[0-9a-f]{12}$" /etc/iscsi/initiatorname.iscsi &&
      [ "$(systemctl show -P Result iscsi-init.service)" = success ]'
-  sd_mark userspace_with_package "$(systemd-analyze time | sed -n 's/.*+ \([0-9.]*\)s (userspace).*/\1/p')"
+  sd_mark userspace_with_package "$(boot_userspace_seconds)"
   run systemd-analyze time
 
   # ---- socket activation --------------------------------------------------------------
