@@ -132,6 +132,8 @@ W
   sleep 2
   step_sh "iscsid restart: session $sid kept, I/O continues after kill -9" \
     "grep -qx LOGGED_IN /sys/class/iscsi_session/session$sid/state && [ \$(wc -l < $MNT/writer.log) -gt $n1 ]"
+  step_sh "iscsid restart: the iscsid started by Restart= adopted session $sid too" \
+    "[ \$(journalctl -b -u iscsid.service -o cat | grep -c 'adopted session $sid ') -ge 2 ]"
   # ---- shutdown order (checked on boot 3) -----------------------------------------------
   write_data 2
   note "poweroff with $MNT mounted, the writer running and the onboot session logged in"
