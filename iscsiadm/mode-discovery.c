@@ -18,7 +18,7 @@ static int check_type(const char *t) {
                 log_error("iSNS discovery is not supported");
                 return ISCSI_ERR_ISNS_UNAVAILABLE;
         }
-        if (streq(t, "fw") || streq(t, "slp")) {
+        if (streq(t, "slp")) {
                 log_error("%s discovery is not supported", t);
                 return ISCSI_ERR_OP_NOT_SUPP;
         }
@@ -314,6 +314,8 @@ int mode_discovery(Context *c, bool db_mode) {
 
         if (!o->type && !o->has_portal)
                 return list_records(c);
+        if (streq_ptr(o->type, "fw"))
+                return mode_fw_discovery(c);
         k = check_type(o->type);
         if (k)
                 return k;

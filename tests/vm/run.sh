@@ -14,7 +14,8 @@
 #      VM_MAX_SECONDS (cap on the whole boot's time limit; 60-vm.sh's budget),
 #      VM_TAP_PREFIX (put before scenario names in TAP lines, e.g. "asan:"),
 #      VM_NET_SOCKET=listen:PORT|connect:PORT + VM_MAC: one virtio NIC on a qemu socket
-#      network to another guest through 127.0.0.1:PORT (run-pair.sh); otherwise no NIC at all.
+#      network to another guest through 127.0.0.1:PORT (run-pair.sh); otherwise no NIC at all
+#      (except the backend-less one of "# vm-ibft:", see below).
 # --live: print each scenario's transcript on stdout as the guest runs (the demo uses it); those
 #         lines are indented or start with "===", so they never read as TAP results.
 # Exit status: 0 if no "not ok" line.
@@ -94,6 +95,18 @@ for f in "${files[@]}"; do
   append="$append $(sed -n 's/^# vm-append: *//p' "$f" | tr '\n' ' ')"
 done
 if [ -n "${VM_MAX_SECONDS:-}" ] && [ "$VM_MAX_SECONDS" -lt "$limit" ]; then limit=$VM_MAX_SECONDS; fi
+# "# vm-ibft: ARGS" gives the guest firmware boot data: mk-ibft.py ARGS builds an iBFT that qemu
+# publishes as an ACPI table (the kernel's iscsi_ibft reads it), and, without VM_NET_SOCKET, a
+# NIC with no backend at PCI 00:05.0 carries the table's MAC (--mac) so the NIC resolves to eth0.
+ibft=()
+ibft_args=$(sed -n 's/^# vm-ibft: *//p' "${files[@]}" | head -1)
+if [ -n "$ibft_args" ]; then
+  eval "set -- $ibft_args"
+  "$VM_DIR/mk-ibft.py" --body -o "$out/ibft.bin" "$@" || { echo "run.sh: mk-ibft.py failed" >&2; exit 2; }
+  ibft=(-acpitable "sig=iBFT,rev=1,oem_id=TESTFW,oem_table_id=IBFTTEST,data=$out/ibft.bin")
+  ibft_mac=$(printf '%s\n' "$@" | sed -n '/^--mac$/{n;p}')
+  [ -n "${VM_NET_SOCKET:-}" ] || ibft+=(-device "virtio-net-pci,mac=$ibft_mac,addr=0x5")
+fi
 
 : > "$out/console.log"; : > "$out/markers.log"
 # By default no network device: the guest's iSCSI traffic stays on its own loopback. With
@@ -111,7 +124,7 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VM_MEM:-1024}" -smp 1
       -nodefaults -no-user-config -display none -monitor none -no-reboot
       -kernel "$KDIR/vmlinuz" -initrd "$out/initramfs.cpio.gz"
       -append "console=ttyS0 panic=-1 loglevel=4 $(echo $append) ${VM_EXTRA_APPEND:-}"
-      -serial "file:$out/console.log" -serial "file:$out/markers.log" "${net[@]}")
+      -serial "file:$out/console.log" -serial "file:$out/markers.log" "${net[@]}" "${ibft[@]}")
 echo "vm: ${qemu[*]}" >&2
 start=$(date +%s.%N)
 timeout -k 5 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
