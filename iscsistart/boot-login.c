@@ -33,6 +33,9 @@ static _Noreturn void run_engine(const char *socket_path, int ready_fd, bool deb
         if (manager_new(&m) >= 0) {
                 sd_event_add_signal(m->event, NULL, SIGTERM, on_stop, m);
                 (void) manager_open_transport(m); /* failure: logins answer "transport not found" */
+                /* know the kernel's sessions (as iscsid after a restart): a second boot login
+                 * to the same target is answered "session exists", not a duplicate session */
+                (void) manager_resync(m);
                 if (manager_listen(m, socket_path) >= 0)
                         ok = 0;
         }
