@@ -90,17 +90,14 @@ static int attr_int(int dirfd, const char *sub, const char *name, int *ret) {
         return 0;
 }
 
+/* Drop what read_nic() filled in (a NIC that turned out unusable); t stays freeable. */
 static void nic_done(NodeIbftTarget *t) {
-        free(t->nic);
-        free(t->mac);
-        free(t->netdev);
-        free(t->ip_addr);
-        free(t->subnet_mask);
-        free(t->gateway);
-        free(t->primary_dns);
-        free(t->secondary_dns);
-        free(t->dhcp);
-        free(t->vlan);
+        char **fields[] = { &t->nic, &t->mac, &t->netdev, &t->ip_addr, &t->subnet_mask, &t->gateway,
+                            &t->primary_dns, &t->secondary_dns, &t->dhcp, &t->vlan };
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                free(*fields[i]);
+                *fields[i] = NULL;
+        }
 }
 
 NodeIbftTarget *node_ibft_target_free(NodeIbftTarget *t) {
