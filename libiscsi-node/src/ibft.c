@@ -480,5 +480,8 @@ int node_ibft_apply_to_record(const NodeIbftTarget *t, Record *r) {
                 if (k < 0)
                         return k;
         }
+        /* a name the record reads as empty ("<empty>") cannot be logged in to */
+        if (!node_record_get(r, NODE_KEY_NAME) || !node_record_get(r, NODE_KEY_CONN_ADDRESS))
+                return -EINVAL;
         return 0;
 }
