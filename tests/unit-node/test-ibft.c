@@ -18,6 +18,8 @@
 #include "iscsi-node/record.h"
 #include "iscsi-util/fs-util.h"
 
+static const char *trees; /* argv[1]: the recorded trees (tests/unit-node/ibft) */
+
 static char *read_text(const char *path) {
         FILE *f = fopen(path, "re");
         assert_non_null(f);
@@ -30,7 +32,7 @@ static char *read_text(const char *path) {
 
 static void test_recorded_qemu_tree(void **state) {
         char root[4096], expected[4096];
-        const char *dir = getenv("IBFT_TREES");
+        const char *dir = trees;
         assert_non_null(dir);
         snprintf(root, sizeof root, "%s/qemu-chap", dir);
         snprintf(expected, sizeof expected, "%s/qemu-chap.expected", dir);
@@ -220,7 +222,8 @@ static void test_to_record(void **state) {
         node_ibft_list_free(t, 1);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+        trees = argc > 1 ? argv[1] : NULL;
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_recorded_qemu_tree),
                 cmocka_unit_test_setup_teardown(test_no_table, setup_tree, teardown_tree),
