@@ -13,9 +13,9 @@
 #      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions),
 #      VM_MAX_SECONDS (cap on the whole boot's time limit; 60-vm.sh's budget),
 #      VM_TAP_PREFIX (put before scenario names in TAP lines, e.g. "asan:"),
-#      VM_NET_SOCKET=listen:PORT|connect:PORT + VM_MAC: one virtio NIC on a qemu socket
-#      network to another guest through 127.0.0.1:PORT (run-pair.sh); otherwise no NIC at all
-#      (except the backend-less one of "# vm-ibft:", see below).
+#      VM_NET_SOCKET=listen:PORT|connect:PORT|udp:LPORT:PPORT + VM_MAC: one virtio NIC on a qemu
+#      socket network to another guest through 127.0.0.1 (run-pair.sh); otherwise no NIC at all
+#      (except the backend-less one of "# vm-ibft:", see below); VM_DRIVE=FILE: a virtio disk.
 # --live: print each scenario's transcript on stdout as the guest runs (the demo uses it); those
 #         lines are indented or start with "===", so they never read as TAP results.
 # Exit status: 0 if no "not ok" line.
@@ -114,12 +114,19 @@ fi
 # carries that as TCP on 127.0.0.1 and never sees or routes the guests' addresses.
 net=()
 if [ -n "${VM_NET_SOCKET:-}" ]; then
-  if ! [[ $VM_NET_SOCKET =~ ^(listen|connect):[0-9]+$ ]] || ! [[ ${VM_MAC:-} =~ ^52:54:00(:[0-9a-f]{2}){3}$ ]]; then
+  if ! [[ $VM_NET_SOCKET =~ ^(listen:[0-9]+|connect:[0-9]+|udp:[0-9]+:[0-9]+)$ ]] || ! [[ ${VM_MAC:-} =~ ^52:54:00(:[0-9a-f]{2}){3}$ ]]; then
     echo "run.sh: bad VM_NET_SOCKET='$VM_NET_SOCKET' / VM_MAC='${VM_MAC:-}'" >&2; exit 2
   fi
-  net=(-netdev "socket,id=n0,${VM_NET_SOCKET%%:*}=127.0.0.1:${VM_NET_SOCKET#*:}"
-       -device "virtio-net-pci,netdev=n0,mac=$VM_MAC")
+  case $VM_NET_SOCKET in
+    # udp:LOCALPORT:PEERPORT: no connection, so the peer may restart (a rebooting initiator)
+    udp:*) IFS=: read -r _ lport pport <<<"$VM_NET_SOCKET"
+           net=(-netdev "socket,id=n0,udp=127.0.0.1:$pport,localaddr=127.0.0.1:$lport") ;;
+    *) net=(-netdev "socket,id=n0,${VM_NET_SOCKET%%:*}=127.0.0.1:${VM_NET_SOCKET#*:}") ;;
+  esac
+  net+=(-device "virtio-net-pci,netdev=n0,mac=$VM_MAC")
 fi
+# VM_DRIVE=FILE: a raw image as the guest's virtio disk /dev/vda (a target's backing store).
+[ -n "${VM_DRIVE:-}" ] && net+=(-drive "file=$VM_DRIVE,format=raw,if=virtio,cache=unsafe")
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VM_MEM:-1024}" -smp 1
       -nodefaults -no-user-config -display none -monitor none -no-reboot
       -kernel "$KDIR/vmlinuz" -initrd "$out/initramfs.cpio.gz"

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# "boot root on iscsi (cmdline)": the initramfs (initramfs-tools + our hook and script) took
+# ISCSI_* from the kernel command line, logged in with iscsistart, mounted root from the LUN.
+. /usr/local/lib/rootboot/boot-lib.sh
+expect_root_on_iscsi
+data_write
+next poweroff

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# "root session kept at shutdown": boots 1-4 of one machine (three reboots). Each boot checks
+# the root session and every earlier boot's data, writes its own, and reads the previous boot's
+# journal: the shutdown went to its end ("Reached target ... Power-Off/Reboot") without any
+# logout of the root session (open-iscsi needed its PR 186 for this).
+. /usr/local/lib/rootboot/boot-lib.sh
+expect_root_on_iscsi
+data_check
+if [ "$VM_BOOT" -gt 1 ]; then
+  journalctl -b -1 -o short-monotonic --no-pager > /tmp/prev.journal 2>&1
+  step_sh "previous boot's shutdown reached its end" "grep -E 'Reached target .*(Reboot|Power-Off|Final Step)' /tmp/prev.journal | tail -2; grep -qE 'Reached target .*(Reboot|Power-Off|Final Step)' /tmp/prev.journal"
+  step_sh "previous boot never logged out the root session" "! grep -iE 'logout|logging out' /tmp/prev.journal"
+fi
+data_write
+if [ "$VM_BOOT" -lt 4 ]; then next reboot; else next poweroff; fi
