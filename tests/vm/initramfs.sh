@@ -88,8 +88,9 @@ for p in $mods; do
   cp "$p" "$stage$rel"
   echo "$rel" >> "$stage/etc/vm-modules"
 done
-# Modules a scenario loads itself (modprobe), never at boot: iscsi_ibft fails without an iBFT.
-optional="iscsi_ibft"
+# Modules a scenario loads itself (modprobe), never at boot: iscsi_ibft fails without an iBFT;
+# virtio_blk for a guest given a disk (VM_DRIVE).
+optional="iscsi_ibft virtio_blk"
 for p in $(for m in $optional; do modprobe -d "$KDIR" -S "$KVER" --show-depends "$m"; done \
            | awk '$1=="insmod"{print $2}' | awk '!seen[$0]++'); do
   rel=${p#"$KDIR"}

@@ -12,6 +12,7 @@ TGT=iqn.2026-12.org.example.vm:root
 INI=iqn.2026-12.org.example.vm:rootboot
 ACL=/iscsi/$TGT/tpg1/acls/$INI
 
+step "virtio disk /dev/vda (the initiator's root image)" sh -c "modprobe virtio_blk && n=0; while [ ! -b /dev/vda ] && [ \$n -lt 50 ]; do sleep 0.1; n=\$((n + 1)); done; test -b /dev/vda"
 step "block backstore on /dev/vda (the initiator's root image)" iscsi-target /backstores/block create root /dev/vda
 step "target $TGT" iscsi-target /iscsi create $TGT
 step "LUN 0" iscsi-target /iscsi/$TGT/tpg1/luns create /backstores/block/root

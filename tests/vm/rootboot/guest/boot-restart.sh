@@ -3,8 +3,8 @@
 # the target guest stops its daemon for 10 s and starts it again (asked over the pair network);
 # root I/O pauses, the kernel reports the connection error, iscsid reconnects, the writes go
 # on, nothing is lost and no I/O error reaches the filesystem.
+# Runs after boot-shutdown.sh in the machine's fourth boot (its checks made already).
 . /usr/local/lib/rootboot/boot-lib.sh
-expect_root_on_iscsi
 mkdir -p $DATA
 ( i=0; while [ $i -lt 400 ]; do printf 'record %06d\n' $i >> $DATA/log; sync $DATA/log; i=$((i + 1)); sleep 0.1; done ) &
 writer=$!
