@@ -6,7 +6,12 @@
 #                         login with CHAP and -P left in the kernel and adopted by our iscsid
 #   "fw show"             an iBFT from qemu's ACPI table (mk-ibft.py): -m fw, iscsistart -f,
 #                         -m discovery -t fw beside Debian's, iscsistart -N and -b
-# About 30 s per guest on a 2-core host. Env: SRC_DIR, BUILD_DIR, OUT_DIR (run-all.sh).
+# then tests/vm/rootboot/boot.sh: a diskless Debian 12 guest booting from our target in a second
+# guest: "boot root on iscsi (iBFT)", "boot root on iscsi (cmdline)", "root session kept at
+# shutdown", "root survives target restart", and the same guest from a local disk for the boot
+# time ("# mark" lines). About 30 s per busybox guest; boot.sh: image ~1.5 min, 6 systemd boots
+# of 1-2 min each under TCG on a loaded 2-core host. Env: SRC_DIR, BUILD_DIR, OUT_DIR (run-all.sh);
+# RB_BOOT=0 leaves boot.sh out.
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT_DIR=${OUT_DIR:-$SRC_DIR/tests-out}
@@ -23,17 +28,22 @@ for i in "${!scenarios[@]}"; do
       >"$work/$i.tap" 2>"$work/$i.log" ) &
 done
 wait
+if [ "${RB_BOOT:-1}" = 1 ]; then
+  i=${#scenarios[@]}
+  scenarios+=("boot:")
+  "$SRC_DIR/tests/vm/rootboot/boot.sh" >"$work/$i.tap" 2>"$work/$i.log"
+fi
 
 n=0 rc=0
 for i in "${!scenarios[@]}"; do
   file=${scenarios[$i]%%:*} name=${scenarios[$i]#*:}
-  echo "===== $name ($file)" >&2
+  echo "===== ${name:-$file} ($file)" >&2
   cat "$work/$i.log" >&2
   while IFS= read -r line; do
     if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -\ vm/(.*)$ ]]; then
       n=$((n + 1))
       [ "${BASH_REMATCH[1]}" = "not ok" ] && rc=1
-      echo "${BASH_REMATCH[1]} $n - vm/${BASH_REMATCH[2]/#$file/$name}"
+      echo "${BASH_REMATCH[1]} $n - vm/${BASH_REMATCH[2]/#$file/${name:-$file}}"
     else
       echo "$line"
     fi

@@ -16,7 +16,8 @@
 # power-on to multi-user.target on iSCSI and on the local disk.
 # Boots: local, ibft, then one machine: cmdline (boot 1), shutdown (2, 3), shutdown+restart (4).
 # Env: SRC_DIR, BUILD_DIR, OUT_DIR; RB_COMPARE=0 leaves out the local-disk comparison boot;
-#      RB_IMAGE_DIR: use that root-image.sh output instead of building one (development).
+#      RB_IMAGE_DIR: use that root-image.sh output instead of building one (development);
+#      RB_BOOT_SECONDS: limit per initiator boot (900: TCG guests crawl on a loaded host).
 set -uo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)}
@@ -120,7 +121,7 @@ boot_initiator() {  # NAMES BOOT LAST KIND (local: from a local disk; ibft; cmdl
   esac
   local start
   start=$(date +%s.%N)
-  timeout -k 5 420 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nodefaults -no-user-config \
+  timeout -k 5 ${RB_BOOT_SECONDS:-900} qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nodefaults -no-user-config \
     -display none -monitor none -no-reboot -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
     -append "$append" "${hw[@]}" -serial "file:$d/console.log" -serial "file:$d/markers.log" \
     </dev/null >"$d/qemu.log" 2>&1
@@ -163,6 +164,10 @@ else
   echo "boot.sh: the target guest never got ready" >&2
   for s in ibft cmdline shutdown restart; do echo "not ok 1 - vm/${title[$s]}: not run: the target guest did not get ready" >> "$out/tap.txt"; done
 fi
+# The last boot told the target guest "done"; if it could not, the target is ended here
+# (run.sh then reports it unfinished, rightly).
+for _ in $(seq 120); do kill -0 $tpid 2>/dev/null || break; sleep 0.5; done
+kill $tpid 2>/dev/null
 wait $tpid
 trap - EXIT
 cat "$out/target.log" >&2
