@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* iscsiadm: open-iscsi 2.1 compatible command line. main() only parses and dispatches. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include "iscsiadm.h"
 #include "output.h"
 
-#define COMPAT_VERSION "2.1.8"
 
 static void usage(void) {
         printf("iscsiadm -m discoverydb [-hV] [-d debug_level] [-P printlevel] [-t type -p ip:port -I ifaceN ... [-Dl]] | [[-p ip:port -t type] [-o operation] [-n name] [-v value] [-lD]]\n"
@@ -81,142 +81,151 @@ static int parse_op(const char *s, unsigned *op) {
         return -EINVAL;
 }
 
-static int parse_args(int argc, char **argv, Options *o) {
+/* What parse_args() decided: run the mode, or exit with 0 (-h, -V) or with ISCSI_ERR_INVAL. */
+typedef enum ArgsResult {
+        ARGS_RUN,
+        ARGS_ANSWERED,
+        ARGS_INVALID,
+} ArgsResult;
+
+/* Options that only store their argument (or true) into Options. */
+typedef enum OptKind {
+        OPT_STRING,  /* const char * = optarg */
+        OPT_FLAG,    /* bool = true */
+        OPT_INT,     /* int = atoi(optarg) */
+        OPT_IGNORED, /* ping / CHAP table / flashnode arguments of iface and host modes */
+} OptKind;
+
+static const struct {
+        int ch;
+        OptKind kind;
+        size_t offset;
+} simple_options[] = {
+        { 'm', OPT_STRING, offsetof(Options, mode) },       { 'T', OPT_STRING, offsetof(Options, target) },
+        { 't', OPT_STRING, offsetof(Options, type) },       { 'H', OPT_STRING, offsetof(Options, host) },
+        { 'r', OPT_STRING, offsetof(Options, sid) },        { 'L', OPT_STRING, offsetof(Options, loginall) },
+        { 'U', OPT_STRING, offsetof(Options, logoutall) },  { 'k', OPT_STRING, offsetof(Options, killiscsid) },
+        { 'C', OPT_STRING, offsetof(Options, submode) },    { 'R', OPT_FLAG, offsetof(Options, rescan) },
+        { 'D', OPT_FLAG, offsetof(Options, discover) },     { 'l', OPT_FLAG, offsetof(Options, login) },
+        { 'u', OPT_FLAG, offsetof(Options, logout) },       { 's', OPT_FLAG, offsetof(Options, stats) },
+        { 'S', OPT_FLAG, offsetof(Options, show_secrets) }, { 'W', OPT_FLAG, offsetof(Options, no_wait) },
+        { 'j', OPT_FLAG, offsetof(Options, json) },         { 'P', OPT_INT, offsetof(Options, print_level) },
+        { 'd', OPT_INT, offsetof(Options, debug) },         { 'a', OPT_IGNORED, 0 },
+        { 'b', OPT_IGNORED, 0 },                            { 'c', OPT_IGNORED, 0 },
+        { 'i', OPT_IGNORED, 0 },                            { 'x', OPT_IGNORED, 0 },
+        { 'A', OPT_IGNORED, 0 },
+};
+
+/* Returns true when ch is one of simple_options (and stores it). */
+static bool store_simple_option(Options *o, int ch, const char *arg) {
+        for (size_t i = 0; i < ELEMENTSOF(simple_options); i++) {
+                char *field = (char *) o + simple_options[i].offset;
+
+                if (simple_options[i].ch != ch)
+                        continue;
+                switch (simple_options[i].kind) {
+                case OPT_STRING:
+                        *(const char **) field = arg;
+                        break;
+                case OPT_FLAG:
+                        *(bool *) field = true;
+                        break;
+                case OPT_INT:
+                        *(int *) field = atoi(arg);
+                        break;
+                case OPT_IGNORED:
+                        break;
+                }
+                return true;
+        }
+        return false;
+}
+
+static ArgsResult add_name_value(Options *o, int ch, const char *arg, const char **pending_name) {
+        if (ch == 'n') {
+                if (o->n_nv >= ELEMENTSOF(o->nv)) {
+                        log_error("too many names");
+                        return ARGS_INVALID;
+                }
+                *pending_name = arg;
+                o->nv[o->n_nv++] = (NameValue) { .name = arg };
+                return ARGS_RUN;
+        }
+        if (!*pending_name) {
+                log_error("value %s requires a name", arg);
+                return ARGS_INVALID;
+        }
+        o->nv[o->n_nv - 1].value = arg;
+        *pending_name = NULL;
+        return ARGS_RUN;
+}
+
+/* The options that do more than store their argument. */
+static ArgsResult parse_option(Options *o, int ch, const char *arg, const char **pending_name) {
+        switch (ch) {
+        case 'p':
+                if (parse_portal(arg, &o->portal) < 0) {
+                        log_error("Invalid portal argument %s", arg);
+                        return ARGS_INVALID;
+                }
+                o->has_portal = true;
+                return ARGS_RUN;
+        case 'I':
+                if (o->n_ifaces >= ELEMENTSOF(o->ifaces)) {
+                        log_error("too many ifaces");
+                        return ARGS_INVALID;
+                }
+                o->ifaces[o->n_ifaces++] = arg;
+                return ARGS_RUN;
+        case 'o':
+                if (parse_op(arg, &o->op) < 0) {
+                        log_error("can not recognize operation: '%s'", arg);
+                        return ARGS_INVALID;
+                }
+                return ARGS_RUN;
+        case 'n':
+        case 'v':
+                return add_name_value(o, ch, arg, pending_name);
+        case 'V':
+                printf("iscsiadm version %s\n", ISCSIADM_COMPAT_VERSION);
+                return ARGS_ANSWERED;
+        case 'h':
+                usage();
+                return ARGS_ANSWERED;
+        case 'F':
+                if (!streq(arg, "json") && !streq(arg, "classic")) {
+                        log_error("unknown output format '%s' (json or classic)", arg);
+                        return ARGS_INVALID;
+                }
+                o->json = streq(arg, "json");
+                return ARGS_RUN;
+        default:
+                fprintf(stderr, "Try `iscsiadm --help' for more information.\n");
+                return ARGS_INVALID;
+        }
+}
+
+static ArgsResult parse_args(int argc, char **argv, Options *o) {
         const char *pending_name = NULL;
         int ch;
 
         *o = (Options) { .print_level = -1 };
         while ((ch = getopt_long(argc, argv, "RlDVhjm:a:b:c:C:p:P:T:H:i:I:U:k:L:d:r:n:v:o:sSt:ux:A:W", long_options,
                                  NULL)) >= 0) {
-                switch (ch) {
-                case 'm':
-                        o->mode = optarg;
-                        break;
-                case 'p':
-                        if (parse_portal(optarg, &o->portal) < 0) {
-                                log_error("Invalid portal argument %s", optarg);
-                                return ISCSI_ERR_INVAL;
-                        }
-                        o->has_portal = true;
-                        break;
-                case 'T':
-                        o->target = optarg;
-                        break;
-                case 'I':
-                        if (o->n_ifaces >= ELEMENTSOF(o->ifaces)) {
-                                log_error("too many ifaces");
-                                return ISCSI_ERR_INVAL;
-                        }
-                        o->ifaces[o->n_ifaces++] = optarg;
-                        break;
-                case 'o':
-                        if (parse_op(optarg, &o->op) < 0) {
-                                log_error("can not recognize operation: '%s'", optarg);
-                                return ISCSI_ERR_INVAL;
-                        }
-                        break;
-                case 't':
-                        o->type = optarg;
-                        break;
-                case 'n':
-                        if (o->n_nv >= ELEMENTSOF(o->nv)) {
-                                log_error("too many names");
-                                return ISCSI_ERR_INVAL;
-                        }
-                        pending_name = optarg;
-                        o->nv[o->n_nv++] = (NameValue) { .name = optarg };
-                        break;
-                case 'v':
-                        if (!pending_name) {
-                                log_error("value %s requires a name", optarg);
-                                return ISCSI_ERR_INVAL;
-                        }
-                        o->nv[o->n_nv - 1].value = optarg;
-                        pending_name = NULL;
-                        break;
-                case 'H':
-                        o->host = optarg;
-                        break;
-                case 'r':
-                        o->sid = optarg;
-                        break;
-                case 'R':
-                        o->rescan = true;
-                        break;
-                case 'P':
-                        o->print_level = atoi(optarg);
-                        break;
-                case 'D':
-                        o->discover = true;
-                        break;
-                case 'l':
-                        o->login = true;
-                        break;
-                case 'L':
-                        o->loginall = optarg;
-                        break;
-                case 'u':
-                        o->logout = true;
-                        break;
-                case 'U':
-                        o->logoutall = optarg;
-                        break;
-                case 's':
-                        o->stats = true;
-                        break;
-                case 'k':
-                        o->killiscsid = optarg;
-                        break;
-                case 'd':
-                        o->debug = atoi(optarg);
-                        debug_level = o->debug;
-                        break;
-                case 'S':
-                        o->show_secrets = true;
-                        break;
-                case 'V':
-                        printf("iscsiadm version %s\n", COMPAT_VERSION);
-                        return -1;
-                case 'h':
-                        usage();
-                        return -1;
-                case 'C':
-                        o->submode = optarg;
-                        break;
-                case 'W':
-                        o->no_wait = true;
-                        break;
-                case 'a':
-                case 'b':
-                case 'c':
-                case 'i':
-                case 'x':
-                case 'A':
-                        /* ping / CHAP table / flashnode arguments of iface and host modes */
-                        break;
-                case 'j':
-                        o->json = true;
-                        break;
-                case 'F':
-                        if (streq(optarg, "json"))
-                                o->json = true;
-                        else if (streq(optarg, "classic"))
-                                o->json = false;
-                        else {
-                                log_error("unknown output format '%s' (json or classic)", optarg);
-                                return ISCSI_ERR_INVAL;
-                        }
-                        break;
-                default:
-                        fprintf(stderr, "Try `iscsiadm --help' for more information.\n");
-                        return ISCSI_ERR_INVAL;
-                }
+                ArgsResult r;
+
+                if (store_simple_option(o, ch, optarg))
+                        continue;
+                r = parse_option(o, ch, optarg, &pending_name);
+                if (r != ARGS_RUN)
+                        return r;
         }
+        debug_level = o->debug;
         if (optind < argc) {
                 log_error("unrecognized character '%s'", argv[optind]);
-                return ISCSI_ERR_INVAL;
+                return ARGS_INVALID;
         }
-        return 0;
+        return ARGS_RUN;
 }
 
 int main(int argc, char **argv) {
@@ -224,9 +233,14 @@ int main(int argc, char **argv) {
         Context c = { .o = &o };
         int r;
 
-        r = parse_args(argc, argv, &o);
-        if (r != 0)
-                return r < 0 ? 0 : r;
+        switch (parse_args(argc, argv, &o)) {
+        case ARGS_RUN:
+                break;
+        case ARGS_ANSWERED:
+                return ISCSI_SUCCESS;
+        case ARGS_INVALID:
+                return ISCSI_ERR_INVAL;
+        }
         if (o.json)
                 out = &output_json;
         if (o.killiscsid) {

@@ -9,8 +9,10 @@
 #include "iscsi-util/macro.h"
 #include "iscsi-node/nodedb.h"
 
-/* exit codes (enum iscsi_err) */
-#include "iscsi-node/ipc.h"
+#include "iscsi-node/exit-code.h"
+
+/* The open-iscsi release whose formats this iscsiadm follows (-V, the -P 3 header). */
+#define ISCSIADM_COMPAT_VERSION "2.1.8"
 
 enum {
         OP_NEW = 1 << 0,
@@ -24,7 +26,7 @@ enum {
 
 typedef struct Portal {
         char *address; /* without brackets */
-        int port;      /* 3260 when not given */
+        int port;      /* ISCSI_DEFAULT_PORT when not given */
         int tpgt;      /* NODE_TPGT_ANY when not given */
         bool port_given;
 } Portal;
@@ -73,8 +75,16 @@ IscsidConf *ctx_conf(Context *c);
 int ctx_lock(Context *c);
 
 int parse_portal(const char *s, Portal *ret);
-const char *iscsi_err_text(int code);
-int errno_to_exit(int r);
+
+/* Which kind of call returned the errno: the same errno means different things there. */
+typedef enum ErrnoSource {
+        ERRNO_FROM_ANY,
+        ERRNO_FROM_ISCSID, /* the IPC client: could not reach iscsid or no valid reply */
+        ERRNO_FROM_DB,     /* the node database */
+        ERRNO_FROM_SYSFS,  /* the kernel's session objects */
+} ErrnoSource;
+/* The one errno -> exit code mapping of iscsiadm (r < 0; 0 for r >= 0). */
+int exit_code_from_errno(ErrnoSource source, int r);
 
 /* One function per mode; each returns an exit code. */
 int mode_node(Context *c);

@@ -4,20 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discovery-isns.h"
 #include "iscsi-node/discovery.h"
 #include "iscsi-node/initiatorname.h"
 #include "iscsiadm.h"
 #include "output.h"
 #include "iscsi-node/paths.h"
 #include "mode-session.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))
                 return 0;
-        if (streq(t, "isns")) {
-                log_error("iSNS discovery is not supported");
-                return ISCSI_ERR_ISNS_UNAVAILABLE;
-        }
         if (streq(t, "slp")) {
                 log_error("%s discovery is not supported", t);
                 return ISCSI_ERR_OP_NOT_SUPP;
@@ -26,10 +24,33 @@ static int check_type(const char *t) {
         return ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE;
 }
 
+/* Every discovery record: SendTargets first, then iSNS, as open-iscsi lists them. */
+static int list_discovery_records(Context *c, Record ***ret, size_t *ret_n) {
+        Record **st = NULL, **isns = NULL, **v;
+        size_t n_st = 0, n_isns = 0;
+        int k;
+
+        k = node_db_list_st(c->db, &st, &n_st);
+        if (k >= 0)
+                k = node_db_list_isns(c->db, &isns, &n_isns);
+        v = k < 0 ? NULL : realloc(st, (n_st + n_isns + 1) * sizeof(Record *));
+        if (!v) {
+                node_records_free(st, n_st);
+                node_records_free(isns, n_isns);
+                return k < 0 ? k : -ENOMEM;
+        }
+        memcpy(v + n_st, isns, n_isns * sizeof(Record *));
+        free(isns);
+        *ret = v;
+        *ret_n = n_st + n_isns;
+        return 0;
+}
+
 static int list_records(Context *c) {
         Record **st = NULL;
         size_t n = 0;
-        int k = node_db_list_st(c->db, &st, &n);
+        int k = list_discovery_records(c, &st, &n);
+        size_t found = n;
 
         if (k < 0) {
                 log_error("Could not read discovery records: %s", strerror(-k));
@@ -42,10 +63,12 @@ static int list_records(Context *c) {
                 (void) node_db_find_nodes(c->db, &f, &e, &ne);
                 out->discovery_tree(st, n, e, ne);
                 node_entries_free(e, ne);
+                /* open-iscsi draws the (empty) tree and then reports that nothing was found */
+                found += ne;
         } else if (n > 0)
                 out->st_list(st, n);
         node_records_free(st, n);
-        return n == 0 && c->o->print_level < 1 ? ISCSI_ERR_NO_OBJS_FOUND : 0;
+        return found == 0 ? ISCSI_ERR_NO_OBJS_FOUND : 0;
 }
 
 /* The st record for the portal: stored one, else iscsid.conf's defaults. */
@@ -152,11 +175,42 @@ static void discovered_tree(Context *c, const DiscoveredPortal *p, size_t n) {
         node_entries_free(e, k);
 }
 
+static bool iface_in_use(const Options *o, const char *iface) {
+        if (o->n_ifaces == 0)
+                return streq(iface, "default");
+        for (size_t i = 0; i < o->n_ifaces; i++)
+                if (streq(o->ifaces[i], iface))
+                        return true;
+        return false;
+}
+
+/* Records this portal found before that this discovery did not return, as open-iscsi sees
+ * them: a record of an iface this discovery did not use was not returned either. */
+static void delete_stale_records(Context *c, const char *st_addr, int st_port, const struct iscsi_st_list *list) {
+        NodeFilter all = NODE_FILTER_ALL;
+        NodeEntry *e = NULL;
+        size_t ne = 0;
+
+        (void) node_db_find_nodes(c->db, &all, &e, &ne);
+        for (size_t i = 0; i < ne; i++) {
+                int dp = 0;
+                (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                if (!streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") ||
+                    !streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), st_addr) || dp != st_port)
+                        continue;
+                if (found_in(list, e[i].rec, st_addr, st_port) &&
+                    iface_in_use(c->o, node_record_get(e[i].rec, NODE_KEY_IFACE_NAME) ?: "default"))
+                        continue;
+                (void) node_db_delete_node(c->db, &e[i]);
+        }
+        node_entries_free(e, ne);
+}
+
 static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *p, size_t n, unsigned op,
                           const struct iscsi_st_list *list) {
         const char *st_addr = node_record_get(st, ST_KEY_ADDRESS);
         size_t n_if = c->o->n_ifaces ?: 1;
-        int st_port = 3260, rc = 0;
+        int st_port = ISCSI_DEFAULT_PORT, rc = 0;
         char pbuf[16];
 
         (void) node_record_get_int(st, ST_KEY_PORT, &st_port);
@@ -196,30 +250,32 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
                                 rc = rc ?: ISCSI_ERR_IDBM;
                         }
                 }
-                if (op & OP_DELETE) {
-                        /* records this portal found before and does not return any more */
-                        NodeFilter all = NODE_FILTER_ALL;
-                        NodeEntry *e = NULL;
-                        size_t ne = 0;
-
-                        all.iface = iface;
-                        (void) node_db_find_nodes(c->db, &all, &e, &ne);
-                        for (size_t i = 0; i < ne; i++) {
-                                int dp = 0;
-                                (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                                if (!streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") ||
-                                    !streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), st_addr) ||
-                                    dp != st_port || found_in(list, e[i].rec, st_addr, st_port))
-                                        continue;
-                                (void) node_db_delete_node(c->db, &e[i]);
-                        }
-                        node_entries_free(e, ne);
-                }
         }
-        if (node_db_batch_commit(c->db) < 0) {
-                log_error("Could not write the discovered records");
+        if (op & OP_DELETE)
+                delete_stale_records(c, st_addr, st_port, list);
+        int k = node_db_batch_commit(c->db);
+        if (k < 0) {
+                log_error("Could not write the discovered records: %s", strerror(-k));
                 rc = rc ?: ISCSI_ERR_IDBM;
         }
+        return rc;
+}
+
+/* -l after discovery: log in to the records this discovery returned. */
+static int login_discovered(Context *c, const struct iscsi_st_list *list, const char *st_address, int st_port) {
+        NodeEntry *e = NULL, *sel = NULL;
+        size_t ne = 0, ns = 0;
+        NodeFilter f = NODE_FILTER_ALL;
+        int rc;
+
+        (void) node_db_find_nodes(c->db, &f, &e, &ne);
+        sel = calloc(ne ?: 1, sizeof(*sel));
+        for (size_t i = 0; sel && i < ne; i++)
+                if (found_in(list, e[i].rec, st_address, st_port))
+                        sel[ns++] = e[i];
+        rc = !sel ? ISCSI_ERR_NOMEM : ns > 0 ? nodes_login(c, sel, ns) : ISCSI_ERR_NO_OBJS_FOUND;
+        free(sel);
+        node_entries_free(e, ne);
         return rc;
 }
 
@@ -261,7 +317,7 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
                 if (status.reason[0])
                         log_error("%s", status.reason);
                 rc = status.exit_code ?: ISCSI_ERR;
-                log_error("Could not perform SendTargets discovery: %s", iscsi_err_text(rc));
+                log_error("Could not perform SendTargets discovery: %s", node_exit_code_text(rc));
                 return rc;
         }
         flat = flatten(&list, cfg.address, cfg.port, &n);
@@ -285,25 +341,68 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
         if (c->o->print_level >= 1)
                 discovered_tree(c, flat, n);
         else
-                out->discovered(flat, n);
+                /* open-iscsi prints what it found once per iface it was asked to use */
+                for (size_t f = 0; f < (c->o->n_ifaces ?: 1); f++)
+                        out->discovered(flat, n);
         if (rc == 0 && n == 0)
                 log_error("No portals found");
-        if (rc == 0 && n > 0 && c->o->login) {
-                NodeEntry *e = NULL, *sel = NULL;
-                size_t ne = 0, ns = 0;
-                NodeFilter f = NODE_FILTER_ALL;
-
-                (void) node_db_find_nodes(c->db, &f, &e, &ne);
-                sel = calloc(ne ?: 1, sizeof(*sel));
-                for (size_t i = 0; sel && i < ne; i++)
-                        if (found_in(&list, e[i].rec, cfg.address, cfg.port))
-                                sel[ns++] = e[i];
-                rc = ns > 0 ? nodes_login(c, sel, ns) : ISCSI_ERR_NO_OBJS_FOUND;
-                free(sel);
-                node_entries_free(e, ne);
-        }
+        if (rc == 0 && n > 0 && c->o->login)
+                rc = login_discovered(c, &list, cfg.address, cfg.port);
         iscsi_st_list_clear(&list);
         return n == 0 && rc == 0 ? ISCSI_ERR_NO_OBJS_FOUND : rc;
+}
+
+static int st_new(Context *c, const Record *st) {
+        int k = node_db_write_st(c->db, st);
+        if (k < 0) {
+                log_error("Could not add new discovery record: %s", strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        printf("New discovery record for [%s,%d] added.\n", c->o->portal.address, c->o->portal.port);
+        return 0;
+}
+
+/* The record and the node records it found, as open-iscsi does. */
+static int st_delete(Context *c) {
+        const Portal *p = &c->o->portal;
+        NodeFilter all = NODE_FILTER_ALL;
+        NodeEntry *e = NULL;
+        size_t ne = 0;
+        int k;
+
+        k = node_db_delete_st(c->db, p->address, p->port);
+        if (k < 0) {
+                log_error("Could not delete discovery record: %s", strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        (void) node_db_find_nodes(c->db, &all, &e, &ne);
+        for (size_t i = 0; i < ne; i++) {
+                int dp = 0;
+                (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                if (streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
+                    streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), p->address) && dp == p->port)
+                        (void) node_db_delete_node(c->db, &e[i]);
+        }
+        node_entries_free(e, ne);
+        return 0;
+}
+
+static int st_update(Context *c, Record *st) {
+        int k;
+
+        if (c->o->n_nv == 0) {
+                log_error("update requires name and value");
+                return ISCSI_ERR_INVAL;
+        }
+        k = apply_st_updates(c, st);
+        if (k)
+                return k;
+        k = node_db_write_st(c->db, st);
+        if (k < 0) {
+                log_error("Could not update discovery record: %s", strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        return 0;
 }
 
 int mode_discovery(Context *c, bool db_mode) {
@@ -314,6 +413,8 @@ int mode_discovery(Context *c, bool db_mode) {
 
         if (!o->type && !o->has_portal)
                 return list_records(c);
+        if (streq_ptr(o->type, "isns"))
+                return mode_discovery_isns(c, db_mode);
         if (streq_ptr(o->type, "fw"))
                 return mode_fw_discovery(c);
         k = check_type(o->type);
@@ -349,57 +450,16 @@ int mode_discovery(Context *c, bool db_mode) {
                 if (k)
                         return k;
         }
-        if (o->op & OP_NEW) {
-                k = node_db_write_st(c->db, st);
-                if (k < 0) {
-                        log_error("Could not add new discovery record: %s", strerror(-k));
-                        return ISCSI_ERR_IDBM;
-                }
-                printf("New discovery record for [%s,%d] added.\n", o->portal.address, o->portal.port);
-                return 0;
-        }
+        if (o->op & OP_NEW)
+                return st_new(c, st);
         if (!exists) {
                 log_error("Discovery record [%s,%d] not found.", o->portal.address, o->portal.port);
                 return ISCSI_ERR_IDBM;
         }
-        if (o->op & OP_DELETE) {
-                NodeFilter all = NODE_FILTER_ALL;
-                NodeEntry *e = NULL;
-                size_t ne = 0;
-
-                k = node_db_delete_st(c->db, o->portal.address, o->portal.port);
-                if (k < 0) {
-                        log_error("Could not delete discovery record: %s", strerror(-k));
-                        return ISCSI_ERR_IDBM;
-                }
-                /* and the node records it found, as open-iscsi does */
-                (void) node_db_find_nodes(c->db, &all, &e, &ne);
-                for (size_t i = 0; i < ne; i++) {
-                        int dp = 0;
-                        (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), o->portal.address) &&
-                            dp == o->portal.port)
-                                (void) node_db_delete_node(c->db, &e[i]);
-                }
-                node_entries_free(e, ne);
-                return 0;
-        }
-        if (o->op & OP_UPDATE) {
-                if (o->n_nv == 0) {
-                        log_error("update requires name and value");
-                        return ISCSI_ERR_INVAL;
-                }
-                k = apply_st_updates(c, st);
-                if (k)
-                        return k;
-                k = node_db_write_st(c->db, st);
-                if (k < 0) {
-                        log_error("Could not update discovery record: %s", strerror(-k));
-                        return ISCSI_ERR_IDBM;
-                }
-                return 0;
-        }
+        if (o->op & OP_DELETE)
+                return st_delete(c);
+        if (o->op & OP_UPDATE)
+                return st_update(c, st);
         out->records(&st, 1, o->show_secrets ? RECORD_SHOW_SECRETS : 0);
         return 0;
 }

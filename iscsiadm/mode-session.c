@@ -5,20 +5,20 @@
 #include <string.h>
 
 #include "iscsi-node/initiatorname.h"
-#include "iscsi-node/login-req.h"
 #include "output.h"
 #include "iscsi-node/paths.h"
 #include "mode-session.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
-static void node_desc(const Record *r, char *buf, size_t size) {
-        int port = 3260;
+void node_desc(const Record *r, char *buf, size_t size) {
+        int port = ISCSI_DEFAULT_PORT;
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         snprintf(buf, size, "[iface: %s, target: %s, portal: %s,%d]", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default",
                  node_record_get(r, NODE_KEY_NAME), node_record_get(r, NODE_KEY_CONN_ADDRESS), port);
 }
 
 static bool session_of_record(const struct sysfs_session *s, const Record *r) {
-        int port = 3260;
+        int port = ISCSI_DEFAULT_PORT;
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         return streq_ptr(s->target_name, node_record_get(r, NODE_KEY_NAME)) &&
                streq_ptr(s->persistent_address, node_record_get(r, NODE_KEY_CONN_ADDRESS)) &&
@@ -26,25 +26,30 @@ static bool session_of_record(const struct sysfs_session *s, const Record *r) {
                streq_ptr(s->iface_name ?: "default", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
 }
 
+bool record_has_session(const Record *r) {
+        struct sysfs_session **sessions = NULL;
+        size_t n = 0;
+        bool found = false;
+
+        (void) sessions_collect(&sessions, &n);
+        for (size_t i = 0; i < n && !found; i++)
+                found = session_of_record(sessions[i], r);
+        node_sysfs_session_list_free(sessions, n);
+        return found;
+}
+
 static void print_already_present(const Record *r, int requested, int present) {
         log_error("%s: %d session%s requested, but %d already present.",
                   node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default", requested, requested == 1 ? "" : "s", present);
 }
 
-int nodes_login(Context *c, NodeEntry *e, size_t n) {
-        _cleanup_free_ char *iname = NULL, *alias = NULL, *path = node_path_config("initiatorname.iscsi");
-        _cleanup_free_ int *todo = calloc(n ?: 1, sizeof(int));
+/* How many sessions each record still needs: node.session.nr_sessions minus those there.
+ * Like open-iscsi, a record that has them all is reported and counts as "session exists". */
+static int count_missing_sessions(const NodeEntry *e, size_t n, int *todo) {
         struct sysfs_session **sessions = NULL;
         size_t n_sessions = 0;
         int rc = 0;
 
-        if (!todo)
-                return ISCSI_ERR_NOMEM;
-        if (path && node_initiatorname_read(path, &iname, &alias) == -ENOENT)
-                log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s' "
-                         "or 'iscsi-iname --write'", path, path);
-        /* node.session.nr_sessions sessions per record, minus those already there; like
-         * open-iscsi, a record that has them all is reported and counts as "session exists" */
         (void) sessions_collect(&sessions, &n_sessions);
         for (size_t i = 0; i < n; i++) {
                 int nr = 1, present = 0;
@@ -53,43 +58,50 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
                 for (size_t j = 0; j < n_sessions; j++)
                         if (session_of_record(sessions[j], e[i].rec))
                                 present++;
+                todo[i] = present >= nr ? 0 : nr - present;
                 if (present >= nr) {
                         print_already_present(e[i].rec, nr, present);
                         rc = rc ?: ISCSI_ERR_SESS_EXISTS;
-                        continue;
                 }
-                todo[i] = nr - present;
         }
         node_sysfs_session_list_free(sessions, n_sessions);
+        return rc;
+}
+
+/* The login requests in two rounds: qs[0..n_first) holds the first session of each node,
+ * asked for without allow_existing so a session that appeared meanwhile is refused with 15;
+ * the extra sessions (nr_sessions) follow and allow one. slot[i] is node i's first request. */
+typedef struct LoginPlan {
+        struct node_login_req *qs;
+        struct login_result *rs;
+        size_t *slot;
+        size_t n_first, total;
+} LoginPlan;
+
+static void login_plan_done(LoginPlan *p) {
+        free(p->qs);
+        free(p->rs);
+        free(p->slot);
+}
+
+static int login_plan_build(const NodeEntry *e, size_t n, const int *todo, const char *iname, const char *alias,
+                            LoginPlan *p) {
+        *p = (LoginPlan) {};
         for (size_t i = 0; i < n; i++) {
-                char d[512];
-                node_desc(e[i].rec, d, sizeof(d));
-                for (int j = 0; j < todo[i]; j++)
-                        printf("Logging in to %s\n", d);
+                p->total += (size_t) todo[i];
+                p->n_first += todo[i] > 0;
         }
-        fflush(stdout);
-        /* Every login goes to iscsid at once (one connection each), so it logs in to all the
-         * nodes in parallel. A node's first session is asked for without allow_existing, so a
-         * session that appeared meanwhile is refused with 15; its extra sessions (nr_sessions)
-         * allow one, and go in a second batch so the daemon never sees them before the first. */
-        size_t total = 0;
-        for (size_t i = 0; i < n; i++)
-                total += (size_t) todo[i];
-        _cleanup_free_ struct node_login_req *qs = calloc(total ?: 1, sizeof(*qs));
-        _cleanup_free_ struct login_result *rs = calloc(total ?: 1, sizeof(*rs));
-        _cleanup_free_ size_t *slot = calloc(n ?: 1, sizeof(*slot));
-        if (!qs || !rs || !slot)
-                return ISCSI_ERR_NOMEM;
-        /* round 0: the first session of each node in qs[0..n0); round 1: the others after it */
-        size_t n0 = 0, k = 0;
-        for (size_t i = 0; i < n; i++)
-                n0 += todo[i] > 0;
-        for (size_t i = 0, r1 = n0; i < n; i++) {
+        p->qs = calloc(p->total ?: 1, sizeof(*p->qs));
+        p->rs = calloc(p->total ?: 1, sizeof(*p->rs));
+        p->slot = calloc(n ?: 1, sizeof(*p->slot));
+        if (!p->qs || !p->rs || !p->slot)
+                return -ENOMEM;
+        for (size_t i = 0, k = 0, extra = p->n_first; i < n; i++) {
                 if (todo[i] == 0)
                         continue;
-                slot[i] = k++;
+                p->slot[i] = k++;
                 for (int j = 0; j < todo[i]; j++) {
-                        struct node_login_req *q = &qs[j == 0 ? slot[i] : r1++];
+                        struct node_login_req *q = &p->qs[j == 0 ? p->slot[i] : extra++];
 
                         node_login_req_from_record(e[i].rec, q);
                         if (!q->initiator_name)
@@ -98,26 +110,37 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
                         q->allow_existing = j > 0;
                 }
         }
+        return 0;
+}
+
+/* Every login of a round goes to iscsid at once (one connection each), so it logs in to all
+ * the nodes in parallel; the extra sessions go second so it never sees them before the first. */
+static void login_plan_send(LoginPlan *p) {
         for (int round = 0; round < 2; round++) {
-                size_t off = round == 0 ? 0 : n0, cnt = round == 0 ? n0 : total - n0;
+                size_t off = round == 0 ? 0 : p->n_first, cnt = round == 0 ? p->n_first : p->total - p->n_first;
+                int k;
+
                 if (cnt == 0)
                         continue;
-                int kb = node_iscsid_client_login_many(qs + off, cnt, rs + off);
-                if (kb < 0)
+                k = node_iscsid_client_login_many(p->qs + off, cnt, p->rs + off);
+                if (k < 0)
                         for (size_t x = off; x < off + cnt; x++)
-                                rs[x] = (struct login_result) {
-                                        .status = kb == -ENOENT || kb == -ECONNREFUSED ? ISCSI_ERR_ISCSID_NOTCONN
-                                                                                      : ISCSI_ERR_ISCSID_COMM_ERR,
-                                        .sid = -1, .host_no = -1 };
+                                p->rs[x] = (struct login_result) { .status = exit_code_from_errno(ERRNO_FROM_ISCSID, k),
+                                                                   .sid = -1, .host_no = -1 };
         }
-        for (size_t i = 0, r1 = n0; i < n; i++) {
+}
+
+static int login_plan_report(const LoginPlan *p, const NodeEntry *e, size_t n, const int *todo) {
+        int rc = 0;
+
+        for (size_t i = 0, extra = p->n_first; i < n; i++) {
                 char d[512];
 
                 if (todo[i] == 0)
                         continue;
                 node_desc(e[i].rec, d, sizeof(d));
                 for (int j = 0; j < todo[i]; j++) {
-                        int status = rs[j == 0 ? slot[i] : r1++].status;
+                        int status = p->rs[j == 0 ? p->slot[i] : extra++].status;
 
                         if (status == 0) {
                                 printf("Login to %s successful.\n", d);
@@ -129,12 +152,38 @@ int nodes_login(Context *c, NodeEntry *e, size_t n) {
                                 print_already_present(e[i].rec, todo[i], 1);
                         else {
                                 log_error("Could not login to %s.", d);
-                                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                                log_error("initiator reported error (%d - %s)", status, node_exit_code_text(status));
                         }
-                        if (!rc)
-                                rc = status;
+                        rc = rc ?: status;
                 }
         }
+        return rc;
+}
+
+int nodes_login(Context *c, NodeEntry *e, size_t n) {
+        _cleanup_free_ char *iname = NULL, *alias = NULL, *path = node_path_config("initiatorname.iscsi");
+        _cleanup_free_ int *todo = calloc(n ?: 1, sizeof(int));
+        _cleanup_(login_plan_done) LoginPlan plan = {};
+        int rc, k;
+
+        if (!todo)
+                return ISCSI_ERR_NOMEM;
+        if (path && node_initiatorname_read(path, &iname, &alias) == -ENOENT)
+                log_warn("%s does not exist: create it with 'echo \"InitiatorName=$(iscsi-iname)\" > %s' "
+                         "or 'iscsi-iname --write'", path, path);
+        rc = count_missing_sessions(e, n, todo);
+        for (size_t i = 0; i < n; i++) {
+                char d[512];
+                node_desc(e[i].rec, d, sizeof(d));
+                for (int j = 0; j < todo[i]; j++)
+                        printf("Logging in to %s\n", d);
+        }
+        fflush(stdout);
+        if (login_plan_build(e, n, todo, iname, alias, &plan) < 0)
+                return ISCSI_ERR_NOMEM;
+        login_plan_send(&plan);
+        k = login_plan_report(&plan, e, n, todo);
+        rc = rc ?: k;
         if (rc)
                 log_error("Could not log into all portals");
         return rc;
@@ -197,6 +246,7 @@ static bool session_matches(const struct sysfs_session *s, const NodeFilter *f) 
 }
 
 static int logout_sessions(struct sysfs_session **s, size_t n) {
+        size_t failed = 0;
         int rc = 0;
 
         for (size_t i = 0; i < n; i++)
@@ -213,7 +263,7 @@ static int logout_sessions(struct sysfs_session **s, size_t n) {
         int kb = node_iscsid_client_logout_many(qs, n, rs);
         for (size_t i = 0; i < n; i++) {
                 struct logout_result res = rs[i];
-                int status = kb < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status;
+                int status = kb < 0 ? exit_code_from_errno(ERRNO_FROM_ISCSID, kb) : res.status;
 
                 if (status == 0) {
                         printf("Logout of [sid: %d, target: %s, portal: %s,%d] successful.\n", s[i]->sid,
@@ -223,11 +273,18 @@ static int logout_sessions(struct sysfs_session **s, size_t n) {
                 }
                 log_error("Could not logout of [sid: %d, target: %s, portal: %s,%d].", s[i]->sid, s[i]->target_name,
                           s[i]->persistent_address, s[i]->persistent_port);
-                log_error("initiator reported error (%d - %s)", status, iscsi_err_text(status));
+                log_error("initiator reported error (%d - %s)", status, node_exit_code_text(status));
                 if (res.message[0])
                         log_error("%s", res.message);
                 if (!rc)
                         rc = status;
+                failed++;
+        }
+        /* open-iscsi counts a session it failed to log out as not found: when none could be
+         * logged out it says so and exits 21 (os-brick's disconnect accepts that) */
+        if (failed == n) {
+                log_error("No matching sessions found");
+                return ISCSI_ERR_NO_OBJS_FOUND;
         }
         if (rc)
                 log_error("Could not logout of all requested sessions");
@@ -259,9 +316,9 @@ static int stats_sessions(struct sysfs_session **s, size_t n) {
                 struct iscsid_stats_result res = { 0 };
                 int k = node_iscsid_client_stats(s[i]->sid, &res);
                 if (k < 0 || res.status != 0) {
-                        log_error("Could not get host stats: %d", k < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status);
-                        if (!rc)
-                                rc = k < 0 ? ISCSI_ERR_ISCSID_NOTCONN : res.status;
+                        int code = k < 0 ? exit_code_from_errno(ERRNO_FROM_ISCSID, k) : res.status;
+                        log_error("Could not execute operation on all sessions: %s", node_exit_code_text(code));
+                        rc = rc ?: code;
                         free(res.stats);
                         continue;
                 }
@@ -299,35 +356,36 @@ int sessions_for_nodes(Context *c, const NodeFilter *f) {
         return r;
 }
 
+/* open-iscsi 2.1.8 logs out only sessions it has a node record for, never an "onboot" one;
+ * it does not compare node.startup with the mode asked for. */
+static bool logoutall_matches(Context *c, const struct sysfs_session *s) {
+        NodeFilter f = { .target = s->target_name, .address = s->persistent_address, .port = s->persistent_port,
+                         .tpgt = NODE_TPGT_ANY, .iface = s->iface_name ?: "default" };
+        NodeEntry *e = NULL;
+        size_t ne = 0;
+        bool match = false;
+
+        if (node_db_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
+                match = !streq_ptr(node_record_get(e[0].rec, NODE_KEY_STARTUP), "onboot");
+        node_entries_free(e, ne);
+        return match;
+}
+
 int sessions_logoutall(Context *c, const char *which) {
         struct sysfs_session **all = NULL, **sel;
         size_t n = 0, k = 0;
         int r;
 
-        if (!streq(which, "all") && !streq(which, "manual") && !streq(which, "automatic") && !streq(which, "onboot")) {
+        if (!streq(which, "all") && !streq(which, "manual") && !streq(which, "automatic")) {
                 log_error("Invalid logoutall option %s.", which);
+                fprintf(stderr, "Try `iscsiadm --help' for more information.\n");
                 return ISCSI_ERR_INVAL;
         }
         (void) sessions_collect(&all, &n);
         sel = calloc(n ?: 1, sizeof(*sel));
-        for (size_t i = 0; sel && i < n; i++) {
-                if (!streq(which, "all")) {
-                        /* only sessions whose node record has that startup mode */
-                        NodeFilter f = NODE_FILTER_ALL;
-                        NodeEntry *e = NULL;
-                        size_t ne = 0;
-                        bool match = false;
-                        f.target = all[i]->target_name;
-                        f.address = all[i]->persistent_address;
-                        f.port = all[i]->persistent_port;
-                        if (node_db_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
-                                match = streq_ptr(node_record_get(e[0].rec, NODE_KEY_STARTUP), which);
-                        node_entries_free(e, ne);
-                        if (!match)
-                                continue;
-                }
-                sel[k++] = all[i];
-        }
+        for (size_t i = 0; sel && i < n; i++)
+                if (logoutall_matches(c, all[i]))
+                        sel[k++] = all[i];
         if (k == 0) {
                 log_error("No matching sessions found");
                 r = ISCSI_ERR_NO_OBJS_FOUND;
@@ -336,6 +394,55 @@ int sessions_logoutall(Context *c, const char *which) {
         free(sel);
         node_sysfs_session_list_free(all, n);
         return r;
+}
+
+static char *transport_class_version(void) {
+        _cleanup_free_ char *p = NULL;
+        char buf[64] = "";
+        FILE *f;
+
+        if (asprintf(&p, "%s/module/scsi_transport_iscsi/version", node_sysfs_root()) < 0 || !(f = fopen(p, "re")))
+                return NULL;
+        if (!fgets(buf, sizeof(buf), f))
+                buf[0] = 0;
+        fclose(f);
+        buf[strcspn(buf, "\n")] = 0;
+        return *buf ? strdup(buf) : NULL;
+}
+
+static int show_session_tree(Context *c, struct sysfs_session **s, size_t n) {
+        _cleanup_free_ char *version = transport_class_version();
+        SessionTree t = { .level = c->o->print_level, .transport_version = version,
+                          .flags = c->o->show_secrets ? RECORD_SHOW_SECRETS : 0 };
+
+        if (t.level > 3) {
+                log_error("Invalid info level %d. Try 0 - 3.", t.level);
+                return ISCSI_ERR_INVAL;
+        }
+        out->session_tree(s, n, &t);
+        return 0;
+}
+
+/* -m session -r SID: the node record the session was logged in with, as open-iscsi prints it. */
+static int show_session_record(Context *c, const struct sysfs_session *s) {
+        NodeFilter f = { .target = s->target_name, .address = s->persistent_address, .port = s->persistent_port,
+                         .tpgt = NODE_TPGT_ANY, .iface = s->iface_name ?: "default" };
+        _cleanup_free_ Record **recs = NULL;
+        NodeEntry *e = NULL;
+        size_t n = 0;
+
+        if (node_db_find_nodes(c->db, &f, &e, &n) < 0 || n == 0) {
+                node_entries_free(e, n);
+                log_error("No records found");
+                return ISCSI_ERR_NO_OBJS_FOUND;
+        }
+        recs = calloc(n, sizeof(Record *));
+        for (size_t i = 0; recs && i < n; i++)
+                recs[i] = e[i].rec;
+        if (recs)
+                out->records(recs, n, c->o->show_secrets ? RECORD_SHOW_SECRETS : 0);
+        node_entries_free(e, n);
+        return recs ? 0 : ISCSI_ERR_NOMEM;
 }
 
 int mode_session(Context *c) {
@@ -377,7 +484,9 @@ int mode_session(Context *c) {
         } else if (o->logout || o->rescan || o->stats)
                 r = act_on(c, sel, k);
         else if (o->print_level >= 1)
-                out->session_tree(sel, k, o->print_level);
+                r = show_session_tree(c, sel, k);
+        else if (sid >= 0)
+                r = show_session_record(c, sel[0]);
         else
                 out->session_list(sel, k);
         free(sel);

@@ -8,6 +8,7 @@
 
 #include "iscsiadm.h"
 #include "iscsi-node/paths.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 int debug_level;
 
@@ -43,83 +44,36 @@ void log_debug(int level, const char *fmt, ...) {
         va_end(ap);
 }
 
-/* The texts open-iscsi prints for its exit codes ("initiator reported error (N - text)"). */
-static const char *const err_text[] = {
-        [0] = "success",
-        [1] = "unknown error",
-        [2] = "session not found",
-        [3] = "no available memory",
-        [4] = "encountered connection failure",
-        [5] = "encountered iSCSI login failure",
-        [6] = "encountered iSCSI database failure",
-        [7] = "invalid parameter",
-        [8] = "connection timed out",
-        [9] = "internal error",
-        [10] = "encountered iSCSI logout failure",
-        [11] = "iSCSI PDU timed out",
-        [12] = "iSCSI driver not found. Please make sure it is loaded, and retry the operation",
-        [13] = "daemon access denied",
-        [14] = "iSCSI driver does not support requested capability.",
-        [15] = "session exists",
-        [16] = "Unknown request",
-        [17] = "iSNS service not supported",
-        [18] = "could not communicate to iscsid",
-        [19] = "encountered non-retryable iSCSI login failure",
-        [20] = "could not connect to iscsid",
-        [21] = "no objects found",
-        [22] = "sysfs lookup failure",
-        [23] = "host not found",
-        [24] = "iSCSI login failed due to authorization failure",
-        [25] = "iSNS query failed",
-        [26] = "iSNS registration failed",
-        [27] = "operation not supported",
-        [28] = "device or resource in use",
-        [29] = "operation failed but retry may succeed",
-        [30] = "unknown discovery type",
-        [31] = "child process terminated",
-        [32] = "target likely not connected",
-        [33] = "iscsid request timed out",
+static const struct {
+        ErrnoSource source; /* ERRNO_FROM_ANY: whatever failed */
+        int err;            /* positive errno */
+        int code;
+} errno_exit_codes[] = {
+        { ERRNO_FROM_ANY, ENOMEM, ISCSI_ERR_NOMEM },
+        { ERRNO_FROM_ISCSID, ENOENT, ISCSI_ERR_ISCSID_NOTCONN },       /* no socket */
+        { ERRNO_FROM_ISCSID, ECONNREFUSED, ISCSI_ERR_ISCSID_NOTCONN }, /* nobody listening */
+        { ERRNO_FROM_ISCSID, ETIMEDOUT, ISCSI_ERR_ISCSID_REQ_TIMEOUT },
+        { ERRNO_FROM_ISCSID, EACCES, ISCSI_ERR_ACCESS },
+        { ERRNO_FROM_ISCSID, 0, ISCSI_ERR_ISCSID_COMM_ERR }, /* any other: no valid reply */
+        { ERRNO_FROM_DB, 0, ISCSI_ERR_IDBM },
+        { ERRNO_FROM_SYSFS, 0, ISCSI_ERR_SYSFS_LOOKUP },
 };
 
-const char *iscsi_err_text(int code) {
-        if (code < 0 || (size_t) code >= ELEMENTSOF(err_text))
-                return "unknown error";
-        return err_text[code];
-}
-
-int errno_to_exit(int r) {
-        switch (r) {
-        case 0:
+int exit_code_from_errno(ErrnoSource source, int r) {
+        if (r >= 0)
                 return ISCSI_SUCCESS;
-        case -ENOMEM:
-                return ISCSI_ERR_NOMEM;
-        case -EINVAL:
-                return ISCSI_ERR_INVAL;
-        case -ENOENT:
-                return ISCSI_ERR_NO_OBJS_FOUND;
-        case -EACCES:
-        case -EPERM:
-                return ISCSI_ERR_ACCESS;
-        case -ETIMEDOUT:
-                return ISCSI_ERR_TRANS_TIMEOUT;
-        case -ECONNREFUSED:
-        case -EHOSTUNREACH:
-        case -ENETUNREACH:
-        case -ECONNRESET:
-        case -EPIPE:
-                return ISCSI_ERR_TRANS;
-        case -EOPNOTSUPP:
-                return ISCSI_ERR_OP_NOT_SUPP;
-        default:
-                return ISCSI_ERR;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(errno_exit_codes); i++)
+                if ((errno_exit_codes[i].source == ERRNO_FROM_ANY || errno_exit_codes[i].source == source) &&
+                    (errno_exit_codes[i].err == 0 || errno_exit_codes[i].err == -r))
+                        return errno_exit_codes[i].code;
+        return ISCSI_ERR;
 }
 
 /* "ip", "ip:port", "ip:port,tpgt", "[v6]:port,tpgt", a bare IPv6 literal, "host:port". */
 int parse_portal(const char *s, Portal *ret) {
         _cleanup_free_ char *copy = strdup(s);
         char *addr, *rest = NULL, *comma;
-        Portal p = { .port = 3260, .tpgt = NODE_TPGT_ANY };
+        Portal p = { .port = ISCSI_DEFAULT_PORT, .tpgt = NODE_TPGT_ANY };
 
         if (!copy)
                 return -ENOMEM;

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "manager.h"
+#include "kmod.h"
 
 #if HAVE_LIBKMOD
 #include <libkmod.h>

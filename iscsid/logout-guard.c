@@ -13,7 +13,8 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "manager.h"
+#include "logout-guard.h"
+#include "scsi-host.h"
 #include "iscsi-node/sysfs-session.h"
 
 #define MAX_DEVS 256

@@ -10,6 +10,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "build-config.h"
+#include "ipc-server.h"
+#include "isns-watch.h"
 #include "log.h"
 #include "manager.h"
 
@@ -25,9 +27,7 @@ static void help(void) {
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        struct manager *m = userdata;
         log_info("received signal %u, exiting (sessions stay in the kernel)", si->ssi_signo);
-        m->exiting = true;
         sd_notify(0, "STOPPING=1");
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
@@ -68,7 +68,9 @@ int main(int argc, char **argv) {
         log_setup(foreground, debug);
         signal(SIGPIPE, SIG_IGN);
 
+        /* Declared in this order so the server (whose clients sessions may still answer) goes first. */
         _cleanup_(manager_freep) struct manager *m = NULL;
+        _cleanup_(ipc_server_freep) struct ipc_server *server = NULL;
         int r = manager_new(&m);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot set up the daemon"), 1;
@@ -82,15 +84,19 @@ int main(int argc, char **argv) {
         sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m);
 
         (void) manager_open_transport(m); /* failure is reported; logins then answer 12 */
-        r = manager_listen(m, socket_path ?: node_iscsid_socket_path());
+        r = ipc_server_new(m, socket_path ?: node_iscsid_socket_path(), &server);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot listen on %s", socket_path ?: node_iscsid_socket_path()), 1;
         r = manager_resync(m);
         if (r < 0)
                 log_errno(LOG_WARNING, r, "cannot read sessions from sysfs");
+        _cleanup_(isns_watch_freep) struct isns_watch *isns = NULL; /* freed before the manager */
+        r = isns_watch_start(m, &isns);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "iSNS state change notifications are off");
 
         log_info("iscsid %s ready (socket %s)", PACKAGE_VERSION,
-                 m->listen_fd_from_systemd ? "from systemd" : m->socket_path);
+                 ipc_server_describe(server));
         sd_notify(0, "READY=1\nSTATUS=Processing requests");
         r = sd_event_loop(m->event);
         return r < 0 ? 1 : 0;

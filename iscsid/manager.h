@@ -1,5 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The daemon's one owner object: event loop, kernel transport, sessions, IPC server. */
+/*
+ * The manager: owns the event loop, the kernel transport and every session, and takes login,
+ * logout, rescan, stats and list requests. It knows no IPC clients: each request that takes
+ * time reports its end through a callback. iscsid's IPC server is one user; iscsistart is
+ * another.
+ *
+ * One login without a daemon, the session left in the kernel for iscsid to adopt (login-run.h
+ * wraps this for several logins waited for, as iscsistart needs):
+ *
+ *      static void on_login(const struct session_result *res, void *userdata) {
+ *              struct manager *m = userdata;
+ *              ... res->status (iscsiadm exit code), res->message, res->sid, res->host_no ...
+ *              sd_event_exit(m->event, res->status);
+ *      }
+ *
+ *      _cleanup_(manager_freep) struct manager *m = NULL;
+ *      r = manager_new(&m);                      // sd_event_default(), no IPC socket
+ *      (void) manager_open_transport(m);         // NETLINK_ISCSI, loading iscsi_tcp if needed
+ *      r = manager_login(m, &req, on_login, m);  // req: node_login_req_init() + fields
+ *      if (r >= 0)
+ *              r = sd_event_loop(m->event);      // returns what on_login passed to sd_event_exit
+ *      // manager_free() releases memory only: the kernel session stays, and iscsid adopts it at
+ *      // start (manager_resync) with the parameters of the state file session-config.c wrote.
+ *
+ * The login is complete when on_login runs: logged in, SET_PARAM done, LUNs scanned (unless
+ * req.scan is "manual"); the state file <run dir>/sessions/<sid>.json is written.
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -7,157 +33,47 @@
 #include <systemd/sd-event.h>
 
 #include "iscsi-node/ipc.h"
-#include "iscsi-proto/login.h"
+#include "iscsi-node/login-params.h"
 #include "iscsi-util/macro.h"
+#include "session.h"
 #include "transport.h"
-
-struct ipc_conn;
-struct session;
-
-enum session_state {
-        SESSION_CONNECTING,      /* TCP connect in progress */
-        SESSION_LOGGING_IN,      /* login PDUs on our socket */
-        SESSION_SCANNING,        /* kernel session running, LUN scan in progress */
-        SESSION_LOGGED_IN,
-        SESSION_RECOVERY_WAIT,   /* connection failed: waiting DefaultTime2Wait before reconnecting */
-        SESSION_LOGGING_OUT,     /* Logout PDU sent through the kernel, waiting for the response */
-        SESSION_DEAD,            /* about to be freed */
-};
-const char *session_state_to_string(enum session_state s);
-
-/* Everything a login needs, owned (a deep copy of struct node_login_req). */
-struct session_config {
-        char *target_name, *address, *iface, *initiator_name, *initiator_alias, *netdev, *hwaddress;
-        char *auth_method, *username, *password, *username_in, *password_in, *chap_algs;
-        char *header_digest, *data_digest;
-        int port, tpgt;
-        bool scan_manual;
-        uint32_t max_recv_dlength, max_xmit_dlength, first_burst, max_burst;
-        int max_r2t, initial_r2t, immediate_data, erl, default_time2wait, default_time2retain;
-        int login_timeout, logout_timeout, replacement_timeout, noop_out_interval, noop_out_timeout;
-        int abort_timeout, lu_reset_timeout, tgt_reset_timeout, host_reset_timeout;
-        int initial_login_retry_max, cmds_max, queue_depth;
-};
-
-struct session {
-        struct manager *manager;
-        struct session *next;
-        struct session_config cfg;
-        enum session_state state;
-
-        uint8_t isid[6];
-        uint16_t tsih;
-        uint32_t initial_cmdsn;          /* CmdSN the kernel session started from */
-        bool kernel_session;             /* sid/cid/host_no are valid */
-        uint32_t sid, cid;
-        int host_no;
-
-        int fd;                          /* our TCP socket until the kernel takes it */
-        sd_event_source *io, *timer;
-        struct iscsi_login *login;
-        uint8_t *rbuf;
-        size_t rlen, rneed, rcap;
-
-        struct iscsi_params params;      /* negotiated at the last login */
-        unsigned attempts;               /* failed connection attempts of this (re)login */
-        unsigned recoveries;
-        uint64_t recovery_start_usec;
-        char conn_address[64];           /* the address we connected to */
-        int conn_port;
-        char local_address[64];
-
-        struct ipc_conn *login_waiter;   /* reply when the login ends */
-        struct ipc_conn *logout_waiter;  /* reply when the logout ends */
-        uint32_t token;                  /* unique per session object, for host job replies */
-        bool deleting;                   /* logout: waiting for the LUN removal thread */
-        uint64_t logout_start_usec;
-};
 
 struct manager {
         sd_event *event;
-        struct kernel_transport *transport;
-        int transport_error;             /* why there is no transport (negative errno) */
+        struct session_context ctx;      /* what sessions share: loop, transport, host job pipe */
         struct session *sessions;
-        sd_event_source *ipc_listen;
-        int listen_fd;
-        bool listen_fd_from_systemd;
-        char *socket_path;
-        int scan_pipe[2];                /* LUN-scan threads report finished sids here */
-        sd_event_source *scan_io;
+        int host_job_pipe[2];            /* LUN scan / removal threads report finished jobs here */
+        sd_event_source *host_job_io;
         uint8_t isid_base[3];
         uint32_t next_token;
-        bool exiting;
-        /* Tests: a transport to use instead of NETLINK_ISCSI, and no sysfs scans. */
-        bool no_scan;
 };
 
+/* A manager on sd_event_default(), without a transport yet. */
 int manager_new(struct manager **ret);
+/* Frees every session object; the kernel sessions stay (a restarted daemon adopts them). */
 struct manager *manager_free(struct manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free)
 
 /* Open the kernel transport (loading iscsi_tcp if needed); keeps the error for later replies. */
 int manager_open_transport(struct manager *m);
-/* Listen on the IPC socket: one passed by systemd, or our own at path. */
-int manager_listen(struct manager *m, const char *path);
-/* Adopt sessions the kernel already has (daemon restart). */
+/* Tests: use t instead of NETLINK_ISCSI (the manager owns it). */
+void manager_set_transport(struct manager *m, struct kernel_transport *t);
+/* Adopt the sessions the kernel already has (daemon restart); returns how many. */
 int manager_resync(struct manager *m);
-/* Log out everything we started? No: sessions outlive the daemon. Just release resources. */
 
-/* Requests (from IPC or tests). The reply goes to `waiter` (may be NULL in tests). */
-int manager_login(struct manager *m, const struct node_login_req *req, struct ipc_conn *waiter,
-                  struct session **ret);
-int manager_logout(struct manager *m, const struct session_logout_req *req, struct ipc_conn *waiter);
+/* Log in; done is called exactly once with the outcome, possibly before this returns (then
+ * with the same error this returns: -EEXIST session exists, -EINVAL bad parameters, ...). */
+int manager_login(struct manager *m, const struct node_login_req *req, session_done_fn done, void *userdata);
+/* Log out one session (by sid or by target/portal/iface); done is called exactly once. A
+ * mounted disk of the session refuses the logout (ISCSI_ERR_BUSY) unless req->force. */
+int manager_logout(struct manager *m, const struct session_logout_req *req, session_done_fn done, void *userdata);
+/* Start a LUN scan of session sid (-1: all); the number started, 0 when no session matched. */
+unsigned manager_rescan(struct manager *m, int sid);
+/* The kernel's statistics of session sid; -ENOENT no such session, -ENXIO no transport. */
+int manager_get_stats(struct manager *m, int sid, struct iscsid_stat **ret, size_t *ret_n);
+/* What the daemon knows of every live session; *ret is malloc()ed. */
+int manager_list(struct manager *m, struct iscsid_session_info **ret, size_t *ret_n);
+
 struct session *manager_find_session(struct manager *m, uint32_t sid);
-
+/* The transport's event handler (tests feed it events of their fake transport). */
 void manager_on_kernel_event(const struct kernel_event *ev, void *userdata);
-void manager_remove_session(struct manager *m, struct session *s);
-
-/* session.c */
-int session_new(struct manager *m, const struct node_login_req *req, struct session **ret);
-struct session *session_free(struct session *s);
-void session_start_login(struct session *s);
-void session_on_conn_error(struct session *s, uint32_t error);
-void session_on_recv_pdu(struct session *s, const void *pdu, size_t len);
-int session_start_logout(struct session *s);
-void session_scan_done(struct session *s);
-void session_devices_deleted(struct session *s);
-void session_schedule_reconnect(struct session *s, uint64_t delay_usec);
-
-/* session-config.c */
-int session_config_from_req(struct session_config *c, const struct node_login_req *r);
-void session_config_done(struct session_config *c);
-int session_config_save(struct session *s);
-void session_state_file_remove(uint32_t sid);
-int session_adopt(struct manager *m, int sid, struct session **ret);
-
-/* session-params.c */
-int session_set_kernel_params(struct session *s, const struct iscsi_login_result *res);
-
-/* ipc-server.c */
-void ipc_conn_reply(struct ipc_conn *c, struct json_object *reply);
-void ipc_conn_reply_login(struct ipc_conn *c, int status, const char *message, const struct session *s);
-void ipc_conn_reply_simple(struct ipc_conn *c, const char *type, int status, const char *message);
-
-/* logout-guard.c: is any block device of host_no (disk, partition, holder) mounted? */
-int logout_guard_check(int host_no, char *ret_message, size_t size);
-
-/* sysfs.c (iscsid side): LUN scan and LUN removal for a SCSI host, each in a thread (the sysfs
- * writes block: a scan until every LUN is probed, a delete until sd has flushed its cache); the
- * thread writes a struct host_job_done to notify_fd when it is over. */
-enum host_job_kind {
-        HOST_JOB_SCAN,
-        HOST_JOB_DELETE,
-};
-struct host_job_done {
-        uint32_t token;         /* the session's token (sids are reused by the kernel) */
-        uint32_t kind;
-};
-int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int notify_fd);
-int host_delete_devices(int host_no);
-/* Calls fn with each <sysfs>/class/scsi_device/H:C:T:L directory of SCSI host host_no;
- * -errno if that class directory cannot be read. Shared by LUN removal and the logout guard. */
-int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata);
-int sysfs_session_exists(uint32_t sid);
-
-/* kmod.c */
-int kmod_load_iscsi_tcp(void);

@@ -3,12 +3,12 @@
  * One iSCSI session: TCP connect, login, hand-over to the kernel, recovery, logout.
  *
  * Why the login runs in userspace on the socket, before BIND_CONN: the login is pure protocol
- * (libiscsi-node's state machine, bytes in and out), so running it on our own non-blocking
+ * (libiscsi-proto's state machine, bytes in and out), so running it on our own non-blocking
  * socket lets one event loop drive many logins in parallel, with no netlink round trip per
  * Login PDU, and lets a failed login (wrong CHAP secret, unknown target) end without ever
  * creating a kernel session or SCSI host. Only a fully logged-in connection is bound: the
  * kernel's iscsi_tcp takes over a socket that is exactly at the first Full Feature Phase PDU
- * (we read precisely the bytes of each Login Response, never beyond), and we tell it the
+ * (login-conn.c reads precisely the bytes of each Login Response), and we tell it the
  * negotiated values with SET_PARAM. CmdSN continuity is kept by creating the kernel session
  * with the CmdSN the login left us at, and on recovery by logging in with the CmdSN the kernel
  * will use next (its start value plus the SCSI Command PDUs it has numbered since, from its
@@ -21,25 +21,29 @@
  * bind the new socket to the same kernel connection and START_CONN, which unblocks the disks.
  */
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/socket.h>
 
 #include "build-config.h"
+#include "clock.h"
 #include "log.h"
-#include "manager.h"
-#include "iscsi-util/send-all.h"
+#include "login-conn.h"
+#include "scsi-host.h"
+#include "session.h"
+#include "session-config.h"
+#include "session-params.h"
+#include "iscsi-node/ipc.h"
 #include "iscsi-node/sysfs-session.h"
 
-#define LOGIN_RBUF_SIZE (ISCSI_BHS_SIZE + ISCSI_MAX_AHS_LEN + 2 * ISCSI_DIGEST_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 4)
+/* Pause between connection attempts of an initial login. */
+#define LOGIN_RETRY_DELAY_USEC (1 * USEC_PER_SEC)
+/* Longest pause between reconnects in recovery (DefaultTime2Wait, capped). */
+#define RECONNECT_DELAY_MAX_USEC (5 * USEC_PER_SEC)
+/* Time for removing the disks (sd flushes their caches) before the Logout PDU is sent. */
+#define LOGOUT_DEVICE_REMOVAL_USEC (60 * USEC_PER_SEC)
+
 
 static const char *const state_names[] = {
         [SESSION_CONNECTING] = "CONNECTING",
@@ -55,12 +59,11 @@ const char *session_state_to_string(enum session_state s) {
         return s < ELEMENTSOF(state_names) ? state_names[s] : "UNKNOWN";
 }
 
-int session_new(struct manager *m, const struct node_login_req *req, struct session **ret) {
+int session_new(const struct session_context *ctx, const struct node_login_req *req, struct session **ret) {
         struct session *s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
-        s->manager = m;
-        s->fd = -EBADF;
+        s->ctx = ctx;
         s->host_no = -1;
         s->initial_cmdsn = 1;
         int r = session_config_from_req(&s->cfg, req);
@@ -68,16 +71,69 @@ int session_new(struct manager *m, const struct node_login_req *req, struct sess
                 session_free(s);
                 return r;
         }
-        memcpy(s->isid, req->isid, sizeof s->isid);
+        *ret = s;
+        return 0;
+}
+
+/* The login parameters of a kernel session without a state file, as sysfs shows them. */
+static int req_from_sysfs(const struct sysfs_session *ss, struct node_login_req *ret) {
+        struct node_login_req req;
+        node_login_req_init(&req);
+        req.target_name = ss->target_name;
+        req.address = ss->persistent_address ?: ss->address;
+        req.port = ss->persistent_port > 0 ? ss->persistent_port : ss->port;
+        req.tpgt = ss->tpgt;
+        req.iface = ss->iface_name;
+        req.initiator_name = ss->initiator_name;
+        if (!req.target_name || !req.address)
+                return -ENODATA;
+        *ret = req;
+        return 0;
+}
+
+static void schedule_reconnect(struct session *s, uint64_t delay_usec);
+
+int session_adopt(const struct session_context *ctx, int sid, struct session **ret) {
+        _cleanup_(node_sysfs_session_freep) struct sysfs_session *ss = NULL;
+        _cleanup_json_ struct json_object *saved = NULL;
+        struct node_login_req req;
+        uint32_t initial_cmdsn = 1;
+        struct session *s;
+
+        int r = node_sysfs_session_read(sid, &ss);
+        if (r < 0)
+                return r;
+        if (session_state_file_load((uint32_t) sid, &saved, &req, &initial_cmdsn) < 0) {
+                r = req_from_sysfs(ss, &req);
+                if (r < 0)
+                        return r;
+        }
+        r = session_new(ctx, &req, &s);
+        if (r < 0)
+                return r;
+        s->sid = (uint32_t) sid;
+        s->cid = 0;
+        s->host_no = ss->host_no;
+        s->kernel_session = true;
+        s->initial_cmdsn = initial_cmdsn;
+        iscsi_params_init_defaults(&s->params);
+        s->state = SESSION_LOGGED_IN;
+        bool failed = (ss->state && !streq(ss->state, "LOGGED_IN")) ||
+                      (ss->conn_state && !streq(ss->conn_state, "up"));
+        if (failed && ctx->transport) {
+                /* It failed while no daemon was watching: stop the connection for recovery (the
+                 * kernel refuses a new BIND_CONN until then) and reconnect now. */
+                r = ctx->transport->ops->stop_conn(ctx->transport, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
+                if (r < 0)
+                        log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
+                schedule_reconnect(s, 0);
+        }
         *ret = s;
         return 0;
 }
 
 static void close_connection(struct session *s) {
-        s->io = sd_event_source_disable_unref(s->io);
-        s->fd = safe_close(s->fd);
-        s->login = iscsi_login_free(s->login);
-        s->rlen = s->rneed = 0;
+        s->login_conn = login_conn_free(s->login_conn);
 }
 
 struct session *session_free(struct session *s) {
@@ -85,21 +141,10 @@ struct session *session_free(struct session *s) {
                 return NULL;
         close_connection(s);
         s->timer = sd_event_source_disable_unref(s->timer);
-        free(s->rbuf);
-        session_config_done(&s->cfg);
+        node_login_req_done(&s->cfg);
         explicit_bzero(&s->params, sizeof s->params);
         free(s);
         return NULL;
-}
-
-static uint64_t now_usec(struct session *s) {
-        uint64_t t = 0;
-        /* The loop's cached time would not move inside one dispatch. */
-        (void) s;
-        struct timespec ts;
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
-                t = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-        return t;
 }
 
 /* ---- timers ---- */
@@ -108,7 +153,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata);
 
 static void arm_timer(struct session *s, uint64_t delay_usec) {
         s->timer = sd_event_source_disable_unref(s->timer);
-        int r = sd_event_add_time_relative(s->manager->event, &s->timer, CLOCK_MONOTONIC, delay_usec, 0,
+        int r = sd_event_add_time_relative(s->ctx->event, &s->timer, CLOCK_MONOTONIC, delay_usec, 0,
                                            on_timer, s);
         if (r < 0)
                 log_errno(LOG_ERR, r, "session %s: cannot arm timer", s->cfg.target_name);
@@ -118,7 +163,7 @@ static void disarm_timer(struct session *s) {
         s->timer = sd_event_source_disable_unref(s->timer);
 }
 
-void session_schedule_reconnect(struct session *s, uint64_t delay_usec) {
+static void schedule_reconnect(struct session *s, uint64_t delay_usec) {
         s->state = SESSION_RECOVERY_WAIT;
         arm_timer(s, delay_usec);
 }
@@ -126,14 +171,26 @@ void session_schedule_reconnect(struct session *s, uint64_t delay_usec) {
 /* ---- ending a login ---- */
 
 static void login_finished(struct session *s, int status, const char *message) {
-        if (s->login_waiter) {
-                ipc_conn_reply_login(s->login_waiter, status, message, s);
-                s->login_waiter = NULL;
-        }
+        session_done_fn done = s->login_done;
+        if (!done)
+                return;
+        s->login_done = NULL;
+        done(&(struct session_result) {
+                .status = status,
+                .message = message,
+                .sid = s->kernel_session ? (int) s->sid : -1,
+                .host_no = s->host_no,
+             }, s->login_userdata);
+}
+
+/* The session is over: its owner unlinks and frees it. */
+static void session_end(struct session *s) {
+        s->state = SESSION_DEAD;
+        s->ctx->session_ended(s, s->ctx->userdata);
 }
 
 static void teardown_kernel(struct session *s) {
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         if (!s->kernel_session || !t)
                 return;
         int r = t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_TERM);
@@ -157,8 +214,7 @@ static void fail_login(struct session *s, int status, const char *message) {
         disarm_timer(s);
         teardown_kernel(s);
         login_finished(s, status, message);
-        s->state = SESSION_DEAD;
-        manager_remove_session(s->manager, s);
+        session_end(s);
 }
 
 static void start_connect(struct session *s);
@@ -172,7 +228,7 @@ static void attempt_failed(struct session *s, int status, const char *message) {
                         log_info("session %s,%s:%d: %s; retrying (%u/%d)", s->cfg.target_name, s->cfg.address,
                                  s->cfg.port, message, s->attempts, s->cfg.initial_login_retry_max);
                         s->state = SESSION_RECOVERY_WAIT;
-                        arm_timer(s, 1000000);
+                        arm_timer(s, LOGIN_RETRY_DELAY_USEC);
                         return;
                 }
                 fail_login(s, status, message);
@@ -182,71 +238,107 @@ static void attempt_failed(struct session *s, int status, const char *message) {
         s->attempts++;
         log_info("connection%u:0: reconnect failed: %s; retrying", s->sid, message);
         s->state = SESSION_RECOVERY_WAIT;
-        uint64_t delay = s->params.default_time2wait > 0 ? s->params.default_time2wait * 1000000ULL : 1000000ULL;
-        arm_timer(s, MIN(delay, 5000000ULL));
+        uint64_t delay = s->params.default_time2wait > 0 ? s->params.default_time2wait * USEC_PER_SEC
+                                                          : LOGIN_RETRY_DELAY_USEC;
+        arm_timer(s, MIN(delay, RECONNECT_DELAY_MAX_USEC));
 }
 
 /* ---- kernel hand-over ---- */
 
-static void kernel_handover(struct session *s, const struct iscsi_login_result *res) {
-        struct manager *m = s->manager;
-        struct kernel_transport *t = m->transport;
-        bool initial = !s->kernel_session;
+/* First login: CREATE_SESSION starting at the CmdSN the login left us at, then CREATE_CONN.
+ * On failure the login has failed (and nothing stays in the kernel). */
+static int create_kernel_session(struct session *s, struct kernel_transport *t, uint32_t cmdsn) {
+        uint32_t sid, host_no, cid;
         char msg[256];
-        int r;
+        int r = t->ops->create_session(t, cmdsn, (uint16_t) s->cfg.cmds_max, (uint16_t) s->cfg.queue_depth, &sid,
+                                       &host_no);
+        if (r < 0) {
+                snprintf(msg, sizeof msg, "kernel CREATE_SESSION failed: %s", strerror(-r));
+                fail_login(s, ISCSI_ERR_INTERNAL, msg);
+                return r;
+        }
+        s->sid = sid;
+        s->host_no = (int) host_no;
+        s->kernel_session = true;
+        s->initial_cmdsn = cmdsn;
+        r = t->ops->create_conn(t, sid, &cid);
+        if (r < 0) {
+                /* Only the session exists: destroy it alone. */
+                (void) t->ops->destroy_session(t, sid);
+                s->kernel_session = false;
+                snprintf(msg, sizeof msg, "kernel CREATE_CONN failed: %s", strerror(-r));
+                fail_login(s, ISCSI_ERR_INTERNAL, msg);
+                return r;
+        }
+        s->cid = cid;
+        return 0;
+}
+
+/* BIND_CONN our socket, SET_PARAM, START_CONN. On failure the login (initial) or this
+ * reconnect attempt (recovery) has failed. */
+static int bind_and_start(struct session *s, struct kernel_transport *t, bool initial,
+                          const struct iscsi_login_result *res) {
+        if (res->params.tpgt >= 0) /* the target's word over the record's */
+                s->cfg.tpgt = res->params.tpgt;
+        _cleanup_close_ int fd = login_conn_take_fd(s->login_conn);
+        int r = t->ops->bind_conn(t, s->sid, s->cid, fd);
+        if (r >= 0)
+                r = session_set_kernel_params(t, s->sid, s->cid, &s->cfg, res);
+        if (r >= 0)
+                r = t->ops->start_conn(t, s->sid, s->cid);
+        if (r >= 0)
+                return 0;
+        char msg[256];
+        snprintf(msg, sizeof msg, "handing the connection to the kernel failed: %s", strerror(-r));
+        if (initial)
+                fail_login(s, ISCSI_ERR_INTERNAL, msg);
+        else {
+                (void) t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
+                attempt_failed(s, ISCSI_ERR_INTERNAL, msg);
+        }
+        return r;
+}
+
+/* The initial login is through: scan the LUNs (unless node.session.scan = manual), then
+ * report the login done. */
+static void start_scan(struct session *s) {
+        const struct session_context *ctx = s->ctx;
+        if (streq_ptr(s->cfg.scan, "manual") || ctx->no_scan) {
+                s->state = SESSION_LOGGED_IN;
+                login_finished(s, ISCSI_SUCCESS, NULL);
+                return;
+        }
+        s->state = SESSION_SCANNING;
+        int r = host_job_async(s->host_no, HOST_JOB_SCAN, s->token, ctx->host_job_fd);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "session %u: LUN scan could not start", s->sid);
+                s->state = SESSION_LOGGED_IN;
+                login_finished(s, ISCSI_SUCCESS, NULL);
+        }
+}
+
+static void kernel_handover(struct session *s, const struct iscsi_login_result *res) {
+        const struct session_context *ctx = s->ctx;
+        struct kernel_transport *t = ctx->transport;
+        bool initial = !s->kernel_session;
 
         if (!t) {
-                snprintf(msg, sizeof msg, "the kernel cannot do iSCSI: %s", strerror(-m->transport_error));
+                char msg[256];
+                snprintf(msg, sizeof msg, "the kernel cannot do iSCSI: %s", strerror(-ctx->transport_error));
                 fail_login(s, ISCSI_ERR_TRANS_NOT_FOUND, msg);
                 return;
         }
-        if (initial) {
-                uint32_t sid, host_no, cid;
-                r = t->ops->create_session(t, res->cmdsn, (uint16_t) s->cfg.cmds_max, (uint16_t) s->cfg.queue_depth,
-                                           &sid, &host_no);
-                if (r < 0) {
-                        snprintf(msg, sizeof msg, "kernel CREATE_SESSION failed: %s", strerror(-r));
-                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
-                        return;
-                }
-                s->sid = sid;
-                s->host_no = (int) host_no;
-                s->kernel_session = true;
-                s->initial_cmdsn = res->cmdsn;
-                r = t->ops->create_conn(t, sid, &cid);
-                if (r < 0) {
-                        /* Only the session exists: destroy it alone. */
-                        (void) t->ops->destroy_session(t, sid);
-                        s->kernel_session = false;
-                        snprintf(msg, sizeof msg, "kernel CREATE_CONN failed: %s", strerror(-r));
-                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
-                        return;
-                }
-                s->cid = cid;
-        }
-
-        r = t->ops->bind_conn(t, s->sid, s->cid, s->fd);
-        if (r >= 0)
-                r = session_set_kernel_params(s, res);
-        if (r >= 0)
-                r = t->ops->start_conn(t, s->sid, s->cid);
-        if (r < 0) {
-                snprintf(msg, sizeof msg, "handing the connection to the kernel failed: %s", strerror(-r));
-                if (initial)
-                        fail_login(s, ISCSI_ERR_INTERNAL, msg);
-                else {
-                        (void) t->ops->stop_conn(t, s->sid, s->cid, KISCSI_STOP_CONN_RECOVER);
-                        attempt_failed(s, ISCSI_ERR_INTERNAL, msg);
-                }
+        if (initial && create_kernel_session(s, t, res->cmdsn) < 0)
                 return;
-        }
+        if (bind_and_start(s, t, initial, res) < 0)
+                return;
         /* The kernel holds its own reference to the socket now. */
         close_connection(s);
         disarm_timer(s);
         s->params = res->params;
         s->tsih = res->tsih;
         s->attempts = 0;
-        r = session_config_save(s);
+        int r = session_config_save(s->sid, &s->cfg, s->initial_cmdsn, s->host_no);
         if (r < 0)
                 log_errno(LOG_WARNING, r, "session %u: cannot save its state", s->sid);
 
@@ -258,18 +350,7 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
         }
         log_info("Login to [iface: %s, target: %s, portal: %s,%d] successful (session %u, host %d).",
                  s->cfg.iface, s->cfg.target_name, s->cfg.address, s->cfg.port, s->sid, s->host_no);
-        if (s->cfg.scan_manual || m->no_scan) {
-                s->state = SESSION_LOGGED_IN;
-                login_finished(s, ISCSI_SUCCESS, NULL);
-                return;
-        }
-        s->state = SESSION_SCANNING;
-        r = host_job_async(s->host_no, HOST_JOB_SCAN, s->token, m->scan_pipe[1]);
-        if (r < 0) {
-                log_errno(LOG_WARNING, r, "session %u: LUN scan could not start", s->sid);
-                s->state = SESSION_LOGGED_IN;
-                login_finished(s, ISCSI_SUCCESS, NULL);
-        }
+        start_scan(s);
 }
 
 void session_scan_done(struct session *s) {
@@ -278,149 +359,7 @@ void session_scan_done(struct session *s) {
         login_finished(s, ISCSI_SUCCESS, NULL);
 }
 
-/* ---- the login exchange on our socket ---- */
-
-static int send_next_request(struct session *s) {
-        struct iscsi_login_pdu pdu;
-        int r = iscsi_login_initiator_next(s->login, &pdu);
-        if (r < 0)
-                return r;
-        uint8_t buf[ISCSI_BHS_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 8];
-        ssize_t n = iscsi_pdu_build(&pdu.bhs, NULL, 0, pdu.data, 0, buf, sizeof buf);
-        if (n < 0)
-                return (int) n;
-        /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once; if not within 1 s,
-         * the peer is not reading and the login timer ends it. */
-        r = util_send_all(s->fd, buf, (size_t) n, 1000);
-        explicit_bzero(buf, sizeof buf);
-        return r;
-}
-
-static void handle_login_response(struct session *s) {
-        struct iscsi_pdu_view v;
-        int r = iscsi_pdu_parse(s->rbuf, s->rlen, 0, ISCSI_LOGIN_MAX_SEGMENT, &v);
-        s->rlen = s->rneed = 0;
-        if (r < 0) {
-                attempt_failed(s, ISCSI_ERR_LOGIN, "malformed PDU from the target during login");
-                return;
-        }
-        if (v.bhs.opcode == ISCSI_OP_LOGIN_RSP && v.bhs.status_class >= ISCSI_STATUS_CLASS_INITIATOR_ERR) {
-                /* A final error status ends the login whatever else the PDU says: tgtd, for one,
-                 * zeroes the ISID in the Login Response that refuses a CHAP response. */
-                struct iscsi_login_result res = {
-                        .failure = ISCSI_LOGIN_FAIL_STATUS,
-                        .status = (uint16_t) (v.bhs.status_class << 8 | v.bhs.status_detail),
-                };
-                char msg[160];
-                snprintf(msg, sizeof msg, "target answered status 0x%04x (%s)", res.status,
-                         iscsi_login_status_to_string(res.status));
-                int code = iscsi_login_exit_code(&res);
-                if (s->kernel_session)
-                        attempt_failed(s, code ?: ISCSI_ERR_LOGIN, msg);
-                else
-                        fail_login(s, code ?: ISCSI_ERR_LOGIN, msg);
-                return;
-        }
-        r = iscsi_login_initiator_receive(s->login, &v.bhs, v.data, v.data_len);
-        if (r < 0) {
-                attempt_failed(s, ISCSI_ERR_INTERNAL, "login state machine error");
-                return;
-        }
-        if (r == ISCSI_LOGIN_CONTINUE) {
-                r = send_next_request(s);
-                if (r < 0)
-                        attempt_failed(s, ISCSI_ERR_TRANS, "sending a Login PDU failed");
-                return;
-        }
-        struct iscsi_login_result res;
-        iscsi_login_get_result(s->login, &res);
-        if (r == ISCSI_LOGIN_DONE) {
-                kernel_handover(s, &res);
-                explicit_bzero(&res, sizeof res);
-                return;
-        }
-
-        char msg[512];
-        int code = iscsi_login_exit_code(&res);
-        if (res.failure == ISCSI_LOGIN_FAIL_REDIRECT)
-                snprintf(msg, sizeof msg, "target redirected the login to %.150s (redirects are not followed)",
-                         res.target_address);
-        else if (res.failure == ISCSI_LOGIN_FAIL_STATUS)
-                snprintf(msg, sizeof msg, "target answered status 0x%04x (%s)%s%s", res.status,
-                         iscsi_login_status_to_string(res.status), res.reason[0] ? ": " : "", res.reason);
-        else
-                snprintf(msg, sizeof msg, "%s%s%s", iscsi_login_failure_to_string(res.failure),
-                         res.reason[0] ? ": " : "", res.reason);
-        explicit_bzero(&res, sizeof res);
-        if (code == 0)
-                code = ISCSI_ERR_LOGIN;
-        if (s->kernel_session)
-                attempt_failed(s, code, msg);   /* recovery: keep trying */
-        else
-                fail_login(s, code, msg);
-}
-
-static void on_readable(struct session *s) {
-        for (;;) {
-                size_t want = s->rneed ? s->rneed : ISCSI_BHS_SIZE;
-                if (s->rlen < want) {
-                        /* Read exactly up to the end of this PDU: the bytes after the final
-                         * Login Response belong to the kernel. */
-                        ssize_t n = read(s->fd, s->rbuf + s->rlen, want - s->rlen);
-                        if (n < 0) {
-                                if (errno == EAGAIN || errno == EINTR)
-                                        return;
-                                attempt_failed(s, ISCSI_ERR_TRANS, "connection failed during login");
-                                return;
-                        }
-                        if (n == 0) {
-                                attempt_failed(s, ISCSI_ERR_TRANS, "target closed the connection during login");
-                                return;
-                        }
-                        s->rlen += (size_t) n;
-                        if (s->rlen < want)
-                                return;
-                }
-                if (!s->rneed) {
-                        size_t total;
-                        int r = iscsi_pdu_peek_length(s->rbuf, s->rlen, 0, &total);
-                        if (r < 0 || total > s->rcap) {
-                                attempt_failed(s, ISCSI_ERR_LOGIN, "oversized PDU from the target during login");
-                                return;
-                        }
-                        s->rneed = total;
-                        if (s->rlen < total)
-                                continue;
-                }
-                handle_login_response(s);
-                return;
-        }
-}
-
-static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
-        struct session *s = userdata;
-        if (s->state == SESSION_CONNECTING) {
-                int err = 0;
-                socklen_t len = sizeof err;
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-                        err = errno;
-                if (err) {
-                        char msg[160];
-                        snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port,
-                                 strerror(err));
-                        attempt_failed(s, err == ETIMEDOUT ? ISCSI_ERR_TRANS_TIMEOUT : ISCSI_ERR_TRANS, msg);
-                        return 0;
-                }
-                s->state = SESSION_LOGGING_IN;
-                sd_event_source_set_io_events(es, EPOLLIN);
-                if (send_next_request(s) < 0)
-                        attempt_failed(s, ISCSI_ERR_TRANS, "sending the first Login PDU failed");
-                return 0;
-        }
-        if (s->state == SESSION_LOGGING_IN)
-                on_readable(s);
-        return 0;
-}
+/* ---- the login exchange ---- */
 
 static int login_cmdsn(struct session *s, uint32_t *ret) {
         /* Recovery: the kernel numbers each SCSI Command PDU with the next CmdSN, starting at
@@ -429,7 +368,7 @@ static int login_cmdsn(struct session *s, uint32_t *ret) {
                 *ret = s->initial_cmdsn;
                 return 0;
         }
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         _cleanup_free_ struct iscsid_stat *st = NULL;
         size_t n = 0;
         int r = t->ops->get_stats(t, s->sid, s->cid, &st, &n);
@@ -443,134 +382,52 @@ static int login_cmdsn(struct session *s, uint32_t *ret) {
         return -ENODATA;
 }
 
-static int make_login(struct session *s) {
-        const struct session_config *c = &s->cfg;
-        _cleanup_keys_ struct iscsi_keys ops = {};
-        int r = 0;
-        if (c->header_digest)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "HeaderDigest", c->header_digest);
-        if (c->data_digest)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "DataDigest", c->data_digest);
-        if (c->max_recv_dlength > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxRecvDataSegmentLength", "%u", c->max_recv_dlength);
-        if (c->max_burst > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxBurstLength", "%u", c->max_burst);
-        if (c->first_burst > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "FirstBurstLength", "%u", c->first_burst);
-        if (c->max_r2t > 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "MaxOutstandingR2T", "%d", c->max_r2t);
-        if (c->initial_r2t >= 0)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "InitialR2T", c->initial_r2t ? "Yes" : "No");
-        if (c->immediate_data >= 0)
-                r = r < 0 ? r : iscsi_keys_add(&ops, "ImmediateData", c->immediate_data ? "Yes" : "No");
-        if (c->erl >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "ErrorRecoveryLevel", "%d", c->erl);
-        if (c->default_time2wait >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Wait", "%d", c->default_time2wait);
-        if (c->default_time2retain >= 0)
-                r = r < 0 ? r : iscsi_keys_addf(&ops, "DefaultTime2Retain", "%d", c->default_time2retain);
-        if (r < 0)
-                return r;
+static void on_login_conn(struct login_conn *lc, const struct login_conn_report *rep, void *userdata) {
+        struct session *s = userdata;
+        switch (rep->event) {
+        case LOGIN_CONN_CONNECTED:
+                s->state = SESSION_LOGGING_IN;
+                break;
+        case LOGIN_CONN_DONE:
+                kernel_handover(s, rep->result);
+                break;
+        case LOGIN_CONN_FAILED:
+                attempt_failed(s, rep->status, rep->message);
+                break;
+        case LOGIN_CONN_REFUSED:
+                if (s->kernel_session)
+                        attempt_failed(s, rep->status, rep->message); /* recovery: keep trying */
+                else
+                        fail_login(s, rep->status, rep->message);
+                break;
+        }
+}
 
-        enum iscsi_chap_alg algs[ISCSI_CHAP_MAX_ALGS];
-        size_t n_algs = 0;
-        if (c->chap_algs && iscsi_chap_alg_list_parse(c->chap_algs, algs, &n_algs) < 0)
-                return -EINVAL;
-
+static void start_connect(struct session *s) {
+        struct login_conn_report rep = {};
+        enum login_conn_start_error error;
         uint32_t cmdsn;
-        r = login_cmdsn(s, &cmdsn);
+
+        int r = login_cmdsn(s, &cmdsn);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: kernel CmdSN unknown, using the initial one", s->sid);
                 cmdsn = s->initial_cmdsn;
         }
-        bool chap = c->auth_method && strcasecmp(c->auth_method, "CHAP") == 0;
-        bool mutual = chap && c->username_in && c->password_in;
-        struct iscsi_login_initiator_config lc = {
-                .initiator_name = c->initiator_name,
-                .initiator_alias = c->initiator_alias,
-                .target_name = c->target_name,
-                .session_type = ISCSI_SESSION_NORMAL,
-                .tsih = 0,
-                .cid = 0,
-                .itt = 0,
-                .cmdsn = cmdsn,
-                .exp_statsn = 0,
-                .auth = chap ? ISCSI_AUTH_CHAP : ISCSI_AUTH_NONE,
-                .chap = {
-                        .username = chap ? c->username : NULL,
-                        .secret = chap ? c->password : NULL,
-                        .mutual_username = mutual ? c->username_in : NULL,
-                        .mutual_secret = mutual ? c->password_in : NULL,
-                },
-                .chap_algs = n_algs ? algs : NULL,
-                .n_chap_algs = n_algs,
-                .operational = ops.n ? &ops : NULL,
-        };
-        memcpy(lc.isid, s->isid, sizeof lc.isid);
-        return iscsi_login_initiator_new(&lc, &s->login);
-}
-
-static void start_connect(struct session *s) {
-        struct manager *m = s->manager;
-        char port[8], msg[200];
-        snprintf(port, sizeof port, "%d", s->cfg.port);
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
-        int r = getaddrinfo(s->cfg.address, port, &hints, &ai);
-        if (r != 0) {
-                snprintf(msg, sizeof msg, "cannot resolve %s: %s", s->cfg.address, gai_strerror(r));
-                attempt_failed(s, ISCSI_ERR_TRANS, msg);
-                return;
-        }
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-        if (fd < 0) {
-                freeaddrinfo(ai);
-                attempt_failed(s, ISCSI_ERR_TRANS, "socket() failed");
-                return;
-        }
-        int one = 1;
-        (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        s->fd = fd;
-        r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-        int err = errno;
-        if (ai->ai_family == AF_INET)
-                inet_ntop(AF_INET, &((struct sockaddr_in *) ai->ai_addr)->sin_addr, s->conn_address,
-                          sizeof s->conn_address);
-        else if (ai->ai_family == AF_INET6)
-                inet_ntop(AF_INET6, &((struct sockaddr_in6 *) ai->ai_addr)->sin6_addr, s->conn_address,
-                          sizeof s->conn_address);
-        s->conn_port = s->cfg.port;
-        freeaddrinfo(ai);
-        if (r < 0 && err != EINPROGRESS) {
-                snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port, strerror(err));
-                attempt_failed(s, ISCSI_ERR_TRANS, msg);
-                return;
-        }
-        r = make_login(s);
+        r = login_conn_start(s->ctx->event, &s->cfg, cmdsn, on_login_conn, s, &s->login_conn, &error, &rep);
         if (r < 0) {
-                fail_login(s, r == -EINVAL ? ISCSI_ERR_INVAL : ISCSI_ERR_INTERNAL,
-                           r == -EINVAL ? "invalid login parameters (names, CHAP credentials or operational values)"
-                                        : "cannot set up the login");
-                return;
-        }
-        if (!s->rbuf) {
-                s->rcap = LOGIN_RBUF_SIZE;
-                s->rbuf = malloc(s->rcap);
-                if (!s->rbuf) {
-                        fail_login(s, ISCSI_ERR_NOMEM, "out of memory");
-                        return;
-                }
-        }
-        s->rlen = s->rneed = 0;
-        r = sd_event_add_io(m->event, &s->io, fd, EPOLLOUT, on_io, s);
-        if (r < 0) {
-                fail_login(s, ISCSI_ERR_INTERNAL, "cannot watch the socket");
+                if (error == LOGIN_CONN_START_FATAL)
+                        fail_login(s, rep.status, rep.message);
+                else
+                        attempt_failed(s, rep.status, rep.message);
                 return;
         }
         s->state = SESSION_CONNECTING;
-        arm_timer(s, (uint64_t) s->cfg.login_timeout * 1000000ULL);
+        arm_timer(s, (uint64_t) s->cfg.login_timeout * USEC_PER_SEC);
 }
 
-void session_start_login(struct session *s) {
+void session_start_login(struct session *s, session_done_fn done, void *userdata) {
+        s->login_done = done;
+        s->login_userdata = userdata;
         s->attempts = 0;
         start_connect(s);
 }
@@ -578,7 +435,7 @@ void session_start_login(struct session *s) {
 /* ---- recovery ---- */
 
 void session_on_conn_error(struct session *s, uint32_t error) {
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         switch (s->state) {
         case SESSION_LOGGED_IN:
         case SESSION_SCANNING:
@@ -598,38 +455,39 @@ void session_on_conn_error(struct session *s, uint32_t error) {
         if (r < 0)
                 log_errno(LOG_WARNING, r, "session %u: STOP_CONN(recover) failed", s->sid);
         s->recovery_start_usec = 0;
-        sd_event_now(s->manager->event, CLOCK_MONOTONIC, &s->recovery_start_usec);
+        sd_event_now(s->ctx->event, CLOCK_MONOTONIC, &s->recovery_start_usec);
         s->attempts = 0;
         s->state = SESSION_RECOVERY_WAIT;
-        arm_timer(s, (uint64_t) s->params.default_time2wait * 1000000ULL);
+        arm_timer(s, (uint64_t) s->params.default_time2wait * USEC_PER_SEC);
 }
 
 /* ---- logout ---- */
 
-static void finish_logout(struct session *s, int status, const char *message) {
+/* How a logout ended: with the target's Logout Response, or without one (no kernel session,
+ * the PDU could not be sent, or the logout timer ran out). */
+enum logout_end {
+        LOGOUT_ANSWERED,
+        LOGOUT_UNANSWERED,
+};
+
+static void finish_logout(struct session *s, enum logout_end how) {
         disarm_timer(s);
         close_connection(s);
         uint32_t sid = s->sid;
-        uint64_t t0 = now_usec(s);
+        uint64_t t0 = clock_now_usec();
         teardown_kernel(s);
         log_debug("logout of session %u: Logout Response after %llu ms, kernel teardown took %llu ms", sid,
-                  (unsigned long long) (t0 - s->logout_start_usec) / 1000,
-                  (unsigned long long) (now_usec(s) - t0) / 1000);
+                  (unsigned long long) ((t0 - s->logout_start_usec) / USEC_PER_MSEC),
+                  (unsigned long long) ((clock_now_usec() - t0) / USEC_PER_MSEC));
         log_info("Logout of session %u [target: %s, portal: %s,%d] %s", sid, s->cfg.target_name, s->cfg.address,
-                 s->cfg.port, status == 0 ? "successful." : "done without a Logout Response.");
-        if (s->logout_waiter) {
-                struct json_object *o = node_ipc_new_response("logout", ISCSI_SUCCESS, message);
-                if (o) {
-                        struct json_object *res = json_object_new_object();
-                        json_object_object_add(res, "sid", json_object_new_int64(sid));
-                        json_object_object_add(o, "result", res);
-                }
-                ipc_conn_reply(s->logout_waiter, o);
-                s->logout_waiter = NULL;
-        }
+                 s->cfg.port, how == LOGOUT_ANSWERED ? "successful." : "done without a Logout Response.");
+        session_done_fn done = s->logout_done;
+        s->logout_done = NULL;
+        if (done)
+                done(&(struct session_result) { .status = ISCSI_SUCCESS, .sid = (int) sid, .host_no = s->host_no },
+                     s->logout_userdata);
         login_finished(s, ISCSI_ERR_LOGIN, "logged out while logging in");
-        s->state = SESSION_DEAD;
-        manager_remove_session(s->manager, s);
+        session_end(s);
 }
 
 void session_on_recv_pdu(struct session *s, const void *pdu, size_t len) {
@@ -637,28 +495,30 @@ void session_on_recv_pdu(struct session *s, const void *pdu, size_t len) {
         if (iscsi_bhs_decode(pdu, len, &bhs) < 0)
                 return;
         if (bhs.opcode == ISCSI_OP_LOGOUT_RSP && s->state == SESSION_LOGGING_OUT) {
-                finish_logout(s, 0, NULL);
+                finish_logout(s, LOGOUT_ANSWERED);
                 return;
         }
         log_debug("session %u: unsolicited PDU 0x%02x from the kernel ignored", s->sid, bhs.opcode);
 }
 
-int session_start_logout(struct session *s) {
-        struct kernel_transport *t = s->manager->transport;
+int session_start_logout(struct session *s, session_done_fn done, void *userdata) {
+        struct kernel_transport *t = s->ctx->transport;
         if (s->state == SESSION_LOGGING_OUT)
                 return -EALREADY;
+        s->logout_done = done;
+        s->logout_userdata = userdata;
         if (!s->kernel_session || !t || (s->state != SESSION_LOGGED_IN && s->state != SESSION_SCANNING)) {
                 /* Not running in the kernel (login or recovery in progress): just stop. */
                 s->state = SESSION_LOGGING_OUT;
-                finish_logout(s, 1, NULL);
+                finish_logout(s, LOGOUT_UNANSWERED);
                 return 0;
         }
         /* Remove the disks first, while the connection is up, so their caches are flushed; in a
          * thread, so other logouts proceed meanwhile. The Logout PDU follows when it is done. */
         s->state = SESSION_LOGGING_OUT;
         s->deleting = true;
-        s->logout_start_usec = now_usec(s);
-        int r = host_job_async(s->host_no, HOST_JOB_DELETE, s->token, s->manager->scan_pipe[1]);
+        s->logout_start_usec = clock_now_usec();
+        int r = host_job_async(s->host_no, HOST_JOB_DELETE, s->token, s->ctx->host_job_fd);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: cannot start removing its SCSI devices", s->sid);
                 (void) host_delete_devices(s->host_no);
@@ -666,17 +526,17 @@ int session_start_logout(struct session *s) {
                 return 0;
         }
         /* Flushing caches can take a while on a slow target; the logout timer covers both. */
-        arm_timer(s, (uint64_t) (MAX(s->cfg.logout_timeout, 1) + 60) * 1000000ULL);
+        arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * USEC_PER_SEC + LOGOUT_DEVICE_REMOVAL_USEC);
         return 0;
 }
 
 void session_devices_deleted(struct session *s) {
-        struct kernel_transport *t = s->manager->transport;
+        struct kernel_transport *t = s->ctx->transport;
         if (s->state != SESSION_LOGGING_OUT || !s->deleting)
                 return;
         s->deleting = false;
         log_debug("logout of session %u: devices removed after %llu ms", s->sid,
-                  (unsigned long long) (now_usec(s) - s->logout_start_usec) / 1000);
+                  (unsigned long long) ((clock_now_usec() - s->logout_start_usec) / USEC_PER_MSEC));
         struct iscsi_bhs h = {
                 .opcode = ISCSI_OP_LOGOUT_REQ,
                 .immediate = true,
@@ -691,10 +551,10 @@ void session_devices_deleted(struct session *s) {
                 r = t->ops->send_pdu(t, s->sid, s->cid, hdr, sizeof hdr, NULL, 0);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: cannot send the Logout PDU", s->sid);
-                finish_logout(s, 1, NULL);
+                finish_logout(s, LOGOUT_UNANSWERED);
                 return;
         }
-        arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * 1000000ULL);
+        arm_timer(s, (uint64_t) MAX(s->cfg.logout_timeout, 1) * USEC_PER_SEC);
 }
 
 static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {
@@ -713,7 +573,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {
                 start_connect(s);
                 break;
         case SESSION_LOGGING_OUT:
-                finish_logout(s, 1, NULL);
+                finish_logout(s, LOGOUT_UNANSWERED);
                 break;
         default:
                 break;

@@ -11,7 +11,7 @@
 
 #include "iscsi-node/ipc.h"
 
-/* Log in to each request; results[i] gets the outcome of reqs[i] (status 0 = logged in).
- * Returns 0 when every request was attempted, a negative errno when the login engine itself
- * could not run (then no result is meaningful). */
+/* Log in to each request (all at once); results[i] gets the outcome of reqs[i] (status 0 =
+ * logged in). Returns 0 when every request was attempted, a negative errno when the login
+ * engine itself could not run (then no result is meaningful). */
 int boot_login(const struct node_login_req *reqs, size_t n, bool debug, struct login_result *results);

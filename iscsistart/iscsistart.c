@@ -18,9 +18,10 @@
 #include "boot-login.h"
 #include "build-config.h"
 #include "fw-net.h"
+#include "iscsi-node/exit-code.h"
 #include "iscsi-node/ibft.h"
 #include "iscsi-node/iscsid-conf.h"
-#include "iscsi-node/login-req.h"
+#include "iscsi-node/login-params.h"
 #include "iscsi-node/paths.h"
 #include "iscsi-node/record.h"
 #include "iscsi-node/sysfs-session.h"
@@ -280,7 +281,7 @@ static int report(const Record *r, const struct login_result *res) {
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         if (res->status != 0) {
                 log_error("Could not log into [target: %s, portal: %s,%d]: %s (%s)", name, addr, port,
-                          node_err_to_string(res->status), res->message);
+                          node_exit_code_text(res->status), res->message);
                 return ISCSI_ERR;
         }
         log_error("Connection%d:0 to [target: %s, portal: %s,%d] through [iface: default] is operational now",

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "daemon.h"
 #include "log.h"
+#include "service.h"
 
 #define DEFAULT_PIDFILE "/run/iscsi-targetd.pid"
 
@@ -18,6 +18,9 @@ static void help(void) {
                "                        messages go to the journal (stderr if there is none)\n"
                "  -p, --pidfile=PATH    pid file, used by iscsi-target to signal reloads [%s]\n"
                "  -t, --threads=N       worker threads [number of CPUs]\n"
+               "      --isns=SERVER[:PORT]\n"
+               "                        register entity, portals and targets with this iSNS\n"
+               "                        server [$ISCSI_TARGETD_ISNS_SERVER; port 3205]\n"
                "  -d, --debug           debug logging\n"
                "  -h, --help            this help\n"
                "      --version         print the version\n\n"
@@ -34,11 +37,13 @@ int main(int argc, char **argv) {
                 { "debug", no_argument, NULL, 'd' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
+                { "isns", required_argument, NULL, 'I' },
                 {}
         };
         DaemonOptions opts = {
                 .config_path = TARGET_CONFIG_DIR "/saveconfig.json",
                 .pidfile = DEFAULT_PIDFILE,
+                .isns_server = getenv("ISCSI_TARGETD_ISNS_SERVER"), /* "" = none, like --isns= */
         };
         const char *env;
         int c, r;
@@ -71,6 +76,9 @@ int main(int argc, char **argv) {
                 case 'd':
                         opts.debug = true;
                         break;
+                case 'I':
+                        opts.isns_server = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -97,6 +105,6 @@ int main(int argc, char **argv) {
                           access("/run/systemd/journal/socket", F_OK) < 0,
                   opts.debug);
 
-        r = daemon_run(&opts);
+        r = service_run(&opts);
         return r < 0 ? 1 : 0;
 }

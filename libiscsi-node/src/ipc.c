@@ -14,49 +14,8 @@
 #include "iscsi-node/ipc.h"
 #include "iscsi-util/macro.h"
 #include "iscsi-util/send-all.h"
+#include "iscsi-proto/defaults.h"
 
-
-static const char *const err_strings[_ISCSI_ERR_MAX] = {
-        [ISCSI_SUCCESS] = "success",
-        [ISCSI_ERR] = "unknown error",
-        [ISCSI_ERR_SESS_NOT_FOUND] = "session not found",
-        [ISCSI_ERR_NOMEM] = "no available memory",
-        [ISCSI_ERR_TRANS] = "encountered connection failure",
-        [ISCSI_ERR_LOGIN] = "encountered iSCSI login failure",
-        [ISCSI_ERR_IDBM] = "encountered iSCSI database failure",
-        [ISCSI_ERR_INVAL] = "invalid parameter",
-        [ISCSI_ERR_TRANS_TIMEOUT] = "connection timed out",
-        [ISCSI_ERR_INTERNAL] = "internal error",
-        [ISCSI_ERR_LOGOUT] = "encountered iSCSI logout failure",
-        [ISCSI_ERR_PDU_TIMEOUT] = "iSCSI PDU timed out",
-        [ISCSI_ERR_TRANS_NOT_FOUND] = "iSCSI driver not found",
-        [ISCSI_ERR_ACCESS] = "daemon access denied",
-        [ISCSI_ERR_TRANS_CAPS] = "iSCSI driver does not support requested capability",
-        [ISCSI_ERR_SESS_EXISTS] = "session exists",
-        [ISCSI_ERR_INVALID_MGMT_REQ] = "invalid IPC request",
-        [ISCSI_ERR_ISNS_UNAVAILABLE] = "iSNS service not supported",
-        [ISCSI_ERR_ISCSID_COMM_ERR] = "iscsid communication error",
-        [ISCSI_ERR_FATAL_LOGIN] = "encountered non-retryable iSCSI login failure",
-        [ISCSI_ERR_ISCSID_NOTCONN] = "could not connect to iscsid",
-        [ISCSI_ERR_NO_OBJS_FOUND] = "no records found",
-        [ISCSI_ERR_SYSFS_LOOKUP] = "could not look up object in sysfs",
-        [ISCSI_ERR_HOST_NOT_FOUND] = "could not look up host",
-        [ISCSI_ERR_LOGIN_AUTH_FAILED] = "iSCSI login failed due to authorization failure",
-        [ISCSI_ERR_ISNS_QUERY] = "iSNS query failed",
-        [ISCSI_ERR_ISNS_REG_FAILED] = "iSNS registration failed",
-        [ISCSI_ERR_OP_NOT_SUPP] = "operation not supported",
-        [ISCSI_ERR_BUSY] = "device or resource in use",
-        [ISCSI_ERR_AGAIN] = "operation failed but retry may succeed",
-        [ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE] = "unknown discovery type",
-        [ISCSI_ERR_CHILD_TERMINATED] = "child process terminated",
-        [ISCSI_ERR_SESSION_NOT_CONNECTED] = "session likely not connected",
-};
-
-const char *node_err_to_string(int err) {
-        if (err < 0 || err >= _ISCSI_ERR_MAX || !err_strings[err])
-                return "unknown error";
-        return err_strings[err];
-}
 
 const char *node_iscsid_socket_path(void) {
         const char *e = getenv(ISCSID_SOCKET_ENV);
@@ -169,86 +128,6 @@ static void copy_str(char *dst, size_t size, const char *src) {
         snprintf(dst, size, "%s", src ?: "");
 }
 
-/* ---- login ---- */
-
-#define LOGIN_INT_FIELDS(X)                                     \
-        X(port) X(tpgt) X(max_recv_dlength) X(max_xmit_dlength) \
-        X(first_burst) X(max_burst) X(max_r2t) X(initial_r2t)   \
-        X(immediate_data) X(erl) X(default_time2wait)           \
-        X(default_time2retain) X(login_timeout)                 \
-        X(logout_timeout) X(replacement_timeout)                \
-        X(noop_out_interval) X(noop_out_timeout)                \
-        X(abort_timeout) X(lu_reset_timeout)                    \
-        X(tgt_reset_timeout) X(host_reset_timeout)              \
-        X(initial_login_retry_max) X(cmds_max) X(queue_depth)
-
-#define LOGIN_STR_FIELDS(X)                                     \
-        X(target_name) X(address) X(iface) X(initiator_name)    \
-        X(initiator_alias) X(netdev) X(hwaddress)               \
-        X(auth_method) X(username) X(password) X(username_in)   \
-        X(password_in) X(chap_algs) X(header_digest)            \
-        X(data_digest)
-
-struct json_object *node_ipc_login_req_to_json(const struct node_login_req *req) {
-        struct json_object *o = json_object_new_object();
-        if (!o)
-                return NULL;
-#define ADD_STR(f) add_str(o, #f, req->f);
-#define ADD_INT(f) add_int(o, #f, (int64_t) req->f);
-        LOGIN_STR_FIELDS(ADD_STR)
-        LOGIN_INT_FIELDS(ADD_INT)
-#undef ADD_STR
-#undef ADD_INT
-        char isid[13];
-        snprintf(isid, sizeof isid, "%02x%02x%02x%02x%02x%02x", req->isid[0], req->isid[1],
-                 req->isid[2], req->isid[3], req->isid[4], req->isid[5]);
-        add_str(o, "isid", isid);
-        json_object_object_add(o, "allow_existing", json_object_new_boolean(req->allow_existing));
-        json_object_object_add(o, "scan_manual", json_object_new_boolean(req->scan_manual));
-        return o;
-}
-
-static void node_login_req_init(struct node_login_req *r) {
-        *r = (struct node_login_req) {
-                .tpgt = -1, .max_r2t = -1, .initial_r2t = -1, .immediate_data = -1, .erl = -1,
-                .default_time2wait = -1, .default_time2retain = -1, .login_timeout = -1,
-                .logout_timeout = -1, .replacement_timeout = -1, .noop_out_interval = -1,
-                .noop_out_timeout = -1, .abort_timeout = -1, .lu_reset_timeout = -1,
-                .tgt_reset_timeout = -1, .host_reset_timeout = -1, .initial_login_retry_max = -1,
-                .cmds_max = -1, .queue_depth = -1,
-        };
-}
-
-int node_ipc_login_req_from_json(struct json_object *o, struct node_login_req *ret) {
-        struct node_login_req r;
-        node_login_req_init(&r);
-#define GET_STR(f) r.f = get_str(o, #f);
-#define GET_INT(f) r.f = (typeof(r.f)) get_int(o, #f, (int64_t) r.f);
-        LOGIN_STR_FIELDS(GET_STR)
-        LOGIN_INT_FIELDS(GET_INT)
-#undef GET_STR
-#undef GET_INT
-        const char *isid = get_str(o, "isid");
-        if (isid && strlen(isid) == 12) {
-                for (int i = 0; i < 6; i++) {
-                        unsigned v;
-                        if (sscanf(isid + 2 * i, "%2x", &v) != 1)
-                                return -EINVAL;
-                        r.isid[i] = (uint8_t) v;
-                }
-        }
-        r.allow_existing = get_bool(o, "allow_existing");
-        r.scan_manual = get_bool(o, "scan_manual");
-        if (!r.target_name || !r.address)
-                return -EINVAL;
-        if (r.port <= 0)
-                r.port = 3260;
-        if (r.port > 65535)
-                return -EINVAL;
-        *ret = r;
-        return 0;
-}
-
 struct json_object *node_ipc_logout_req_to_json(const struct session_logout_req *req) {
         struct json_object *o = json_object_new_object();
         if (!o)
@@ -267,7 +146,7 @@ int node_ipc_logout_req_from_json(struct json_object *o, struct session_logout_r
                 .sid = (int) get_int(o, "sid", -1),
                 .target_name = get_str(o, "target_name"),
                 .address = get_str(o, "address"),
-                .port = (int) get_int(o, "port", 3260),
+                .port = (int) get_int(o, "port", ISCSI_DEFAULT_PORT),
                 .iface = get_str(o, "iface"),
                 .force = get_bool(o, "force"),
         };
@@ -392,7 +271,7 @@ static ssize_t get_result_array(struct json_object *reply, const char *key, size
 }
 
 int node_iscsid_client_login(const struct node_login_req *req, struct login_result *ret) {
-        struct json_object *o = node_ipc_login_req_to_json(req);
+        struct json_object *o = node_login_req_to_json(req);
         if (!o)
                 return -ENOMEM;
         _cleanup_json_ struct json_object *reply = NULL;
@@ -447,7 +326,7 @@ int node_iscsid_client_list(struct iscsid_list_result *ret) {
                 info->host_no = (int) get_int(s, "host_no", -1);
                 copy_str(info->target_name, sizeof info->target_name, get_str(s, "target_name"));
                 copy_str(info->address, sizeof info->address, get_str(s, "address"));
-                info->port = (int) get_int(s, "port", 3260);
+                info->port = (int) get_int(s, "port", ISCSI_DEFAULT_PORT);
                 info->tpgt = (int) get_int(s, "tpgt", -1);
                 copy_str(info->iface, sizeof info->iface, get_str(s, "iface"));
                 copy_str(info->state, sizeof info->state, get_str(s, "state"));
@@ -601,7 +480,7 @@ static int login_many_chunk(const struct node_login_req *reqs, size_t n, struct 
         if (!req || !rep || !cerr)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                req[i] = node_ipc_login_req_to_json(&reqs[i]);
+                req[i] = node_login_req_to_json(&reqs[i]);
         int r = batch_run("login", req, n, rep, cerr);
         if (r < 0)
                 return r;

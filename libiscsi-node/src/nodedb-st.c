@@ -9,6 +9,7 @@
 
 #include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 static int st_dir(NodeDb *db, const char *address, int port, char **ret) {
         return asprintf(ret, "%s/send_targets/%s,%d", db->root, address, port) < 0 ? -ENOMEM : 0;
@@ -53,7 +54,7 @@ int node_db_read_st(NodeDb *db, const char *address, int port, Record **ret) {
 
 int node_db_write_st(NodeDb *db, const Record *st) {
         _cleanup_free_ char *dir = NULL;
-        int port = 3260, k;
+        int port = ISCSI_DEFAULT_PORT, k;
 
         if (!name_ok(node_record_get(st, ST_KEY_ADDRESS)))
                 return -EINVAL;

@@ -14,6 +14,7 @@
 #include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
 #include "iscsi-node/paths.h"
+#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 int node_db_open(NodeDb **ret) {
         NodeDb *db = calloc(1, sizeof(*db));
@@ -181,8 +182,11 @@ int node_db_batch_commit(NodeDb *db) {
                 return r;
         }
         for (size_t i = 0; i < db->n_pending; i++)
-                if (db->pending[i].tmp && rename(db->pending[i].tmp, db->pending[i].dst) < 0 && r == 0)
-                        r = -errno;
+                if (db->pending[i].tmp) {
+                        int k = util_atomic_file_commit(db->pending[i].tmp, db->pending[i].dst);
+                        if (k < 0 && r == 0)
+                                r = k;
+                }
         /* files replaced by new ones (legacy flat records) go only after the new ones exist */
         for (size_t i = 0; r == 0 && i < db->n_pending; i++)
                 if (!db->pending[i].tmp)
@@ -367,7 +371,7 @@ done:
 }
 
 static int node_portal_name(const Record *r, bool legacy, char **ret) {
-        int port = 3260, tpgt = -1;
+        int port = ISCSI_DEFAULT_PORT, tpgt = -1;
 
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
@@ -404,11 +408,13 @@ int node_db_write_node(NodeDb *db, const Record *node) {
         if (k < 0)
                 return k;
         /* the portal now has a known tpgt: retire its legacy flat file */
-        free(legacy);
-        legacy = NULL;
-        if (asprintf(&legacy, "%s/%s,%d", tdir, node_record_get(node, NODE_KEY_CONN_ADDRESS),
-                     atoi(node_record_get(node, NODE_KEY_CONN_PORT) ?: "3260")) < 0)
-                return -ENOMEM;
+        {
+                char *path = NULL;
+                if (asprintf(&path, "%s/%s", tdir, legacy) < 0)
+                        return -ENOMEM;
+                free(legacy);
+                legacy = path;
+        }
         if (lstat(legacy, &st) == 0 && S_ISREG(st.st_mode)) {
                 if (db->batch) {
                         PendingRename *np = realloc(db->pending, (db->n_pending + 1) * sizeof(*np));
@@ -438,7 +444,7 @@ int node_db_save_node(NodeDb *db, const NodeEntry *e) {
 }
 
 static int link_name(const Record *r, char **ret) {
-        int port = 3260, tpgt = -1;
+        int port = ISCSI_DEFAULT_PORT, tpgt = -1;
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         (void) node_record_get_int(r, NODE_KEY_TPGT, &tpgt);
         return asprintf(ret, "%s,%s,%d,%d,%s", node_record_get(r, NODE_KEY_NAME), node_record_get(r, NODE_KEY_CONN_ADDRESS),
@@ -493,7 +499,7 @@ int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
 }
 
 int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port) {
-        _cleanup_free_ char *dir = NULL, *name = NULL, *target = NULL, *portal = NULL, *lp = NULL;
+        _cleanup_free_ char *dir = NULL, *name = NULL, *target = NULL, *portal = NULL, *lp = NULL, *tmp = NULL;
         int k;
 
         if (st_address) {
@@ -514,9 +520,17 @@ int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, in
         k = util_mkdir_parents(dir, 0700, true);
         if (k < 0)
                 return k;
-        (void) unlink(lp);
-        if (symlink(target, lp) < 0)
+        /* symlink beside it and rename over: a crash leaves the old link or the new, never none */
+        if (asprintf(&tmp, "%s/.#%s.%06x", dir, name, (unsigned) getpid() & 0xffffff) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        if (symlink(target, tmp) < 0)
                 return -errno;
+        if (rename(tmp, lp) < 0) {
+                k = -errno;
+                (void) unlink(tmp);
+                return k;
+        }
         return 0;
 }
 

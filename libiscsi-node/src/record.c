@@ -37,10 +37,12 @@ static const KeyType T_CHAP_ALGS = { KEY_KIND_LIST, chap_alg_choices };
 static const RecordKey node_keys[] = { NODE_KEYS(RECORD_KEY_ENTRY) };
 static const RecordKey iface_keys[] = { IFACE_KEYS(RECORD_KEY_ENTRY) };
 static const RecordKey st_keys[] = { ST_KEYS(RECORD_KEY_ENTRY) };
+static const RecordKey isns_keys[] = { ISNS_KEYS(RECORD_KEY_ENTRY) };
 
 const RecordSchema node_record_schema_node = { "node", node_keys, ELEMENTSOF(node_keys) };
 const RecordSchema node_record_schema_iface = { "iface", iface_keys, ELEMENTSOF(iface_keys) };
 const RecordSchema node_record_schema_st = { "discovery", st_keys, ELEMENTSOF(st_keys) };
+const RecordSchema node_record_schema_isns = { "discovery", isns_keys, ELEMENTSOF(isns_keys) };
 
 Record *node_record_free(Record *r) {
         if (!r)
@@ -231,6 +233,19 @@ int node_record_set_index(Record *r, size_t idx, const char *value) {
         return 0;
 }
 
+int node_record_check_value(const RecordSchema *schema, size_t idx, const char *value) {
+        char *n = NULL;
+        int k;
+
+        if (idx >= schema->n_keys)
+                return -ENOENT;
+        k = normalize(&schema->keys[idx], value, &n);
+        if (n) /* may be a secret */
+                explicit_bzero(n, strlen(n));
+        free(n);
+        return k;
+}
+
 int node_record_set(Record *r, const char *name, const char *value) {
         int idx = node_record_key_index(r->schema, name);
         if (idx < 0)
@@ -333,6 +348,9 @@ int node_record_parse(Record *r, const char *text, RecordWarnFn warn, void *user
         return n;
 }
 
+/* Records are a few KiB: read in steps of this. */
+#define RECORD_READ_CHUNK 4096
+
 int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         _cleanup_free_ char *buf = NULL;
@@ -343,13 +361,13 @@ int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *
                 return -errno;
         /* records are small; read it whole */
         for (;;) {
-                char *nb = realloc(buf, len + 4096 + 1);
+                char *nb = realloc(buf, len + RECORD_READ_CHUNK + 1);
                 if (!nb)
                         return -ENOMEM;
                 buf = nb;
-                n = fread(buf + len, 1, 4096, f);
+                n = fread(buf + len, 1, RECORD_READ_CHUNK, f);
                 len += n;
-                if (n < 4096)
+                if (n < RECORD_READ_CHUNK)
                         break;
         }
         if (ferror(f))
@@ -367,8 +385,12 @@ int node_record_write(const Record *r, unsigned flags, FILE *f) {
                 const char *v = r->values[i];
 
                 if (flags & RECORD_FOR_FILE) {
-                        if (!v)
+                        /* An empty value is left out unless the key has a default: then
+                         * "key = " keeps it empty when the file is read back. */
+                        if (!v && (!key->def || !*key->def))
                                 continue;
+                        if (!v)
+                                v = "";
                 } else if (!v)
                         v = "<empty>";
                 else if ((key->flags & KEY_SECRET) && !(flags & RECORD_SHOW_SECRETS))

@@ -117,11 +117,12 @@ static int host_from_path(const char *session_dir) {
 
 static int lun_cmp(const void *a, const void *b) {
         const struct sysfs_lun *x = a, *y = b;
+        /* Compare, never subtract: the numbers come from directory names and may be INT_MIN. */
         if (x->channel != y->channel)
-                return x->channel - y->channel;
+                return x->channel < y->channel ? -1 : 1;
         if (x->id != y->id)
-                return x->id - y->id;
-        return x->lun - y->lun;
+                return x->id < y->id ? -1 : 1;
+        return (x->lun > y->lun) - (x->lun < y->lun);
 }
 
 static char *first_entry(const char *dir) {
@@ -236,7 +237,7 @@ int node_sysfs_session_read(int sid, struct sysfs_session **ret) {
 static int session_cmp(const void *a, const void *b) {
         const struct sysfs_session *x = *(struct sysfs_session *const *) a;
         const struct sysfs_session *y = *(struct sysfs_session *const *) b;
-        return x->sid - y->sid;
+        return (x->sid > y->sid) - (x->sid < y->sid);
 }
 
 int node_sysfs_session_list(struct sysfs_session ***ret, size_t *ret_n) {

@@ -111,6 +111,15 @@ int util_atomic_file_stage(const char *path, const void *data, size_t len, mode_
         return 0;
 }
 
+int util_atomic_file_commit(const char *tmp, const char *path) {
+        if (rename(tmp, path) < 0) {
+                int r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
 int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
         _cleanup_free_ char *tmp = NULL;
         int r;
@@ -118,10 +127,8 @@ int util_write_file_atomic(const char *path, const void *data, size_t len, mode_
         r = util_atomic_file_stage(path, data, len, mode, true, &tmp);
         if (r < 0)
                 return r;
-        if (rename(tmp, path) < 0) {
-                r = -errno;
-                (void) unlink(tmp);
+        r = util_atomic_file_commit(tmp, path);
+        if (r < 0)
                 return r;
-        }
         return util_fsync_parent(path);
 }

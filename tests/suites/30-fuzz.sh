@@ -2,15 +2,12 @@
 # Fuzz suite: builds the libFuzzer harnesses with clang + ASan/UBSan (-Dfuzz=true) in their own
 # build dir and runs each briefly from the seed corpus in fuzz/corpus/. One TAP line for the
 # build and one per harness; a crash, leak, sanitizer report or invariant abort is a `not ok`
-# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + 8 x FUZZ_TIME seconds (about 2 minutes in all).
+# (the reproducer lands in $OUT_DIR/fuzz-artifacts/). Wall time: build + FUZZ_TIME seconds per harness, one after the other.
 set -uo pipefail
 SRC_DIR=${SRC_DIR:?} OUT_DIR=${OUT_DIR:?}
 FUZZ_TIME=${FUZZ_TIME:-14}
 FUZZ_BUILD=${FUZZ_BUILD_DIR:-$SRC_DIR/build-fuzz}
-# Each harness: its path in the build tree and its seed corpus in the source tree.
-HARNESSES=(fuzz-pdu fuzz-sendtargets fuzz-keys fuzz-chap fuzz-login fuzz-target-login fuzz-target-config fuzz-ibft)
-harness_path() { case $1 in fuzz-target-config) echo iscsi-target/config/$1 ;; *) echo fuzz/$1 ;; esac; }
-harness_seeds() { case $1 in fuzz-target-config) echo iscsi-target/config/tests ;; *) echo fuzz/corpus/${1#fuzz-} ;; esac; }
+. "$SRC_DIR/fuzz/harnesses.sh"
 mkdir -p "$OUT_DIR/fuzz-artifacts"
 
 pids=()

@@ -16,6 +16,7 @@
 
 #include "build-config.h"
 #include "iscsi-node/ipc.h"
+#include "iscsi-proto/defaults.h"
 
 static void test_frame_roundtrip(void **state) {
         int sv[2];
@@ -54,33 +55,32 @@ static void test_frame_rejects_garbage(void **state) {
 }
 
 static void test_login_req_roundtrip(void **state) {
-        struct node_login_req req = {
-                .target_name = "iqn.2026-11.org.example:t1",
-                .address = "127.0.0.1",
-                .port = 3261,
-                .tpgt = 1,
-                .iface = "default",
-                .isid = { 0xc0, 1, 2, 3, 0, 7 },
-                .auth_method = "CHAP",
-                .username = "user",
-                .password = "secretsecret",
-                .chap_algs = "SHA256,MD5",
-                .header_digest = "CRC32C,None",
-                .max_recv_dlength = 262144,
-                .initial_r2t = 0,
-                .immediate_data = 1,
-                .erl = -1,
-                .replacement_timeout = 20,
-                .allow_existing = true,
-                .scan_manual = true,
-        };
-        struct json_object *o = node_ipc_login_req_to_json(&req);
+        struct node_login_req req;
+        node_login_req_init(&req);
+        req.target_name = "iqn.2026-11.org.example:t1";
+        req.address = "127.0.0.1";
+        req.port = 3261;
+        req.tpgt = 1;
+        req.iface = "default";
+        memcpy(req.isid, (uint8_t[6]) { 0xc0, 1, 2, 3, 0, 7 }, 6);
+        req.auth_method = "CHAP";
+        req.username = "user";
+        req.password = "secretsecret";
+        req.chap_algs = "SHA256,MD5";
+        req.header_digest = "CRC32C,None";
+        req.max_recv_dlength = 262144;
+        req.initial_r2t = 0;
+        req.immediate_data = 1;
+        req.replacement_timeout = 20;
+        req.allow_existing = true;
+        req.scan = "manual";
+        struct json_object *o = node_login_req_to_json(&req);
         assert_non_null(o);
         /* through text, as on the wire */
         struct json_object *o2 = json_tokener_parse(json_object_to_json_string(o));
         json_object_put(o);
         struct node_login_req back;
-        assert_int_equal(node_ipc_login_req_from_json(o2, &back), 0);
+        assert_int_equal(node_login_req_from_json(o2, &back), 0);
         assert_string_equal(back.target_name, req.target_name);
         assert_string_equal(back.address, req.address);
         assert_int_equal(back.port, 3261);
@@ -93,22 +93,30 @@ static void test_login_req_roundtrip(void **state) {
         assert_int_equal(back.max_recv_dlength, 262144);
         assert_int_equal(back.initial_r2t, 0);
         assert_int_equal(back.immediate_data, 1);
-        assert_int_equal(back.erl, -1);
+        assert_int_equal(back.erl, NODE_LOGIN_UNSET);
         assert_int_equal(back.replacement_timeout, 20);
         assert_true(back.allow_existing);
-        assert_true(back.scan_manual);
+        assert_string_equal(back.scan, "manual");
         json_object_put(o2);
 
-        /* missing target name is refused; unknown keys are ignored */
+        /* missing target name is refused; unknown keys are ignored; a wrong type is refused */
         struct json_object *bad = json_tokener_parse("{\"address\":\"127.0.0.1\",\"future_key\":1}");
-        assert_int_equal(node_ipc_login_req_from_json(bad, &back), -EINVAL);
+        assert_int_equal(node_login_req_from_json(bad, &back), -EINVAL);
+        json_object_put(bad);
+        bad = json_tokener_parse("{\"target_name\":\"iqn.x:y\",\"address\":\"::1\",\"port\":\"3260\"}");
+        assert_int_equal(node_login_req_from_json(bad, &back), -EINVAL);
         json_object_put(bad);
         struct json_object *minimal = json_tokener_parse(
                 "{\"target_name\":\"iqn.x:y\",\"address\":\"::1\",\"future_key\":[1]}");
-        assert_int_equal(node_ipc_login_req_from_json(minimal, &back), 0);
-        assert_int_equal(back.port, 3260);
+        assert_int_equal(node_login_req_from_json(minimal, &back), 0);
+        assert_int_equal(back.port, NODE_LOGIN_UNSET);
+        assert_int_equal(back.login_timeout, NODE_LOGIN_UNSET);
+        /* the daemon's defaults are the node record's */
+        assert_int_equal(node_login_req_apply_defaults(&back, NULL), 0);
+        assert_int_equal(back.port, ISCSI_DEFAULT_PORT);
         assert_int_equal(back.tpgt, -1);
-        assert_int_equal(back.login_timeout, -1);
+        assert_int_equal(back.login_timeout, 30);
+        assert_int_equal(back.initial_login_retry_max, 4);
         json_object_put(minimal);
 }
 
@@ -128,9 +136,9 @@ static void test_logout_req(void **state) {
 }
 
 static void test_err_strings_and_path(void **state) {
-        assert_string_equal(node_err_to_string(ISCSI_ERR_SESS_EXISTS), "session exists");
-        assert_string_equal(node_err_to_string(24), "iSCSI login failed due to authorization failure");
-        assert_string_equal(node_err_to_string(999), "unknown error");
+        assert_string_equal(node_exit_code_text(ISCSI_ERR_SESS_EXISTS), "session exists");
+        assert_string_equal(node_exit_code_text(24), "iSCSI login failed due to authorization failure");
+        assert_string_equal(node_exit_code_text(999), "unknown error");
         setenv("ISCSID_SOCKET", "/tmp/x.sock", 1);
         assert_string_equal(node_iscsid_socket_path(), "/tmp/x.sock");
         unsetenv("ISCSID_SOCKET");

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "fake-sysfs.h"
-#include "manager.h"
+#include "logout-guard.h"
 #include "iscsi-node/sysfs-session.h"
 
 static int setup(void **state) {

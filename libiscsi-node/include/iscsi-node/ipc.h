@@ -24,6 +24,9 @@
 
 #include <json-c/json.h>
 
+#include "iscsi-node/exit-code.h"
+#include "iscsi-node/login-params.h"
+
 #define ISCSID_IPC_VERSION 1
 
 static inline void json_object_putp(struct json_object **o) {
@@ -35,103 +38,7 @@ static inline void json_object_putp(struct json_object **o) {
 #define ISCSID_SOCKET_NAME "iscsid.sock"
 #define ISCSID_IPC_MAX_MESSAGE (1u << 20)
 
-/* iscsiadm/iscsistart exit codes, as documented in iscsiadm(8) "EXIT STATUS". */
-enum iscsi_err {
-        ISCSI_SUCCESS = 0,
-        ISCSI_ERR = 1,
-        ISCSI_ERR_SESS_NOT_FOUND = 2,
-        ISCSI_ERR_NOMEM = 3,
-        ISCSI_ERR_TRANS = 4,
-        ISCSI_ERR_LOGIN = 5,
-        ISCSI_ERR_IDBM = 6,
-        ISCSI_ERR_INVAL = 7,
-        ISCSI_ERR_TRANS_TIMEOUT = 8,
-        ISCSI_ERR_INTERNAL = 9,
-        ISCSI_ERR_LOGOUT = 10,
-        ISCSI_ERR_PDU_TIMEOUT = 11,
-        ISCSI_ERR_TRANS_NOT_FOUND = 12,
-        ISCSI_ERR_ACCESS = 13,
-        ISCSI_ERR_TRANS_CAPS = 14,
-        ISCSI_ERR_SESS_EXISTS = 15,
-        ISCSI_ERR_INVALID_MGMT_REQ = 16,
-        ISCSI_ERR_ISNS_UNAVAILABLE = 17,
-        ISCSI_ERR_ISCSID_COMM_ERR = 18,
-        ISCSI_ERR_FATAL_LOGIN = 19,
-        ISCSI_ERR_ISCSID_NOTCONN = 20,
-        ISCSI_ERR_NO_OBJS_FOUND = 21,
-        ISCSI_ERR_SYSFS_LOOKUP = 22,
-        ISCSI_ERR_HOST_NOT_FOUND = 23,
-        ISCSI_ERR_LOGIN_AUTH_FAILED = 24,
-        ISCSI_ERR_ISNS_QUERY = 25,
-        ISCSI_ERR_ISNS_REG_FAILED = 26,
-        ISCSI_ERR_OP_NOT_SUPP = 27,
-        ISCSI_ERR_BUSY = 28,
-        ISCSI_ERR_AGAIN = 29,
-        ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE = 30,
-        ISCSI_ERR_CHILD_TERMINATED = 31,
-        ISCSI_ERR_SESSION_NOT_CONNECTED = 32,
-        _ISCSI_ERR_MAX,
-};
-
-/* Short English text for an exit code ("session exists", ...); never NULL. */
-const char *node_err_to_string(int err);
-
-/*
- * Everything one login needs. Strings are borrowed (the caller keeps them alive during the
- * call); NULL / 0 / -1 mean "not set, use the daemon's default" as noted per field.
- */
-struct node_login_req {
-        const char *target_name;        /* required */
-        const char *address;            /* required: portal address (IPv4/IPv6 literal or name) */
-        int port;                       /* 0 → 3260 */
-        int tpgt;                       /* -1 → unknown (taken from the login response) */
-        const char *iface;              /* NULL → "default" */
-        const char *initiator_name;     /* NULL → daemon reads initiatorname.iscsi */
-        const char *initiator_alias;    /* NULL → none */
-        const char *netdev;             /* iface.net_ifacename, NULL → none */
-        const char *hwaddress;          /* iface.hwaddress, NULL → none */
-        uint8_t isid[6];                /* all zero → daemon picks a unique ISID */
-
-        /* Open another session even if one to this target/portal/iface exists (nr_sessions). */
-        bool allow_existing;
-        bool scan_manual;               /* node.session.scan = manual: no LUN scan */
-
-        /* Authentication: auth_method "None" or "CHAP"; *_in is mutual CHAP. */
-        const char *auth_method;
-        const char *username;
-        const char *password;
-        const char *username_in;
-        const char *password_in;
-        const char *chap_algs;          /* NULL → "MD5"; e.g. "SHA3-256,SHA256,SHA1,MD5" */
-
-        /* Operational values we propose (0 / -1 / NULL → RFC 7143 default). */
-        uint32_t max_recv_dlength;      /* conn MaxRecvDataSegmentLength we declare */
-        uint32_t max_xmit_dlength;      /* cap on the target's declared value, 0 → none */
-        uint32_t first_burst;
-        uint32_t max_burst;
-        int max_r2t;
-        int initial_r2t;                /* -1 default, 0 No, 1 Yes */
-        int immediate_data;             /* -1 default, 0 No, 1 Yes */
-        int erl;                        /* -1 default */
-        const char *header_digest;      /* "None", "CRC32C", "CRC32C,None", "None,CRC32C" */
-        const char *data_digest;
-        int default_time2wait;          /* -1 default */
-        int default_time2retain;        /* -1 default */
-
-        /* Timeouts in seconds (-1 → daemon default, matching open-iscsi's iscsid.conf). */
-        int login_timeout;              /* conn.timeo.login_timeout */
-        int logout_timeout;
-        int replacement_timeout;        /* session.timeo.replacement_timeout */
-        int noop_out_interval;
-        int noop_out_timeout;
-        int abort_timeout;
-        int lu_reset_timeout;
-        int tgt_reset_timeout;
-        int host_reset_timeout;
-        int initial_login_retry_max;    /* -1 → 8 */
-        int cmds_max;                   /* -1 → kernel default */
-        int queue_depth;                /* -1 → kernel default */
-};
+/* The login request, struct node_login_req, is generated from the parameter schema. */
 
 struct login_result {
         int status;                     /* enum iscsi_err */
@@ -219,9 +126,7 @@ int node_iscsid_client_logout_many(const struct session_logout_req *reqs, size_t
 int node_ipc_send_message(int fd, struct json_object *msg);
 int node_ipc_recv_message(int fd, struct json_object **ret);                 /* -ENODATA on EOF */
 
-struct json_object *node_ipc_login_req_to_json(const struct node_login_req *req);
-/* Fills *ret with strings pointing into `obj`, which must outlive *ret. */
-int node_ipc_login_req_from_json(struct json_object *obj, struct node_login_req *ret);
+/* The login request's codec is node_login_req_to_json / _from_json (login-params.h). */
 struct json_object *node_ipc_logout_req_to_json(const struct session_logout_req *req);
 int node_ipc_logout_req_from_json(struct json_object *obj, struct session_logout_req *ret);
 

@@ -76,11 +76,19 @@ int node_db_write_st(NodeDb *db, const Record *st);
 int node_db_delete_st(NodeDb *db, const char *address, int port);
 int node_db_list_st(NodeDb *db, Record ***ret, size_t *ret_n);
 
+/* iSNS discovery records (schema node_record_schema_isns); a missing one is -ENOENT. */
+int node_db_read_isns(NodeDb *db, const char *address, int port, Record **ret);
+int node_db_write_isns(NodeDb *db, const Record *isns);
+int node_db_delete_isns(NodeDb *db, const char *address, int port);
+int node_db_list_isns(NodeDb *db, Record ***ret, size_t *ret_n);
+
 /* Interface records; "default" and "iser" exist without a file, as in open-iscsi. */
 int node_db_read_iface(NodeDb *db, const char *name, Record **ret);
 int node_db_write_iface(NodeDb *db, const Record *iface);
 int node_db_delete_iface(NodeDb *db, const char *name);
 int node_db_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n);
+/* Create ifaces/ (empty), as open-iscsi does whenever it sets up its interfaces. */
+int node_db_ensure_ifaces_dir(NodeDb *db);
 bool node_iface_is_builtin(const char *name);
 
 void node_records_free(Record **r, size_t n);

@@ -9,6 +9,8 @@
  */
 #pragma once
 
+#include "iscsi-proto/defaults.h"
+
 #define IFACE_KEYS(X)                                                                  \
         X(IFACE_NAME, "iface.iscsi_ifacename", T_STR, "default", KEY_IDENTITY)         \
         X(IFACE_NET_IFACENAME, "iface.net_ifacename", T_STR, NULL, 0)                   \
@@ -105,7 +107,7 @@
         X(SCAN, "node.session.scan", T_SCAN, "auto", 0)                                 \
         X(REOPEN_MAX, "node.session.reopen_max", T_INT, "0", 0)                         \
         X(CONN_ADDRESS, "node.conn[0].address", T_STR, NULL, KEY_IDENTITY)              \
-        X(CONN_PORT, "node.conn[0].port", T_INT, "3260", KEY_IDENTITY)                  \
+        X(CONN_PORT, "node.conn[0].port", T_INT, ISCSI_DEFAULT_PORT_STR, KEY_IDENTITY)    \
         X(CONN_STARTUP, "node.conn[0].startup", T_STARTUP, "manual", 0)                 \
         X(WINDOW_SIZE, "node.conn[0].tcp.window_size", T_INT, "524288", 0)              \
         X(TYPE_OF_SERVICE, "node.conn[0].tcp.type_of_service", T_INT, "0", 0)           \
@@ -123,11 +125,22 @@
 
 /* SendTargets discovery record (send_targets/<ip>,<port>/st_config). open-iscsi stores its
  * CHAP algorithm list under the node key name, so this record does too. */
+/* iSNS discovery records (isns/<address>,<port>/isns_config). open-iscsi stores the server's
+ * address under the sendtargets key names; the first four keys line up with ST_KEYS so
+ * ST_KEY_ADDRESS/ST_KEY_PORT read both kinds of discovery record. */
+#define ISNS_KEYS(X)                                                                    \
+        X(STARTUP, "discovery.startup", T_DSTARTUP, "manual", 0)                        \
+        X(TYPE, "discovery.type", T_DTYPE, "isns", 0)                                   \
+        X(ADDRESS, "discovery.sendtargets.address", T_STR, NULL, KEY_IDENTITY)          \
+        X(PORT, "discovery.sendtargets.port", T_INT, "3205", KEY_IDENTITY)              \
+        X(USE_DISCOVERYD, "discovery.isns.use_discoveryd", T_BOOL, "No", 0)             \
+        X(DISCOVERYD_POLL_INVAL, "discovery.isns.discoveryd_poll_inval", T_INT, "-1", 0)
+
 #define ST_KEYS(X)                                                                     \
         X(STARTUP, "discovery.startup", T_DSTARTUP, "manual", 0)                        \
         X(TYPE, "discovery.type", T_DTYPE, "sendtargets", 0)                            \
         X(ADDRESS, "discovery.sendtargets.address", T_STR, NULL, KEY_IDENTITY)          \
-        X(PORT, "discovery.sendtargets.port", T_INT, "3260", KEY_IDENTITY)              \
+        X(PORT, "discovery.sendtargets.port", T_INT, ISCSI_DEFAULT_PORT_STR, KEY_IDENTITY) \
         X(AUTHMETHOD, "discovery.sendtargets.auth.authmethod", T_AUTHMETHOD, "None", 0) \
         X(USERNAME, "discovery.sendtargets.auth.username", T_STR, NULL, 0)              \
         X(PASSWORD, "discovery.sendtargets.auth.password", T_STR, NULL, KEY_SECRET)     \

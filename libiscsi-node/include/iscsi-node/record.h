@@ -50,6 +50,10 @@ typedef struct RecordSchema {
 enum { NODE_KEYS(RECORD_ENUM_NODE) _NODE_KEY_MAX };
 enum { IFACE_KEYS(RECORD_ENUM_IFACE) _IFACE_KEY_MAX };
 enum { ST_KEYS(RECORD_ENUM_ST) _ST_KEY_MAX };
+#define RECORD_ENUM_ISNS(id, name, type, def, flags) ISNS_KEY_##id,
+enum { ISNS_KEYS(RECORD_ENUM_ISNS) _ISNS_KEY_MAX };
+_Static_assert((int) ISNS_KEY_ADDRESS == (int) ST_KEY_ADDRESS && (int) ISNS_KEY_PORT == (int) ST_KEY_PORT &&
+               (int) ISNS_KEY_TYPE == (int) ST_KEY_TYPE, "discovery records share address, port and type");
 
 /* iface keys appear in node records right after node.leading_login */
 #define NODE_KEY_FROM_IFACE(ik) (NODE_KEY_IFACE_NAME + (ik))
@@ -57,6 +61,7 @@ enum { ST_KEYS(RECORD_ENUM_ST) _ST_KEY_MAX };
 extern const RecordSchema node_record_schema_node;
 extern const RecordSchema node_record_schema_iface;
 extern const RecordSchema node_record_schema_st;
+extern const RecordSchema node_record_schema_isns;
 
 /* "# BEGIN RECORD <version>": the open-iscsi release whose format we write. */
 #define RECORD_FORMAT_VERSION "2.1.8"
@@ -77,6 +82,8 @@ int node_record_key_index(const RecordSchema *schema, const char *name); /* inde
 int node_record_set_index(Record *r, size_t idx, const char *value);
 /* As above by name; -ENOENT for an unknown key. */
 int node_record_set(Record *r, const char *name, const char *value);
+/* Would value be accepted for key idx of schema? 0 or -EINVAL (-ENOENT: no such key). */
+int node_record_check_value(const RecordSchema *schema, size_t idx, const char *value);
 const char *node_record_get(const Record *r, size_t idx); /* NULL when empty */
 int node_record_get_int(const Record *r, size_t idx, int *ret);
 bool node_record_get_bool(const Record *r, size_t idx);

@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ISCSI_DEFAULT_PORT 3260u
+#include "iscsi-proto/defaults.h"
+
 #define ISCSI_ST_TPGT_NONE (-1)          /* TargetAddress without ",tpgt" */
 #define ISCSI_ST_HOST_MAX 255u           /* max host string length (without brackets) */
 #define ISCSI_ST_DEFAULT_MAX_TOTAL (1024u * 1024u) /* default bound on a whole response */

@@ -24,6 +24,10 @@ int util_fsync_parent(const char *path);
 int util_atomic_file_stage(const char *path, const void *data, size_t len, mode_t mode, bool sync,
                            char **ret_tmp);
 
+/* rename() a staged temp file over @path (unlinking it on failure). Not durable by itself:
+ * the batch's caller syncs the filesystem afterwards. */
+int util_atomic_file_commit(const char *tmp, const char *path);
+
 /* Atomically and durably replace @path with @len bytes of @data, file mode @mode. The parent
  * directory must exist. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "manager.h"
+#include "scsi-host.h"
 #include "iscsi-node/sysfs-session.h"
 
 struct host_job_thread {
@@ -101,10 +101,4 @@ int host_delete_devices(int host_no) {
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
         return ret;
-}
-
-int sysfs_session_exists(uint32_t sid) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/class/iscsi_session/session%u", node_sysfs_root(), sid);
-        return access(path, F_OK) == 0;
 }
