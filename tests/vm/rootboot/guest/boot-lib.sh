@@ -21,7 +21,7 @@ expect_root_on_iscsi() {
     "systemctl is-active iscsid.service && journalctl -b -u iscsid -o cat | grep -m1 -i 'ready' && iscsiadm -m session | grep -F '$TGT'"
   step_sh "the system is running, no failed unit" \
     'systemctl is-system-running; systemctl --failed --no-legend | tee /tmp/failed; [ ! -s /tmp/failed ]'
-  mark boot "$(systemd-analyze time | head -1)"
+  mark boot "$(systemd-analyze time | tr "\n" " ")"
 }
 
 data_write() {
