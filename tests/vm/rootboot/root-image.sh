@@ -48,8 +48,8 @@ tree=$out/tree
 rm -rf "$tree"; mkdir -p "$tree"
 tar -C "$tree" -xf "$tar"
 cp "$KDIR/config" "$tree/boot/config-$KVER"   # mkinitramfs checks the compressors the kernel has
-# The project as a package installs it, units enabled as its postinst would (nothing else: the
-# generator starts iscsid at boot because the initramfs left a session in the kernel).
+# The project as a package installs it, units enabled as its postinst would (enabling the socket
+# enables iscsid-sessions.path, which starts iscsid because the initramfs left a session).
 meson install -C "$BUILD_DIR" --no-rebuild --quiet --destdir "$tree" >&2
 SYSTEMD_OFFLINE=1 systemctl --root="$tree" --quiet enable iscsid.socket iscsi-init.service >&2
 # Installed under /usr/local when the build's prefix is: initramfs-tools only reads /usr/share.

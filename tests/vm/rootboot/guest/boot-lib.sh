@@ -17,8 +17,9 @@ expect_root_on_iscsi() {
     'src=$(findmnt -n -o SOURCE /); echo "/ on $src"; readlink -f /sys/class/block/${src#/dev/} | tee /dev/stderr | grep -q "/session[0-9]*/target"'
   step_sh "the session is the initramfs's, to our target, with our initiator name" \
     "cat /sys/class/iscsi_session/session*/targetname /sys/class/iscsi_session/session*/initiatorname; grep -qx $TGT /sys/class/iscsi_session/session*/targetname && grep -qx $INI /sys/class/iscsi_session/session*/initiatorname"
-  step_sh "iscsid was started at boot (generator: the kernel had a session) and adopted it" \
-    "systemctl is-active iscsid.service && journalctl -b -u iscsid -o cat | grep -m1 -i 'ready' && iscsiadm -m session | grep -F '$TGT'"
+  step_sh "iscsid was started at boot (iscsid-sessions.path: the kernel had a session) and adopted it" \
+    "systemctl is-active iscsid.service && journalctl -b -u iscsid -o cat | grep -m1 -i 'ready' && iscsiadm -m session | grep -F '$TGT' ||
+     { systemctl status --no-pager iscsid-sessions.path iscsid.service; false; }"
   step_sh "the system is running, no failed unit" \
     'systemctl is-system-running; systemctl --failed --no-legend | tee /tmp/failed; [ ! -s /tmp/failed ]'
   mark boot "$(systemd-analyze time | tr "\n" " ")"
