@@ -295,6 +295,7 @@ PORT=$(free_port)
         "$TA" -n /iscsi create $OURS
         "$TA" -n /iscsi/$OURS/tpg1/portals delete 0.0.0.0 3260
         "$TA" -n /iscsi/$OURS/tpg1/portals create 127.0.0.1 "$PORT"
+        "$TA" -n /iscsi/$OURS/tpg1/portals create ::1 "$PORT"
         "$TA" -n /iscsi/$OURS/tpg1/luns create /backstores/ramdisk/rd1
 } >/dev/null
 "$TD" -f -c "$ISCSI_TARGET_CONFIG" -p "$ISCSI_TARGETD_PIDFILE" -t 1 --isns=127.0.0.1:3205 >"$T/targetd.log" 2>&1 &
@@ -308,9 +309,9 @@ grep -qx "$OURS" <<<"$nodes" && tap ok "iscsi-targetd --isns registers its targe
 
 new_root "$T/root2"
 out=$(ISCSI_ROOT=$T/root2 "$A" -m discovery -t isns -p 127.0.0.1 2>&1)
-grep -qx "127.0.0.1:$PORT,1 $OURS" <<<"$out" &&
-        tap ok "discovery -t isns finds iscsi-targetd's portal and TPG tag" ||
-        tap not-ok "discovery -t isns finds iscsi-targetd's portal and TPG tag" "$out"
+grep -qx "127.0.0.1:$PORT,1 $OURS" <<<"$out" && grep -qxF "[::1]:$PORT,1 $OURS" <<<"$out" &&
+        tap ok "discovery -t isns finds iscsi-targetd's IPv4 and IPv6 portals with the TPG tag" ||
+        tap not-ok "discovery -t isns finds iscsi-targetd's IPv4 and IPv6 portals with the TPG tag" "$out"
 
 # a second target added and the daemon reloaded: the registration follows
 "$TA" -n /iscsi create $OURS-2 >/dev/null
