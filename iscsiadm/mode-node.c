@@ -120,6 +120,7 @@ static int apply_updates(const Options *o, Record *rec) {
                 k = node_record_set_index(rec, idx, value);
                 if (k < 0) {
                         log_error("unknown value format '%s' for parameter name '%s'", value, name);
+                        log_error("Unknown parameter %s.", name);
                         return ISCSI_ERR_INVAL;
                 }
         }

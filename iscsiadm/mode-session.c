@@ -246,6 +246,7 @@ static bool session_matches(const struct sysfs_session *s, const NodeFilter *f) 
 }
 
 static int logout_sessions(struct sysfs_session **s, size_t n) {
+        size_t failed = 0;
         int rc = 0;
 
         for (size_t i = 0; i < n; i++)
@@ -277,6 +278,13 @@ static int logout_sessions(struct sysfs_session **s, size_t n) {
                         log_error("%s", res.message);
                 if (!rc)
                         rc = status;
+                failed++;
+        }
+        /* open-iscsi counts a session it failed to log out as not found: when none could be
+         * logged out it says so and exits 21 (os-brick's disconnect accepts that) */
+        if (failed == n) {
+                log_error("No matching sessions found");
+                return ISCSI_ERR_NO_OBJS_FOUND;
         }
         if (rc)
                 log_error("Could not logout of all requested sessions");
@@ -309,7 +317,7 @@ static int stats_sessions(struct sysfs_session **s, size_t n) {
                 int k = node_iscsid_client_stats(s[i]->sid, &res);
                 if (k < 0 || res.status != 0) {
                         int code = k < 0 ? exit_code_from_errno(ERRNO_FROM_ISCSID, k) : res.status;
-                        log_error("Could not get host stats: %d", code);
+                        log_error("Could not execute operation on all sessions: %s", node_exit_code_text(code));
                         rc = rc ?: code;
                         free(res.stats);
                         continue;
@@ -348,35 +356,36 @@ int sessions_for_nodes(Context *c, const NodeFilter *f) {
         return r;
 }
 
+/* open-iscsi 2.1.8 logs out only sessions it has a node record for, never an "onboot" one;
+ * it does not compare node.startup with the mode asked for. */
+static bool logoutall_matches(Context *c, const struct sysfs_session *s) {
+        NodeFilter f = { .target = s->target_name, .address = s->persistent_address, .port = s->persistent_port,
+                         .tpgt = NODE_TPGT_ANY, .iface = s->iface_name ?: "default" };
+        NodeEntry *e = NULL;
+        size_t ne = 0;
+        bool match = false;
+
+        if (node_db_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
+                match = !streq_ptr(node_record_get(e[0].rec, NODE_KEY_STARTUP), "onboot");
+        node_entries_free(e, ne);
+        return match;
+}
+
 int sessions_logoutall(Context *c, const char *which) {
         struct sysfs_session **all = NULL, **sel;
         size_t n = 0, k = 0;
         int r;
 
-        if (!streq(which, "all") && !streq(which, "manual") && !streq(which, "automatic") && !streq(which, "onboot")) {
+        if (!streq(which, "all") && !streq(which, "manual") && !streq(which, "automatic")) {
                 log_error("Invalid logoutall option %s.", which);
+                fprintf(stderr, "Try `iscsiadm --help' for more information.\n");
                 return ISCSI_ERR_INVAL;
         }
         (void) sessions_collect(&all, &n);
         sel = calloc(n ?: 1, sizeof(*sel));
-        for (size_t i = 0; sel && i < n; i++) {
-                if (!streq(which, "all")) {
-                        /* only sessions whose node record has that startup mode */
-                        NodeFilter f = NODE_FILTER_ALL;
-                        NodeEntry *e = NULL;
-                        size_t ne = 0;
-                        bool match = false;
-                        f.target = all[i]->target_name;
-                        f.address = all[i]->persistent_address;
-                        f.port = all[i]->persistent_port;
-                        if (node_db_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
-                                match = streq_ptr(node_record_get(e[0].rec, NODE_KEY_STARTUP), which);
-                        node_entries_free(e, ne);
-                        if (!match)
-                                continue;
-                }
-                sel[k++] = all[i];
-        }
+        for (size_t i = 0; sel && i < n; i++)
+                if (logoutall_matches(c, all[i]))
+                        sel[k++] = all[i];
         if (k == 0) {
                 log_error("No matching sessions found");
                 r = ISCSI_ERR_NO_OBJS_FOUND;

@@ -48,6 +48,7 @@ fake_sysfs_session() {
                 echo "${f#*:}" > "$S/$hdir/iscsi_host/host$host/${f%%:*}"
         done
         echo iscsi_tcp > "$S/$hdir/scsi_host/host$host/proc_name"
+        : > "$S/$hdir/scsi_host/host$host/scan"
         echo running > "$S/$hdir/scsi_host/host$host/state"
         ln -sfn "../../$sdir" "$S/class/iscsi_session/session$sid"
         ln -sfn "../../$cdir" "$S/class/iscsi_connection/connection$sid:0"

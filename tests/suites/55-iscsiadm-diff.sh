@@ -180,11 +180,21 @@ t "-m node -T T -p P (record with tpgt, portal without)" -m node -T $T2 -p $P
 t "-m node -T T -p P -o update -n iface.net_ifacename: iface key in node mode" \
         -m node -T $T1 -p $P -o update -n iface.net_ifacename -v lo
 t "-m node -T T -p P -o update -n no.such.key" -m node -T $T1 -p $P -o update -n no.such.key -v 1
+t "-m node -o update -n node.startup -v sometimes: bad enum value" -m node -T $T1 -p $P -o update -n node.startup -v sometimes
+kept "-m node -o update -n node.session.cmds_max -v lots: refused (open-iscsi stores 0)" 7 \
+        -m node -T $T1 -p $P -o update -n node.session.cmds_max -v lots
 t "-m node -T T -p P -o update -n node.name: identity key" -m node -T $T1 -p $P -o update -n node.name -v iqn.x:z
 t "-m node -l -o delete: refused combination" -m node -T $T1 -p $P -l -o delete
 t "-m node -l -u: refused combination" -m node -T $T1 -p $P -l -u
 kept "-m node -o new without -p: refused (open-iscsi adds 127.0.0.1:3260)" 7 -m node -T $T1 -o new
 t "-m node -p P -o delete of an unknown target (0/21)" -m node -T iqn.2003-01.org.example:none -p $P -o delete
+
+t "-m node -T T -p P -l without iscsid (os-brick login; both 20)" -m node -T $T1 -p $P --login
+t "--mode node --targetname T --op update, no portal (Ansible, Proxmox)" \
+        --mode node --targetname $T1 --op=update --name node.startup --value automatic
+t "-m node -T T -u without sessions (democratic-csi accepts 21)" -m node -T $T1 -p $P -u
+t "-m node -T T -R without sessions" -m node -T $T1 -R
+t "-m node -U all without sessions" -m node -U all
 
 resync
 # --- sessions (fake sysfs; no iscsid on either side) --------------------------------------
@@ -202,6 +212,17 @@ t "-m session -r 1 -P 3" -m session -r 1 -P 3
 NORM=cat
 t "-m host" -m host
 t "-m host -P 1" -m host -P 1
+NORM="sed -E s/(Connection|Internal.iscsid.Session).State:.*/\1State:X/"
+t "-m host -P 2 (with its sessions)" -m host -P 2
+NORM=cat
+t "-m node -T T -p P -l with the session there: 15 (os-brick, democratic-csi)" -m node -T $T1 -p $P -l
+t "-m session -r 1 -R (libvirt virISCSIRescanLUNs, democratic-csi)" -m session -r 1 -R
+t "-m session -r 1 -s without iscsid" -m session -r 1 -s
+t "-m node -U manual: open-iscsi ignores the mode (not onboot)" -m node -U manual
+t "-m node -U all: logout through iscsid (none runs: 21)" -m node -U all
+t "-m node -U onboot: refused" -m node -U onboot
+t "-m node -T T -p P -u: logout through iscsid (none runs: 21, os-brick accepts)" -m node -T $T1 -p $P -u
+t "-m session -r 1 -u" -m session -r 1 -u
 t "-o delete while a session of the node is logged in: refused (os-brick)" -m node -T $T1 -p $P -o delete
 t "-m node after the refused delete" -m node
 fake_sysfs_remove_session "$S" 1 2
@@ -270,8 +291,8 @@ t "-m discoverydb -t st -p P -o delete" -m discoverydb -t sendtargets -p 127.0.0
 t "-m discoverydb -t st -p P -I ifd --discover (csi-lib-iscsi)" -m discoverydb -t sendtargets -p $DP -I ifd --discover
 kept "-m discovery -t st -p P: nothing listening: 4, no record kept (open-iscsi: 11 after 5 retries, keeps it)" 4 \
         -m discovery -t st -I ifd -p 127.0.0.1:3263
-# iSNS discovery is another work item (issue 12): until it lands ours answers 17 (not
-# supported); both must fail and store nothing.
+# No iSNS server: open-iscsi exits 25 (query failed), ours 4 (connection failure, see
+# 57-isns); both must fail and store nothing.
 both_fail "-m discovery -t isns -p P: no iSNS server" -m discovery -t isns -I ifd -p 127.0.0.1:3205
 t "-m iface -I if1 -o new" -m iface -I if1 -o new
 t "-m iface -I if1 -o update -n iface.initiatorname" -m iface -I if1 -o update -n iface.initiatorname -v iqn.2016-04.com.open-iscsi:diff

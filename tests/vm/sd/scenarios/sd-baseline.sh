@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # "boot with no nodes", the reference boot: the same image without the project (run with
 # SD_PACKAGE=0 and the initiator's NIC setup); records systemd's userspace boot time so that
 # 65-systemd.sh can print the ratio with / without the package.
