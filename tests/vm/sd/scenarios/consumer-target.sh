@@ -97,8 +97,7 @@ run cat /tmp/liod.log
 login_io "targetcli: our initiator against iscsi-targetd serving targetcli's file" 3262 $BASE:lio "$sha_lio"
 if stop_bg liod; then ok "targetcli: iscsi-targetd (targetcli's file) exits 0 on SIGTERM"
 else not_ok "targetcli: iscsi-targetd (targetcli's file) exits 0 on SIGTERM"; fi
-note "keys only one side writes for the same configuration (ours vs targetcli's re-save of it):"
-run python3 - $OURS /root/lio-of-ours.json <<'PY'
+cat > /root/keydiff.py <<'PY'
 import json, sys
 def keys(o, path, out):
     if isinstance(o, dict):
@@ -108,9 +107,14 @@ def keys(o, path, out):
         for v in o: keys(v, path + "[]", out)
     return out
 a, b = (keys(json.load(open(f)), "", set()) for f in sys.argv[1:3])
-for k in sorted(a - b): print("only iscsi-target:", k)
-for k in sorted(b - a): print("only targetcli:   ", k)
+for k in sorted(a - b): print("only", sys.argv[3] + ":", k)
+for k in sorted(b - a): print("only", sys.argv[4] + ":", k)
 PY
+note "keys only one side writes for the same configuration (iscsi-target's file vs targetcli's re-save of it after targetctl restore):"
+run python3 /root/keydiff.py $OURS /root/lio-of-ours.json iscsi-target targetcli
+note "targetcli's file re-saved by iscsi-target: keys dropped or added"
+run iscsi-target -n -c $LIO saveconfig /root/ours-of-lio.json
+run python3 /root/keydiff.py /root/ours-of-lio.json $LIO iscsi-target targetcli
 
 # ---- os-brick's target ---------------------------------------------------------------------
 WWN=$(cat /proc/sys/kernel/random/uuid)
