@@ -20,7 +20,8 @@ static int server_port(const Options *o) {
         return o->portal.port_given ? o->portal.port : (int) ISNS_DEFAULT_PORT;
 }
 
-/* The stored record for the server, else the defaults. */
+/* The stored record for the server, else the defaults (open-iscsi 2.1.8 does not apply
+ * iscsid.conf's discovery.isns.* to new records: iscsid reads them, see iscsid/isns-watch.c). */
 static int isns_record(Context *c, bool *ret_exists, Record **ret) {
         const Options *o = c->o;
         Record *r = NULL;
@@ -65,15 +66,6 @@ static int apply_updates(Context *c, Record *r) {
         return 0;
 }
 
-/* Was node record r found through this server (address, port)? */
-static bool from_server(const Record *r, const char *address, int port) {
-        int dp = 0;
-
-        (void) node_record_get_int(r, NODE_KEY_DISCOVERY_PORT, &dp);
-        return streq_ptr(node_record_get(r, NODE_KEY_DISCOVERY_TYPE), ISNS_NODE_TYPE) &&
-               streq_ptr(node_record_get(r, NODE_KEY_DISCOVERY_ADDRESS), address) && dp == port;
-}
-
 static bool in_list(const DiscoveredPortal *p, size_t n, const Record *r) {
         int port = 0, tpgt = -1;
 
@@ -87,16 +79,15 @@ static bool in_list(const DiscoveredPortal *p, size_t n, const Record *r) {
         return false;
 }
 
-/* Delete the node records this server found before and that it does not list any more
- * (all of them when p is NULL). */
-static void delete_stale(Context *c, const char *address, int port, const DiscoveredPortal *p, size_t n) {
+/* Delete the node records this server found before and that it does not list any more. */
+static void delete_stale(Context *c, const Record *srv, const DiscoveredPortal *p, size_t n) {
         NodeFilter all = NODE_FILTER_ALL;
         NodeEntry *e = NULL;
         size_t ne = 0;
 
         (void) node_db_find_nodes(c->db, &all, &e, &ne);
         for (size_t i = 0; i < ne; i++)
-                if (from_server(e[i].rec, address, port) && !(p && in_list(p, n, e[i].rec)))
+                if (discovery_record_found(srv, e[i].rec) && !in_list(p, n, e[i].rec))
                         (void) node_db_delete_node(c->db, &e[i]);
         node_entries_free(e, ne);
 }
@@ -132,9 +123,8 @@ static int write_node(Context *c, const DiscoveredPortal *p, const char *iface, 
 static int update_node_db(Context *c, const Record *srv, const DiscoveredPortal *p, size_t n, unsigned op) {
         const char *address = node_record_get(srv, ISNS_KEY_ADDRESS), *port_s = node_record_get(srv, ISNS_KEY_PORT);
         size_t n_if = c->o->n_ifaces ?: 1;
-        int port = 0, rc = 0;
+        int rc = 0;
 
-        (void) node_record_get_int(srv, ISNS_KEY_PORT, &port);
         node_db_batch_begin(c->db);
         for (size_t f = 0; f < n_if; f++) {
                 const char *iface = c->o->n_ifaces ? c->o->ifaces[f] : "default";
@@ -146,7 +136,7 @@ static int update_node_db(Context *c, const Record *srv, const DiscoveredPortal 
                 }
         }
         if (op & OP_DELETE)
-                delete_stale(c, address, port, p, n);
+                delete_stale(c, srv, p, n);
         if (node_db_batch_commit(c->db) < 0) {
                 log_error("Could not write the discovered records");
                 rc = rc ?: ISCSI_ERR_IDBM;
@@ -223,7 +213,7 @@ static int discover(Context *c, Record *srv, unsigned op) {
         _cleanup_st_list_ struct iscsi_st_list list = {};
         _cleanup_free_ DiscoveredPortal *flat = NULL;
         size_t n = 0;
-        int k, rc = 0;
+        int rc = 0;
 
         rc = query_server(srv, &list);
         if (rc)
@@ -232,15 +222,11 @@ static int discover(Context *c, Record *srv, unsigned op) {
         if (!flat)
                 return ISCSI_ERR_NOMEM;
         op = op ?: OP_NEW | OP_DELETE | OP_UPDATE;
+        /* open-iscsi 2.1.8 writes the node records only: the isns/ record is -o new's */
         if (!(op & OP_NONPERSISTENT)) {
                 rc = ctx_lock(c);
                 if (rc)
                         return rc;
-                k = node_db_write_isns(c->db, srv);
-                if (k < 0) {
-                        log_error("Could not add new discovery record: %s", strerror(-k));
-                        return ISCSI_ERR_IDBM;
-                }
                 rc = update_node_db(c, srv, flat, n, op);
         }
         out->discovered(flat, n);
@@ -263,6 +249,7 @@ static int record_new(Context *c, const Record *r) {
         return 0;
 }
 
+/* The record only: open-iscsi 2.1.8 keeps the node records an iSNS server found. */
 static int record_delete(Context *c) {
         int k = ctx_lock(c);
 
@@ -273,9 +260,7 @@ static int record_delete(Context *c) {
                 log_error("Could not delete discovery record: %s", strerror(-k));
                 return ISCSI_ERR_IDBM;
         }
-        node_db_batch_begin(c->db);
-        delete_stale(c, c->o->portal.address, server_port(c->o), NULL, 0);
-        return node_db_batch_commit(c->db) < 0 ? ISCSI_ERR_IDBM : 0;
+        return 0;
 }
 
 static int record_update(Context *c, Record *r) {

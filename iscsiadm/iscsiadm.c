@@ -10,7 +10,6 @@
 #include "iscsiadm.h"
 #include "output.h"
 
-#define COMPAT_VERSION "2.1.8"
 
 static void usage(void) {
         printf("iscsiadm -m discoverydb [-hV] [-d debug_level] [-P printlevel] [-t type -p ip:port -I ifaceN ... [-Dl]] | [[-p ip:port -t type] [-o operation] [-n name] [-v value] [-lD]]\n"
@@ -188,7 +187,7 @@ static ArgsResult parse_option(Options *o, int ch, const char *arg, const char *
         case 'v':
                 return add_name_value(o, ch, arg, pending_name);
         case 'V':
-                printf("iscsiadm version %s\n", COMPAT_VERSION);
+                printf("iscsiadm version %s\n", ISCSIADM_COMPAT_VERSION);
                 return ARGS_ANSWERED;
         case 'h':
                 usage();

@@ -11,6 +11,9 @@
 
 #include "iscsi-node/exit-code.h"
 
+/* The open-iscsi release whose formats this iscsiadm follows (-V, the -P 3 header). */
+#define ISCSIADM_COMPAT_VERSION "2.1.8"
+
 enum {
         OP_NEW = 1 << 0,
         OP_DELETE = 1 << 1,

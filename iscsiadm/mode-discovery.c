@@ -24,10 +24,33 @@ static int check_type(const char *t) {
         return ISCSI_ERR_UNKNOWN_DISCOVERY_TYPE;
 }
 
+/* Every discovery record: SendTargets first, then iSNS, as open-iscsi lists them. */
+static int list_discovery_records(Context *c, Record ***ret, size_t *ret_n) {
+        Record **st = NULL, **isns = NULL, **v;
+        size_t n_st = 0, n_isns = 0;
+        int k;
+
+        k = node_db_list_st(c->db, &st, &n_st);
+        if (k >= 0)
+                k = node_db_list_isns(c->db, &isns, &n_isns);
+        v = k < 0 ? NULL : realloc(st, (n_st + n_isns + 1) * sizeof(Record *));
+        if (!v) {
+                node_records_free(st, n_st);
+                node_records_free(isns, n_isns);
+                return k < 0 ? k : -ENOMEM;
+        }
+        memcpy(v + n_st, isns, n_isns * sizeof(Record *));
+        free(isns);
+        *ret = v;
+        *ret_n = n_st + n_isns;
+        return 0;
+}
+
 static int list_records(Context *c) {
         Record **st = NULL;
         size_t n = 0;
-        int k = node_db_list_st(c->db, &st, &n);
+        int k = list_discovery_records(c, &st, &n);
+        size_t found = n;
 
         if (k < 0) {
                 log_error("Could not read discovery records: %s", strerror(-k));
@@ -40,10 +63,12 @@ static int list_records(Context *c) {
                 (void) node_db_find_nodes(c->db, &f, &e, &ne);
                 out->discovery_tree(st, n, e, ne);
                 node_entries_free(e, ne);
+                /* open-iscsi draws the (empty) tree and then reports that nothing was found */
+                found += ne;
         } else if (n > 0)
                 out->st_list(st, n);
         node_records_free(st, n);
-        return n == 0 && c->o->print_level < 1 ? ISCSI_ERR_NO_OBJS_FOUND : 0;
+        return found == 0 ? ISCSI_ERR_NO_OBJS_FOUND : 0;
 }
 
 /* The st record for the portal: stored one, else iscsid.conf's defaults. */
@@ -150,6 +175,37 @@ static void discovered_tree(Context *c, const DiscoveredPortal *p, size_t n) {
         node_entries_free(e, k);
 }
 
+static bool iface_in_use(const Options *o, const char *iface) {
+        if (o->n_ifaces == 0)
+                return streq(iface, "default");
+        for (size_t i = 0; i < o->n_ifaces; i++)
+                if (streq(o->ifaces[i], iface))
+                        return true;
+        return false;
+}
+
+/* Records this portal found before that this discovery did not return, as open-iscsi sees
+ * them: a record of an iface this discovery did not use was not returned either. */
+static void delete_stale_records(Context *c, const char *st_addr, int st_port, const struct iscsi_st_list *list) {
+        NodeFilter all = NODE_FILTER_ALL;
+        NodeEntry *e = NULL;
+        size_t ne = 0;
+
+        (void) node_db_find_nodes(c->db, &all, &e, &ne);
+        for (size_t i = 0; i < ne; i++) {
+                int dp = 0;
+                (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
+                if (!streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") ||
+                    !streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), st_addr) || dp != st_port)
+                        continue;
+                if (found_in(list, e[i].rec, st_addr, st_port) &&
+                    iface_in_use(c->o, node_record_get(e[i].rec, NODE_KEY_IFACE_NAME) ?: "default"))
+                        continue;
+                (void) node_db_delete_node(c->db, &e[i]);
+        }
+        node_entries_free(e, ne);
+}
+
 static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *p, size_t n, unsigned op,
                           const struct iscsi_st_list *list) {
         const char *st_addr = node_record_get(st, ST_KEY_ADDRESS);
@@ -194,26 +250,9 @@ static int update_node_db(Context *c, const Record *st, const DiscoveredPortal *
                                 rc = rc ?: ISCSI_ERR_IDBM;
                         }
                 }
-                if (op & OP_DELETE) {
-                        /* records this portal found before and does not return any more */
-                        NodeFilter all = NODE_FILTER_ALL;
-                        NodeEntry *e = NULL;
-                        size_t ne = 0;
-
-                        all.iface = iface;
-                        (void) node_db_find_nodes(c->db, &all, &e, &ne);
-                        for (size_t i = 0; i < ne; i++) {
-                                int dp = 0;
-                                (void) node_record_get_int(e[i].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                                if (!streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") ||
-                                    !streq_ptr(node_record_get(e[i].rec, NODE_KEY_DISCOVERY_ADDRESS), st_addr) ||
-                                    dp != st_port || found_in(list, e[i].rec, st_addr, st_port))
-                                        continue;
-                                (void) node_db_delete_node(c->db, &e[i]);
-                        }
-                        node_entries_free(e, ne);
-                }
         }
+        if (op & OP_DELETE)
+                delete_stale_records(c, st_addr, st_port, list);
         int k = node_db_batch_commit(c->db);
         if (k < 0) {
                 log_error("Could not write the discovered records: %s", strerror(-k));
@@ -302,7 +341,9 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
         if (c->o->print_level >= 1)
                 discovered_tree(c, flat, n);
         else
-                out->discovered(flat, n);
+                /* open-iscsi prints what it found once per iface it was asked to use */
+                for (size_t f = 0; f < (c->o->n_ifaces ?: 1); f++)
+                        out->discovered(flat, n);
         if (rc == 0 && n == 0)
                 log_error("No portals found");
         if (rc == 0 && n > 0 && c->o->login)

@@ -9,6 +9,7 @@
 #include "output.h"
 #include "iscsi-node/paths.h"
 #include "iscsi-node/sysfs-session.h"
+#include "mode-session.h"
 
 /* One attribute of /sys/class/iscsi_host/hostN; NULL when missing, empty or "(null)". */
 static char *host_attr(const char *dir, const char *host, const char *name) {
@@ -23,6 +24,15 @@ static char *host_attr(const char *dir, const char *host, const char *name) {
         fclose(f);
         buf[strcspn(buf, "\n")] = 0;
         return *buf && !streq(buf, "(null)") ? strdup(buf) : NULL;
+}
+
+/* /sys/class/scsi_host/hostN/state ("running"), NULL when unknown. */
+static char *scsi_host_state(const char *host) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (asprintf(&dir, "%s/class/scsi_host", node_sysfs_root()) < 0)
+                return NULL;
+        return host_attr(dir, host, "state");
 }
 
 static int cmp_host(const void *a, const void *b) {
@@ -58,6 +68,7 @@ int mode_host(Context *c) {
                         .hwaddress = host_attr(dir, de->d_name, "hwaddress"),
                         .netdev = host_attr(dir, de->d_name, "netdev"),
                         .initiatorname = host_attr(dir, de->d_name, "initiatorname"),
+                        .state = scsi_host_state(de->d_name),
                 };
                 n++;
         }
@@ -68,8 +79,18 @@ int mode_host(Context *c) {
                 return ISCSI_ERR_NO_OBJS_FOUND;
         }
         qsort(h, n, sizeof(*h), cmp_host);
-        out->host_list(h, n);
+        if (c->o->print_level >= 1) {
+                struct sysfs_session **s = NULL;
+                size_t ns = 0;
+                SessionTree t = { .level = c->o->print_level, .flags = c->o->show_secrets ? RECORD_SHOW_SECRETS : 0 };
+
+                (void) sessions_collect(&s, &ns);
+                out->host_tree(h, n, s, ns, &t);
+                node_sysfs_session_list_free(s, ns);
+        } else
+                out->host_list(h, n);
         for (size_t i = 0; i < n; i++) {
+                free((char *) h[i].state);
                 free((char *) h[i].ipaddress);
                 free((char *) h[i].hwaddress);
                 free((char *) h[i].netdev);

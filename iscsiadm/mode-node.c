@@ -16,7 +16,8 @@ static NodeFilter make_filter(const Options *o) {
         if (o->has_portal) {
                 f.address = o->portal.address;
                 f.port = o->portal.port;
-                f.tpgt = o->portal.tpgt;
+                /* open-iscsi selects records by target, address and port: a ",tpgt" given
+                 * with the portal does not narrow the selection */
         }
         if (o->n_ifaces > 0)
                 f.iface = o->ifaces[0];
@@ -66,6 +67,7 @@ static int node_new(Context *c) {
         r = ctx_lock(c);
         if (r)
                 return r;
+        (void) node_db_ensure_ifaces_dir(c->db);
         for (size_t i = 0; i < n_if; i++) {
                 const char *iface = o->n_ifaces ? o->ifaces[i] : "default";
                 _cleanup_(node_record_freep) Record *rec = NULL;
@@ -103,6 +105,10 @@ static int apply_updates(const Options *o, Record *rec) {
                 const char *name = o->nv[i].name, *value = o->nv[i].value;
                 int idx = node_record_key_index(rec->schema, name), k;
 
+                if (strncmp(name, "iface.", strlen("iface.")) == 0) {
+                        log_error("Cannot modify %s. Use iface mode to update this value.", name);
+                        return ISCSI_ERR_INVAL;
+                }
                 if (idx < 0 || (rec->schema->keys[idx].flags & KEY_IDENTITY)) {
                         log_error("Cannot modify %s. Invalid param name.", name);
                         return ISCSI_ERR_INVAL;
@@ -114,6 +120,7 @@ static int apply_updates(const Options *o, Record *rec) {
                 k = node_record_set_index(rec, idx, value);
                 if (k < 0) {
                         log_error("unknown value format '%s' for parameter name '%s'", value, name);
+                        log_error("Unknown parameter %s.", name);
                         return ISCSI_ERR_INVAL;
                 }
         }
@@ -151,7 +158,17 @@ static int node_delete(Context *c, NodeEntry *e, size_t n) {
         int rc = 0;
         node_db_batch_begin(c->db);
         for (size_t i = 0; i < n; i++) {
-                int r = node_db_delete_node(c->db, &e[i]);
+                int r;
+
+                if (record_has_session(e[i].rec)) {
+                        char d[512];
+                        node_desc(e[i].rec, d, sizeof(d));
+                        log_error("This command will remove the record %s, but a session is using it. Logout "
+                                  "session then rerun command to remove record.", d);
+                        rc = rc ?: ISCSI_ERR_SESS_EXISTS;
+                        continue;
+                }
+                r = node_db_delete_node(c->db, &e[i]);
                 if (r < 0) {
                         log_error("Could not delete %s: %s", e[i].path, strerror(-r));
                         if (!rc)
@@ -163,6 +180,8 @@ static int node_delete(Context *c, NodeEntry *e, size_t n) {
                 log_error("Could not complete the deletion: %s", strerror(-k));
                 rc = rc ?: ISCSI_ERR_IDBM;
         }
+        if (rc)
+                log_error("Could not execute operation on all records: %s", node_exit_code_text(rc));
         return rc;
 }
 
@@ -209,6 +228,14 @@ int mode_node(Context *c) {
         size_t n = 0;
         int r;
 
+        if (o->login && o->logout) {
+                log_error("Invalid parameters. Both login and logout passed in");
+                return ISCSI_ERR_INVAL;
+        }
+        if ((o->login || o->logout) && o->op) {
+                log_error("Invalid parameters. Login/logout and op passed in");
+                return ISCSI_ERR_INVAL;
+        }
         if (o->loginall)
                 return node_loginall(c);
         if (o->logoutall)

@@ -10,7 +10,7 @@
 #include "mode-session.h"
 #include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
-static void node_desc(const Record *r, char *buf, size_t size) {
+void node_desc(const Record *r, char *buf, size_t size) {
         int port = ISCSI_DEFAULT_PORT;
         (void) node_record_get_int(r, NODE_KEY_CONN_PORT, &port);
         snprintf(buf, size, "[iface: %s, target: %s, portal: %s,%d]", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default",
@@ -24,6 +24,18 @@ static bool session_of_record(const struct sysfs_session *s, const Record *r) {
                streq_ptr(s->persistent_address, node_record_get(r, NODE_KEY_CONN_ADDRESS)) &&
                s->persistent_port == port &&
                streq_ptr(s->iface_name ?: "default", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
+}
+
+bool record_has_session(const Record *r) {
+        struct sysfs_session **sessions = NULL;
+        size_t n = 0;
+        bool found = false;
+
+        (void) sessions_collect(&sessions, &n);
+        for (size_t i = 0; i < n && !found; i++)
+                found = session_of_record(sessions[i], r);
+        node_sysfs_session_list_free(sessions, n);
+        return found;
 }
 
 static void print_already_present(const Record *r, int requested, int present) {
@@ -234,6 +246,7 @@ static bool session_matches(const struct sysfs_session *s, const NodeFilter *f) 
 }
 
 static int logout_sessions(struct sysfs_session **s, size_t n) {
+        size_t failed = 0;
         int rc = 0;
 
         for (size_t i = 0; i < n; i++)
@@ -265,6 +278,13 @@ static int logout_sessions(struct sysfs_session **s, size_t n) {
                         log_error("%s", res.message);
                 if (!rc)
                         rc = status;
+                failed++;
+        }
+        /* open-iscsi counts a session it failed to log out as not found: when none could be
+         * logged out it says so and exits 21 (os-brick's disconnect accepts that) */
+        if (failed == n) {
+                log_error("No matching sessions found");
+                return ISCSI_ERR_NO_OBJS_FOUND;
         }
         if (rc)
                 log_error("Could not logout of all requested sessions");
@@ -297,7 +317,7 @@ static int stats_sessions(struct sysfs_session **s, size_t n) {
                 int k = node_iscsid_client_stats(s[i]->sid, &res);
                 if (k < 0 || res.status != 0) {
                         int code = k < 0 ? exit_code_from_errno(ERRNO_FROM_ISCSID, k) : res.status;
-                        log_error("Could not get host stats: %d", code);
+                        log_error("Could not execute operation on all sessions: %s", node_exit_code_text(code));
                         rc = rc ?: code;
                         free(res.stats);
                         continue;
@@ -336,35 +356,36 @@ int sessions_for_nodes(Context *c, const NodeFilter *f) {
         return r;
 }
 
+/* open-iscsi 2.1.8 logs out only sessions it has a node record for, never an "onboot" one;
+ * it does not compare node.startup with the mode asked for. */
+static bool logoutall_matches(Context *c, const struct sysfs_session *s) {
+        NodeFilter f = { .target = s->target_name, .address = s->persistent_address, .port = s->persistent_port,
+                         .tpgt = NODE_TPGT_ANY, .iface = s->iface_name ?: "default" };
+        NodeEntry *e = NULL;
+        size_t ne = 0;
+        bool match = false;
+
+        if (node_db_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
+                match = !streq_ptr(node_record_get(e[0].rec, NODE_KEY_STARTUP), "onboot");
+        node_entries_free(e, ne);
+        return match;
+}
+
 int sessions_logoutall(Context *c, const char *which) {
         struct sysfs_session **all = NULL, **sel;
         size_t n = 0, k = 0;
         int r;
 
-        if (!streq(which, "all") && !streq(which, "manual") && !streq(which, "automatic") && !streq(which, "onboot")) {
+        if (!streq(which, "all") && !streq(which, "manual") && !streq(which, "automatic")) {
                 log_error("Invalid logoutall option %s.", which);
+                fprintf(stderr, "Try `iscsiadm --help' for more information.\n");
                 return ISCSI_ERR_INVAL;
         }
         (void) sessions_collect(&all, &n);
         sel = calloc(n ?: 1, sizeof(*sel));
-        for (size_t i = 0; sel && i < n; i++) {
-                if (!streq(which, "all")) {
-                        /* only sessions whose node record has that startup mode */
-                        NodeFilter f = NODE_FILTER_ALL;
-                        NodeEntry *e = NULL;
-                        size_t ne = 0;
-                        bool match = false;
-                        f.target = all[i]->target_name;
-                        f.address = all[i]->persistent_address;
-                        f.port = all[i]->persistent_port;
-                        if (node_db_find_nodes(c->db, &f, &e, &ne) == 0 && ne > 0)
-                                match = streq_ptr(node_record_get(e[0].rec, NODE_KEY_STARTUP), which);
-                        node_entries_free(e, ne);
-                        if (!match)
-                                continue;
-                }
-                sel[k++] = all[i];
-        }
+        for (size_t i = 0; sel && i < n; i++)
+                if (logoutall_matches(c, all[i]))
+                        sel[k++] = all[i];
         if (k == 0) {
                 log_error("No matching sessions found");
                 r = ISCSI_ERR_NO_OBJS_FOUND;
@@ -373,6 +394,55 @@ int sessions_logoutall(Context *c, const char *which) {
         free(sel);
         node_sysfs_session_list_free(all, n);
         return r;
+}
+
+static char *transport_class_version(void) {
+        _cleanup_free_ char *p = NULL;
+        char buf[64] = "";
+        FILE *f;
+
+        if (asprintf(&p, "%s/module/scsi_transport_iscsi/version", node_sysfs_root()) < 0 || !(f = fopen(p, "re")))
+                return NULL;
+        if (!fgets(buf, sizeof(buf), f))
+                buf[0] = 0;
+        fclose(f);
+        buf[strcspn(buf, "\n")] = 0;
+        return *buf ? strdup(buf) : NULL;
+}
+
+static int show_session_tree(Context *c, struct sysfs_session **s, size_t n) {
+        _cleanup_free_ char *version = transport_class_version();
+        SessionTree t = { .level = c->o->print_level, .transport_version = version,
+                          .flags = c->o->show_secrets ? RECORD_SHOW_SECRETS : 0 };
+
+        if (t.level > 3) {
+                log_error("Invalid info level %d. Try 0 - 3.", t.level);
+                return ISCSI_ERR_INVAL;
+        }
+        out->session_tree(s, n, &t);
+        return 0;
+}
+
+/* -m session -r SID: the node record the session was logged in with, as open-iscsi prints it. */
+static int show_session_record(Context *c, const struct sysfs_session *s) {
+        NodeFilter f = { .target = s->target_name, .address = s->persistent_address, .port = s->persistent_port,
+                         .tpgt = NODE_TPGT_ANY, .iface = s->iface_name ?: "default" };
+        _cleanup_free_ Record **recs = NULL;
+        NodeEntry *e = NULL;
+        size_t n = 0;
+
+        if (node_db_find_nodes(c->db, &f, &e, &n) < 0 || n == 0) {
+                node_entries_free(e, n);
+                log_error("No records found");
+                return ISCSI_ERR_NO_OBJS_FOUND;
+        }
+        recs = calloc(n, sizeof(Record *));
+        for (size_t i = 0; recs && i < n; i++)
+                recs[i] = e[i].rec;
+        if (recs)
+                out->records(recs, n, c->o->show_secrets ? RECORD_SHOW_SECRETS : 0);
+        node_entries_free(e, n);
+        return recs ? 0 : ISCSI_ERR_NOMEM;
 }
 
 int mode_session(Context *c) {
@@ -414,7 +484,9 @@ int mode_session(Context *c) {
         } else if (o->logout || o->rescan || o->stats)
                 r = act_on(c, sel, k);
         else if (o->print_level >= 1)
-                out->session_tree(sel, k, o->print_level);
+                r = show_session_tree(c, sel, k);
+        else if (sid >= 0)
+                r = show_session_record(c, sel[0]);
         else
                 out->session_list(sel, k);
         free(sel);

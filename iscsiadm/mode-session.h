@@ -10,3 +10,7 @@ int sessions_logoutall(Context *c, const char *which);
 int sessions_for_nodes(Context *c, const NodeFilter *f);
 /* Sessions from sysfs, or from iscsid when sysfs has none (e.g. a userspace data path). */
 int sessions_collect(struct sysfs_session ***ret, size_t *ret_n);
+/* "[iface: default, target: T, portal: A,P]", as open-iscsi names a record in messages. */
+void node_desc(const Record *r, char *buf, size_t size);
+/* Whether a session (kernel or iscsid) runs for this node record. */
+bool record_has_session(const Record *r);

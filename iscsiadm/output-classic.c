@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* open-iscsi 2.1's text formats. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "iscsi-node/ipc.h"
 #include "iscsi-util/macro.h"
 #include "output.h"
+#include "iscsiadm.h"
 #include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
 
 const OutputOps *out = &output_classic;
@@ -34,24 +36,19 @@ static void classic_node_list(const NodeEntry *e, size_t n) {
         }
 }
 
+/* Target once per run of records; Portal for every record, as open-iscsi prints them. */
 static void classic_node_tree(const NodeEntry *e, size_t n) {
         const char *last_target = NULL;
-        char last_portal[320] = "";
 
         for (size_t i = 0; i < n; i++) {
                 const char *t = node_record_get(e[i].rec, NODE_KEY_NAME);
                 char portal[320];
 
                 entry_portal(e[i].rec, portal, sizeof(portal), true);
-                if (!last_target || !streq(last_target, t)) {
+                if (!last_target || !streq(last_target, t))
                         printf("Target: %s\n", t);
-                        last_target = t;
-                        last_portal[0] = 0;
-                }
-                if (!streq(last_portal, portal)) {
-                        printf("\tPortal: %s\n", portal);
-                        snprintf(last_portal, sizeof(last_portal), "%s", portal);
-                }
+                last_target = t;
+                printf("\tPortal: %s\n", portal);
                 printf("\t\tIface Name: %s\n", node_record_get(e[i].rec, NODE_KEY_IFACE_NAME) ?: "default");
         }
 }
@@ -84,38 +81,42 @@ static void classic_st_list(Record *const *st, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 char p[320];
                 st_portal(st[i], p, sizeof(p), ':');
-                printf("%s via sendtargets\n", p);
+                printf("%s via %s\n", p, discovery_record_kind(st[i])->name);
         }
+}
+
+/* "SENDTARGETS:" / "iSNS:": each record of that kind with the nodes it found. */
+static void discovery_section(const char *title, const DiscoveryKind *kind, Record *const *d, size_t n_d,
+                              const NodeEntry *nodes, size_t n_nodes) {
+        NodeEntry sub[n_nodes ?: 1];
+        size_t shown = 0;
+
+        printf("%s:\n", title);
+        for (size_t i = 0; i < n_d; i++) {
+                size_t k = 0;
+                char p[320];
+
+                if (discovery_record_kind(d[i]) != kind)
+                        continue;
+                shown++;
+                st_portal(d[i], p, sizeof(p), ',');
+                printf("DiscoveryAddress: %s\n", p);
+                for (size_t j = 0; j < n_nodes; j++)
+                        if (discovery_record_found(d[i], nodes[j].rec))
+                                sub[k++] = nodes[j];
+                classic_node_tree(sub, k);
+        }
+        if (shown == 0)
+                printf("No targets found.\n");
 }
 
 static void classic_discovery_tree(Record *const *st, size_t n_st, const NodeEntry *nodes, size_t n_nodes) {
         NodeEntry sub[n_nodes ?: 1];
-        size_t k;
+        size_t k = 0;
 
-        printf("SENDTARGETS:\n");
-        if (n_st == 0)
-                printf("No targets found.\n");
-        for (size_t i = 0; i < n_st; i++) {
-                const char *a = node_record_get(st[i], ST_KEY_ADDRESS);
-                int port = ISCSI_DEFAULT_PORT;
-                char p[320];
-
-                (void) node_record_get_int(st[i], ST_KEY_PORT, &port);
-                st_portal(st[i], p, sizeof(p), ',');
-                printf("DiscoveryAddress: %s\n", p);
-                k = 0;
-                for (size_t j = 0; j < n_nodes; j++) {
-                        int dp = 0;
-                        (void) node_record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS), a) && dp == port)
-                                sub[k++] = nodes[j];
-                }
-                classic_node_tree(sub, k);
-        }
-        printf("iSNS:\nNo targets found.\n");
+        discovery_section("SENDTARGETS", &discovery_kind_sendtargets, st, n_st, nodes, n_nodes);
+        discovery_section("iSNS", &discovery_kind_isns, st, n_st, nodes, n_nodes);
         printf("STATIC:\n");
-        k = 0;
         for (size_t j = 0; j < n_nodes; j++)
                 if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "static"))
                         sub[k++] = nodes[j];
@@ -139,110 +140,198 @@ static void classic_iface_list(Record *const *r, size_t n) {
                        or_empty(node_record_get(r[i], IFACE_KEY_IFACE_INITIATORNAME)));
 }
 
-static void session_portal(const struct sysfs_session *s, bool persistent, char *buf, size_t size) {
-        format_portal(buf, size, persistent ? s->persistent_address : s->address,
-                      persistent ? s->persistent_port : s->port, s->tpgt, false);
+static void classic_iface_tree(Record *const *ifaces, size_t n, const NodeEntry *nodes, size_t n_nodes) {
+        for (size_t i = 0; i < n; i++) {
+                const char *name = node_record_get(ifaces[i], IFACE_KEY_IFACE_NAME), *last_target = NULL;
+
+                printf("Iface: %s\n", name);
+                for (size_t j = 0; j < n_nodes; j++) {
+                        const char *t = node_record_get(nodes[j].rec, NODE_KEY_NAME);
+                        char portal[320];
+
+                        if (!streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_IFACE_NAME) ?: "default", name))
+                                continue;
+                        if (!last_target || !streq(last_target, t))
+                                printf("\tTarget: %s\n", t);
+                        last_target = t;
+                        entry_portal(nodes[j].rec, portal, sizeof(portal), true);
+                        printf("\t\tPortal: %s\n", portal);
+                }
+        }
+}
+
+/* The portal as open-iscsi prints it: the flat list and "Persistent Portal" show the portal
+ * the record names; "Current Portal" the connected one, which the kernel cannot report while
+ * the connection is down (then open-iscsi shows the persistent address and port 0). */
+static void session_portal(const struct sysfs_session *s, bool persistent, bool tree, char *buf, size_t size) {
+        if (persistent)
+                format_portal(buf, size, s->persistent_address, s->persistent_port, s->tpgt, tree);
+        else
+                format_portal(buf, size, s->address && *s->address ? s->address : s->persistent_address,
+                              s->port > 0 ? s->port : 0, s->tpgt, tree);
 }
 
 static void classic_session_list(struct sysfs_session *const *s, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 char p[320];
-                session_portal(s[i], false, p, sizeof(p));
+                session_portal(s[i], true, false, p, sizeof(p));
                 printf("%s: [%d] %s %s (non-flash)\n", s[i]->transport ?: "tcp", s[i]->sid, p,
                        s[i]->target_name ?: "");
         }
 }
 
-static const char *conn_state_text(const char *s) {
-        /* the kernel says "up"; open-iscsi prints its own connection state names */
-        if (!s || streq(s, "up"))
-                return "LOGGED IN";
-        if (streq(s, "down"))
-                return "TRANSPORT WAIT";
-        return s;
+/* The kernel's connection state ("up", "down", "failed", "bound") as open-iscsi names the
+ * connection state and the internal (recovery) stage iscsid reports for it. */
+static const struct {
+        const char *kernel, *connection, *internal;
+} conn_states[] = {
+        { "up", "LOGGED IN", "NO CHANGE" },
+        { "down", "TRANSPORT WAIT", "REOPEN" },
+        { "failed", "TRANSPORT WAIT", "REOPEN" },
+        { "bound", "IN LOGIN", "NO CHANGE" },
+};
+
+static void conn_state_names(const char *kernel, const char **ret_conn, const char **ret_internal) {
+        for (size_t i = 0; i < ELEMENTSOF(conn_states); i++)
+                if (streq_ptr(kernel ?: "up", conn_states[i].kernel)) {
+                        *ret_conn = conn_states[i].connection;
+                        *ret_internal = conn_states[i].internal;
+                        return;
+                }
+        *ret_conn = *ret_internal = "Unknown";
 }
 
-/* A sysfs attribute for the -P 2 blocks; "<empty>" when missing, like open-iscsi. */
-static void print_attr(const struct sysfs_session *s, const char *kind, const char *attr, const char *label,
-                       bool secret) {
+/* How a -P 2 value is shown: as read, masked, "Yes"/"No" for 1/0, or the digest's name. */
+typedef enum AttrStyle {
+        ATTR_PLAIN,
+        ATTR_SECRET,
+        ATTR_YES_NO,
+        ATTR_DIGEST,
+} AttrStyle;
+
+static const struct {
+        const char *kind, *attr, *label; /* a banner row: kind NULL, attr its stars, label its title */
+        AttrStyle style;
+} detail_attrs[] = {
+        { NULL, "*********", "Timeouts", ATTR_PLAIN },
+        { "session", "recovery_tmo", "Recovery Timeout", ATTR_PLAIN },
+        { "session", "tgt_reset_tmo", "Target Reset Timeout", ATTR_PLAIN },
+        { "session", "lu_reset_tmo", "LUN Reset Timeout", ATTR_PLAIN },
+        { "session", "abort_tmo", "Abort Timeout", ATTR_PLAIN },
+        { NULL, "*****", "CHAP", ATTR_PLAIN },
+        { "session", "username", "username", ATTR_PLAIN },
+        { "session", "password", "password", ATTR_SECRET },
+        { "session", "username_in", "username_in", ATTR_PLAIN },
+        { "session", "password_in", "password_in", ATTR_SECRET },
+        { NULL, "************************", "Negotiated iSCSI params", ATTR_PLAIN },
+        { "connection", "header_digest", "HeaderDigest", ATTR_DIGEST },
+        { "connection", "data_digest", "DataDigest", ATTR_DIGEST },
+        { "connection", "max_recv_dlength", "MaxRecvDataSegmentLength", ATTR_PLAIN },
+        { "connection", "max_xmit_dlength", "MaxXmitDataSegmentLength", ATTR_PLAIN },
+        { "session", "first_burst_len", "FirstBurstLength", ATTR_PLAIN },
+        { "session", "max_burst_len", "MaxBurstLength", ATTR_PLAIN },
+        { "session", "immediate_data", "ImmediateData", ATTR_YES_NO },
+        { "session", "initial_r2t", "InitialR2T", ATTR_YES_NO },
+        { "session", "max_outstanding_r2t", "MaxOutstandingR2T", ATTR_PLAIN },
+};
+
+/* One -P 2 line. open-iscsi masks both passwords even when unset; shown with -S, it labels
+ * password_in "password" (2.1.8 does). A negotiated value the kernel lacks is left out. */
+static void print_detail(const struct sysfs_session *s, size_t i, unsigned flags, const char *ind) {
         _cleanup_free_ char *v = NULL;
-        const char *shown = "<empty>";
+        const char *label = detail_attrs[i].label, *shown;
+        bool show = flags & RECORD_SHOW_SECRETS;
+        int k = node_sysfs_session_attr(s, detail_attrs[i].kind, detail_attrs[i].attr, &v);
 
-        if (node_sysfs_session_attr(s, kind, attr, &v) == 0 && v && *v)
-                shown = secret ? "********" : v;
-        printf("\t\t%s: %s\n", label, shown);
+        if (k == -ENOENT && streq(detail_attrs[i].kind, "connection"))
+                return;
+        if (k == -ENOENT && detail_attrs[i].style != ATTR_PLAIN)
+                return;
+        shown = k == 0 && v && *v ? v : "<empty>";
+        switch (detail_attrs[i].style) {
+        case ATTR_SECRET:
+                if (!show)
+                        shown = "********";
+                else if (streq(detail_attrs[i].attr, "password_in"))
+                        label = "password";
+                break;
+        case ATTR_YES_NO:
+                shown = streq(shown, "1") ? "Yes" : streq(shown, "0") ? "No" : shown;
+                break;
+        case ATTR_DIGEST:
+                shown = streq(shown, "1") ? "CRC32C" : streq(shown, "0") ? "None" : shown;
+                break;
+        case ATTR_PLAIN:
+                break;
+        }
+        printf("%s\t\t%s: %s\n", ind, label, shown);
 }
 
-static void print_yes_no_attr(const struct sysfs_session *s, const char *attr, const char *label) {
-        _cleanup_free_ char *v = NULL;
-        const char *shown = "<empty>";
-
-        if (node_sysfs_session_attr(s, "session", attr, &v) == 0 && v)
-                shown = streq(v, "1") ? "Yes" : streq(v, "0") ? "No" : v;
-        printf("\t\t%s: %s\n", label, shown);
+static void print_session_details(const struct sysfs_session *s, unsigned flags, const char *ind) {
+        for (size_t i = 0; i < ELEMENTSOF(detail_attrs); i++) {
+                if (!detail_attrs[i].kind)
+                        printf("%s\t\t%s\n%s\t\t%s:\n%s\t\t%s\n", ind, detail_attrs[i].attr, ind,
+                               detail_attrs[i].label, ind, detail_attrs[i].attr);
+                else
+                        print_detail(s, i, flags, ind);
+        }
 }
 
-static void print_session_details(const struct sysfs_session *s) {
-        printf("\t\t*********\n\t\tTimeouts:\n\t\t*********\n");
-        print_attr(s, "session", "recovery_tmo", "Recovery Timeout", false);
-        print_attr(s, "session", "tgt_reset_tmo", "Target Reset Timeout", false);
-        print_attr(s, "session", "lu_reset_tmo", "LUN Reset Timeout", false);
-        print_attr(s, "session", "abort_tmo", "Abort Timeout", false);
-        printf("\t\t*****\n\t\tCHAP:\n\t\t*****\n");
-        print_attr(s, "session", "username", "username", false);
-        print_attr(s, "session", "password", "password", true);
-        print_attr(s, "session", "username_in", "username_in", false);
-        print_attr(s, "session", "password_in", "password_in", true);
-        printf("\t\t************************\n\t\tNegotiated iSCSI params:\n\t\t************************\n");
-        print_attr(s, "connection", "header_digest", "HeaderDigest", false);
-        print_attr(s, "connection", "data_digest", "DataDigest", false);
-        print_attr(s, "connection", "max_recv_dlength", "MaxRecvDataSegmentLength", false);
-        print_attr(s, "connection", "max_xmit_dlength", "MaxXmitDataSegmentLength", false);
-        print_attr(s, "session", "first_burst_len", "FirstBurstLength", false);
-        print_attr(s, "session", "max_burst_len", "MaxBurstLength", false);
-        print_yes_no_attr(s, "immediate_data", "ImmediateData");
-        print_yes_no_attr(s, "initial_r2t", "InitialR2T");
-        print_attr(s, "session", "max_outstanding_r2t", "MaxOutstandingR2T", false);
+static void print_session_devices(const struct sysfs_session *s, const char *ind) {
+        printf("%s\t\t************************\n%s\t\tAttached SCSI devices:\n%s\t\t************************\n", ind,
+               ind, ind);
+        printf("%s\t\tHost Number: %d\tState: running\n", ind, s->host_no);
+        for (size_t l = 0; l < s->n_luns; l++) {
+                const struct sysfs_lun *u = &s->luns[l];
+                printf("%s\t\tscsi%d Channel %02d Id %d Lun: %d\n", ind, u->host, u->channel, u->id, u->lun);
+                if (u->disk)
+                        printf("%s\t\t\tAttached scsi disk %s\t\tState: %s\n", ind, u->disk, u->state ?: "running");
+        }
 }
 
-static void classic_session_tree(struct sysfs_session *const *s, size_t n, int level) {
+static void print_session_interface(const struct sysfs_session *s, const char *ind) {
+        const char *conn, *internal;
+
+        conn_state_names(s->conn_state, &conn, &internal);
+        printf("%s\t\t**********\n%s\t\tInterface:\n%s\t\t**********\n", ind, ind, ind);
+        printf("%s\t\tIface Name: %s\n", ind, s->iface_name ?: "default");
+        printf("%s\t\tIface Transport: %s\n", ind, s->transport ?: "tcp");
+        printf("%s\t\tIface Initiatorname: %s\n", ind, or_empty(s->initiator_name));
+        printf("%s\t\tIface IPaddress: %s\n", ind, or_empty(s->local_address));
+        printf("%s\t\tIface HWaddress: %s\n", ind, s->hwaddress ?: "default");
+        printf("%s\t\tIface Netdev: %s\n", ind, s->netdev ?: "default");
+        printf("%s\t\tSID: %d\n", ind, s->sid);
+        printf("%s\t\tiSCSI Connection State: %s\n", ind, conn);
+        printf("%s\t\tiSCSI Session State: %s\n", ind, s->state ?: "UNKNOWN");
+        printf("%s\t\tInternal iscsid Session State: %s\n", ind, internal);
+}
+
+/* The -P 1..3 tree; `ind` prefixes every line (the host tree nests it one tab deeper). */
+static void print_session_tree(struct sysfs_session *const *s, size_t n, int level, unsigned flags, const char *ind) {
         const char *last = NULL;
 
         for (size_t i = 0; i < n; i++) {
                 char cur[320], per[320];
 
-                session_portal(s[i], false, cur, sizeof(cur));
-                session_portal(s[i], true, per, sizeof(per));
-                if (!last || !streq(last, s[i]->target_name)) {
-                        printf("Target: %s (non-flash)\n", s[i]->target_name);
-                        last = s[i]->target_name;
-                }
-                printf("\tCurrent Portal: %s\n", cur);
-                printf("\tPersistent Portal: %s\n", per);
-                printf("\t\t**********\n\t\tInterface:\n\t\t**********\n");
-                printf("\t\tIface Name: %s\n", s[i]->iface_name ?: "default");
-                printf("\t\tIface Transport: %s\n", s[i]->transport ?: "tcp");
-                printf("\t\tIface Initiatorname: %s\n", or_empty(s[i]->initiator_name));
-                printf("\t\tIface IPaddress: %s\n", or_empty(s[i]->local_address));
-                printf("\t\tIface HWaddress: %s\n", s[i]->hwaddress ?: "default");
-                printf("\t\tIface Netdev: %s\n", s[i]->netdev ?: "default");
-                printf("\t\tSID: %d\n", s[i]->sid);
-                printf("\t\tiSCSI Connection State: %s\n", conn_state_text(s[i]->conn_state));
-                printf("\t\tiSCSI Session State: %s\n", s[i]->state ?: "UNKNOWN");
-                printf("\t\tInternal iscsid Session State: NO CHANGE\n");
+                session_portal(s[i], false, true, cur, sizeof(cur));
+                session_portal(s[i], true, true, per, sizeof(per));
+                if (!last || !streq(last, s[i]->target_name))
+                        printf("%sTarget: %s (non-flash)\n", ind, s[i]->target_name);
+                last = s[i]->target_name;
+                printf("%s\tCurrent Portal: %s\n", ind, cur);
+                printf("%s\tPersistent Portal: %s\n", ind, per);
+                print_session_interface(s[i], ind);
                 if (level >= 2)
-                        print_session_details(s[i]);
-                if (level < 3)
-                        continue;
-                printf("\t\t************************\n\t\tAttached SCSI devices:\n\t\t************************\n");
-                printf("\t\tHost Number: %d\tState: running\n", s[i]->host_no);
-                for (size_t l = 0; l < s[i]->n_luns; l++) {
-                        const struct sysfs_lun *u = &s[i]->luns[l];
-                        printf("\t\tscsi%d Channel %02d Id %d Lun: %d\n", u->host, u->channel, u->id, u->lun);
-                        if (u->disk)
-                                printf("\t\t\tAttached scsi disk %s\t\tState: %s\n", u->disk, u->state ?: "running");
-                }
+                        print_session_details(s[i], flags, ind);
+                if (level >= 3)
+                        print_session_devices(s[i], ind);
         }
+}
+
+static void classic_session_tree(struct sysfs_session *const *s, size_t n, const SessionTree *t) {
+        if (t->level >= 3 && t->transport_version)
+                printf("iSCSI Transport Class version %s\nversion %s\n", t->transport_version, ISCSIADM_COMPAT_VERSION);
+        print_session_tree(s, n, t->level, t->flags, "");
 }
 
 /* The kernel's standard iSCSI counters; anything else is transport-specific ("Extended"). */
@@ -283,6 +372,27 @@ static void classic_host_list(const HostInfo *h, size_t n) {
                        or_empty(h[i].hwaddress), or_empty(h[i].netdev), or_empty(h[i].initiatorname));
 }
 
+static void classic_host_tree(const HostInfo *h, size_t n, struct sysfs_session *const *s, size_t n_s,
+                              const SessionTree *t) {
+        for (size_t i = 0; i < n; i++) {
+                struct sysfs_session *mine[n_s ?: 1];
+                size_t k = 0;
+
+                printf("Host Number: %d\n\tState: %s\n\tTransport: %s\n\tInitiatorname: %s\n", h[i].host_no,
+                       h[i].state ?: "Unknown", h[i].transport ?: "tcp", or_empty(h[i].initiatorname));
+                printf("\tIPaddress: %s\n\tHWaddress: %s\n\tNetdev: %s\n", or_empty(h[i].ipaddress),
+                       or_empty(h[i].hwaddress), or_empty(h[i].netdev));
+                if (t->level < 2)
+                        continue;
+                printf("\t*********\n\tSessions:\n\t*********\n");
+                for (size_t j = 0; j < n_s; j++)
+                        if (s[j]->host_no == h[i].host_no)
+                                mine[k++] = s[j];
+                /* the sessions one level less detailed, without the attached devices */
+                print_session_tree(mine, k, MIN(t->level - 1, 2), t->flags, "\t");
+        }
+}
+
 static void classic_flush(void) {
         fflush(stdout);
 }
@@ -295,9 +405,11 @@ const OutputOps output_classic = {
         .st_list = classic_st_list,
         .discovery_tree = classic_discovery_tree,
         .iface_list = classic_iface_list,
+        .iface_tree = classic_iface_tree,
         .session_list = classic_session_list,
         .session_tree = classic_session_tree,
         .session_stats = classic_session_stats,
         .host_list = classic_host_list,
+        .host_tree = classic_host_tree,
         .flush = classic_flush,
 };

@@ -92,17 +92,9 @@ static void json_discovery_tree(Record *const *st, size_t n_st, const NodeEntry 
         struct json_object *a = array_for("discovery");
         for (size_t i = 0; i < n_st; i++) {
                 struct json_object *o = st_summary(st[i]), *na = json_object_new_array();
-                int port = ISCSI_DEFAULT_PORT;
-                (void) node_record_get_int(st[i], ST_KEY_PORT, &port);
-                for (size_t j = 0; j < n_nodes; j++) {
-                        int dp = 0;
-                        (void) node_record_get_int(nodes[j].rec, NODE_KEY_DISCOVERY_PORT, &dp);
-                        if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_TYPE), "send_targets") &&
-                            streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_DISCOVERY_ADDRESS),
-                                      node_record_get(st[i], ST_KEY_ADDRESS)) &&
-                            dp == port)
+                for (size_t j = 0; j < n_nodes; j++)
+                        if (discovery_record_found(st[i], nodes[j].rec))
                                 json_object_array_add(na, node_summary(nodes[j].rec));
-                }
                 json_object_object_add(o, "nodes", na);
                 json_object_array_add(a, o);
         }
@@ -122,6 +114,21 @@ static void json_iface_list(Record *const *r, size_t n) {
                 json_object_object_add(o, "ipaddress", jstr(node_record_get(r[i], IFACE_KEY_IFACE_IPADDRESS)));
                 json_object_object_add(o, "net_ifacename", jstr(node_record_get(r[i], IFACE_KEY_IFACE_NET_IFACENAME)));
                 json_object_object_add(o, "initiatorname", jstr(node_record_get(r[i], IFACE_KEY_IFACE_INITIATORNAME)));
+                json_object_array_add(a, o);
+        }
+}
+
+static void json_iface_tree(Record *const *ifaces, size_t n, const NodeEntry *nodes, size_t n_nodes) {
+        struct json_object *a = array_for("iface_tree");
+        for (size_t i = 0; i < n; i++) {
+                const char *name = node_record_get(ifaces[i], IFACE_KEY_IFACE_NAME);
+                struct json_object *o = json_object_new_object(), *bound = json_object_new_array();
+
+                json_object_object_add(o, "name", jstr(name));
+                for (size_t j = 0; j < n_nodes; j++)
+                        if (streq_ptr(node_record_get(nodes[j].rec, NODE_KEY_IFACE_NAME) ?: "default", name))
+                                json_object_array_add(bound, node_summary(nodes[j].rec));
+                json_object_object_add(o, "nodes", bound);
                 json_object_array_add(a, o);
         }
 }
@@ -162,10 +169,10 @@ static void json_session_list(struct sysfs_session *const *s, size_t n) {
                 json_object_array_add(a, session_obj(s[i], 0));
 }
 
-static void json_session_tree(struct sysfs_session *const *s, size_t n, int level) {
+static void json_session_tree(struct sysfs_session *const *s, size_t n, const SessionTree *t) {
         struct json_object *a = array_for("sessions");
         for (size_t i = 0; i < n; i++)
-                json_object_array_add(a, session_obj(s[i], level));
+                json_object_array_add(a, session_obj(s[i], t->level));
 }
 
 static void json_session_stats(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n) {
@@ -191,6 +198,13 @@ static void json_host_list(const HostInfo *h, size_t n) {
         }
 }
 
+static void json_host_tree(const HostInfo *h, size_t n, struct sysfs_session *const *s, size_t n_s,
+                           const SessionTree *t) {
+        json_host_list(h, n);
+        if (t->level >= 2)
+                json_session_tree(s, n_s, t);
+}
+
 static void json_flush(void) {
         if (!doc)
                 return;
@@ -208,9 +222,11 @@ const OutputOps output_json = {
         .st_list = json_st_list,
         .discovery_tree = json_discovery_tree,
         .iface_list = json_iface_list,
+        .iface_tree = json_iface_tree,
         .session_list = json_session_list,
         .session_tree = json_session_tree,
         .session_stats = json_session_stats,
         .host_list = json_host_list,
+        .host_tree = json_host_tree,
         .flush = json_flush,
 };

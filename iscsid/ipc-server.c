@@ -24,7 +24,7 @@
  * teardowns of the sessions ahead of it. */
 #define IPC_PRIORITY (SD_EVENT_PRIORITY_IMPORTANT - 1)
 /* A client has this long to send its whole request after connecting; then it is dropped. */
-#define IPC_REQUEST_TIMEOUT_USEC (10 * USEC_PER_SEC)
+#define IPC_REQUEST_TIMEOUT_DEFAULT_USEC (10 * USEC_PER_SEC)
 /* Receive buffer: first size, and the free room below which it grows (doubling). */
 #define IPC_BUF_INITIAL 8192
 #define IPC_BUF_MIN_ROOM 4096
@@ -38,6 +38,7 @@ struct ipc_server {
         int listen_fd;
         bool from_systemd;
         char *socket_path;               /* ours to unlink; NULL with a systemd socket */
+        uint64_t request_timeout_usec;
         sd_event_source *listen_io;
         struct ipc_conn *conns;
 };
@@ -355,8 +356,8 @@ static void accept_one(struct ipc_server *srv, int cfd) {
         c->refused = !peer_is_root(cfd);
         if (sd_event_add_io(e, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
             sd_event_source_set_priority(c->io, IPC_PRIORITY) < 0 ||
-            sd_event_add_time_relative(e, &c->timer, CLOCK_MONOTONIC, IPC_REQUEST_TIMEOUT_USEC, 0, on_conn_timeout,
-                                       c) < 0)
+            sd_event_add_time_relative(e, &c->timer, CLOCK_MONOTONIC, srv->request_timeout_usec, 0,
+                                       on_conn_timeout, c) < 0)
                 conn_free(c);
 }
 
@@ -411,6 +412,7 @@ int ipc_server_new(struct manager *m, const char *path, struct ipc_server **ret)
                 return -ENOMEM;
         s->manager = m;
         s->listen_fd = -EBADF;
+        s->request_timeout_usec = IPC_REQUEST_TIMEOUT_DEFAULT_USEC;
         int n = sd_listen_fds(1);
         if (n > 1)
                 return -EINVAL;
@@ -439,6 +441,10 @@ struct ipc_server *ipc_server_free(struct ipc_server *s) {
         free(s->socket_path);
         free(s);
         return NULL;
+}
+
+void ipc_server_set_request_timeout(struct ipc_server *s, uint64_t usec) {
+        s->request_timeout_usec = usec;
 }
 
 const char *ipc_server_describe(const struct ipc_server *s) {

@@ -11,6 +11,7 @@
 
 #include "build-config.h"
 #include "ipc-server.h"
+#include "isns-watch.h"
 #include "log.h"
 #include "manager.h"
 
@@ -89,6 +90,10 @@ int main(int argc, char **argv) {
         r = manager_resync(m);
         if (r < 0)
                 log_errno(LOG_WARNING, r, "cannot read sessions from sysfs");
+        _cleanup_(isns_watch_freep) struct isns_watch *isns = NULL; /* freed before the manager */
+        r = isns_watch_start(m, &isns);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "iSNS state change notifications are off");
 
         log_info("iscsid %s ready (socket %s)", PACKAGE_VERSION,
                  ipc_server_describe(server));

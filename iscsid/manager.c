@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@
  * first byte; the rest of A/B/C is the random part, D the qualifier. */
 #define ISID_TYPE_RANDOM 0xc0
 #define ISID_QUALIFIER_MAX 0xffff
+/* The hostname's djb2 hash gives the ISID's random part. */
+#define DJB2_SEED 5381u
+#define DJB2_FACTOR 33u
 /* Host job records read at once from the pipe. */
 #define HOST_JOBS_PER_READ 64
 
@@ -76,11 +80,11 @@ int manager_new(struct manager **ret) {
         /* ISID: "random" format (RFC 7143 §10.12.5, T=11b) with the random part derived from
          * the host so it stays the same across daemon restarts; the qualifier tells sessions
          * to one target apart. */
-        unsigned h = 5381;
-        char host[256] = "";
+        unsigned h = DJB2_SEED;
+        char host[HOST_NAME_MAX + 1] = "";
         gethostname(host, sizeof host - 1);
         for (const char *p = host; *p; p++)
-                h = h * 33 + (unsigned char) *p;
+                h = h * DJB2_FACTOR + (unsigned char) *p;
         m->isid_base[0] = (uint8_t) (h >> 16);
         m->isid_base[1] = (uint8_t) (h >> 8);
         m->isid_base[2] = (uint8_t) h;

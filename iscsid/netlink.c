@@ -22,6 +22,10 @@
 #include "netlink.h"
 #include "iscsi-node/sysfs-session.h"
 
+/* Socket buffers: a burst of kernel events (many sessions failing at once) must not overflow. */
+#define NETLINK_RCVBUF (4 * 1024 * 1024)
+#define NETLINK_SNDBUF (1024 * 1024)
+
 #define REQUEST_TIMEOUT_MS 30000
 
 struct queued_event {
@@ -457,7 +461,7 @@ int netlink_transport_new(sd_event *e, kernel_event_handler_t on_event, void *us
                 nl_free(t);
                 return -EPERM;
         }
-        (void) nl_socket_set_buffer_size(nt->sock, 4 * 1024 * 1024, 1024 * 1024);
+        (void) nl_socket_set_buffer_size(nt->sock, NETLINK_RCVBUF, NETLINK_SNDBUF);
         (void) nl_socket_set_nonblocking(nt->sock);
 
         r = netlink_read_transport_handle("tcp", &nt->handle);

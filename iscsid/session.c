@@ -3,12 +3,12 @@
  * One iSCSI session: TCP connect, login, hand-over to the kernel, recovery, logout.
  *
  * Why the login runs in userspace on the socket, before BIND_CONN: the login is pure protocol
- * (libiscsi-node's state machine, bytes in and out), so running it on our own non-blocking
+ * (libiscsi-proto's state machine, bytes in and out), so running it on our own non-blocking
  * socket lets one event loop drive many logins in parallel, with no netlink round trip per
  * Login PDU, and lets a failed login (wrong CHAP secret, unknown target) end without ever
  * creating a kernel session or SCSI host. Only a fully logged-in connection is bound: the
  * kernel's iscsi_tcp takes over a socket that is exactly at the first Full Feature Phase PDU
- * (we read precisely the bytes of each Login Response, never beyond), and we tell it the
+ * (login-conn.c reads precisely the bytes of each Login Response), and we tell it the
  * negotiated values with SET_PARAM. CmdSN continuity is kept by creating the kernel session
  * with the CmdSN the login left us at, and on recovery by logging in with the CmdSN the kernel
  * will use next (its start value plus the SCSI Command PDUs it has numbered since, from its
@@ -21,26 +21,19 @@
  * bind the new socket to the same kernel connection and START_CONN, which unblocks the disks.
  */
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/socket.h>
 
 #include "build-config.h"
 #include "clock.h"
 #include "log.h"
+#include "login-conn.h"
 #include "scsi-host.h"
 #include "session.h"
 #include "session-config.h"
 #include "session-params.h"
-#include "iscsi-util/send-all.h"
 #include "iscsi-node/ipc.h"
 #include "iscsi-node/sysfs-session.h"
 
@@ -48,12 +41,9 @@
 #define LOGIN_RETRY_DELAY_USEC (1 * USEC_PER_SEC)
 /* Longest pause between reconnects in recovery (DefaultTime2Wait, capped). */
 #define RECONNECT_DELAY_MAX_USEC (5 * USEC_PER_SEC)
-/* How long one Login PDU may take to enter the socket's send buffer. */
-#define LOGIN_PDU_SEND_TIMEOUT_MS 1000
 /* Time for removing the disks (sd flushes their caches) before the Logout PDU is sent. */
 #define LOGOUT_DEVICE_REMOVAL_USEC (60 * USEC_PER_SEC)
 
-#define LOGIN_RBUF_SIZE (ISCSI_BHS_SIZE + ISCSI_MAX_AHS_LEN + 2 * ISCSI_DIGEST_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 4)
 
 static const char *const state_names[] = {
         [SESSION_CONNECTING] = "CONNECTING",
@@ -74,7 +64,6 @@ int session_new(const struct session_context *ctx, const struct node_login_req *
         if (!s)
                 return -ENOMEM;
         s->ctx = ctx;
-        s->fd = -EBADF;
         s->host_no = -1;
         s->initial_cmdsn = 1;
         int r = session_config_from_req(&s->cfg, req);
@@ -144,10 +133,7 @@ int session_adopt(const struct session_context *ctx, int sid, struct session **r
 }
 
 static void close_connection(struct session *s) {
-        s->io = sd_event_source_disable_unref(s->io);
-        s->fd = safe_close(s->fd);
-        s->login = iscsi_login_free(s->login);
-        s->rlen = s->rneed = 0;
+        s->login_conn = login_conn_free(s->login_conn);
 }
 
 struct session *session_free(struct session *s) {
@@ -155,7 +141,6 @@ struct session *session_free(struct session *s) {
                 return NULL;
         close_connection(s);
         s->timer = sd_event_source_disable_unref(s->timer);
-        free(s->rbuf);
         node_login_req_done(&s->cfg);
         explicit_bzero(&s->params, sizeof s->params);
         free(s);
@@ -295,7 +280,8 @@ static int bind_and_start(struct session *s, struct kernel_transport *t, bool in
                           const struct iscsi_login_result *res) {
         if (res->params.tpgt >= 0) /* the target's word over the record's */
                 s->cfg.tpgt = res->params.tpgt;
-        int r = t->ops->bind_conn(t, s->sid, s->cid, s->fd);
+        _cleanup_close_ int fd = login_conn_take_fd(s->login_conn);
+        int r = t->ops->bind_conn(t, s->sid, s->cid, fd);
         if (r >= 0)
                 r = session_set_kernel_params(t, s->sid, s->cid, &s->cfg, res);
         if (r >= 0)
@@ -373,149 +359,7 @@ void session_scan_done(struct session *s) {
         login_finished(s, ISCSI_SUCCESS, NULL);
 }
 
-/* ---- the login exchange on our socket ---- */
-
-static int send_next_request(struct session *s) {
-        struct iscsi_login_pdu pdu;
-        int r = iscsi_login_initiator_next(s->login, &pdu);
-        if (r < 0)
-                return r;
-        uint8_t buf[ISCSI_BHS_SIZE + ISCSI_LOGIN_MAX_SEGMENT + 8];
-        ssize_t n = iscsi_pdu_build(&pdu.bhs, NULL, 0, pdu.data, 0, buf, sizeof buf);
-        if (n < 0)
-                return (int) n;
-        /* A Login PDU is at most ~9 KiB: a fresh socket takes it at once; if not, the peer is
-         * not reading and the login timer ends it. */
-        r = util_send_all(s->fd, buf, (size_t) n, LOGIN_PDU_SEND_TIMEOUT_MS);
-        explicit_bzero(buf, sizeof buf);
-        return r;
-}
-
-static void handle_login_response(struct session *s) {
-        struct iscsi_pdu_view v;
-        int r = iscsi_pdu_parse(s->rbuf, s->rlen, 0, ISCSI_LOGIN_MAX_SEGMENT, &v);
-        s->rlen = s->rneed = 0;
-        if (r < 0) {
-                attempt_failed(s, ISCSI_ERR_LOGIN, "malformed PDU from the target during login");
-                return;
-        }
-        if (v.bhs.opcode == ISCSI_OP_LOGIN_RSP && v.bhs.status_class >= ISCSI_STATUS_CLASS_INITIATOR_ERR) {
-                /* A final error status ends the login whatever else the PDU says: tgtd, for one,
-                 * zeroes the ISID in the Login Response that refuses a CHAP response. */
-                struct iscsi_login_result res = {
-                        .failure = ISCSI_LOGIN_FAIL_STATUS,
-                        .status = (uint16_t) (v.bhs.status_class << 8 | v.bhs.status_detail),
-                };
-                char msg[160];
-                snprintf(msg, sizeof msg, "target answered status 0x%04x (%s)", res.status,
-                         iscsi_login_status_to_string(res.status));
-                int code = iscsi_login_exit_code(&res);
-                if (s->kernel_session)
-                        attempt_failed(s, code ?: ISCSI_ERR_LOGIN, msg);
-                else
-                        fail_login(s, code ?: ISCSI_ERR_LOGIN, msg);
-                return;
-        }
-        r = iscsi_login_initiator_receive(s->login, &v.bhs, v.data, v.data_len);
-        if (r < 0) {
-                attempt_failed(s, ISCSI_ERR_INTERNAL, "login state machine error");
-                return;
-        }
-        if (r == ISCSI_LOGIN_CONTINUE) {
-                r = send_next_request(s);
-                if (r < 0)
-                        attempt_failed(s, ISCSI_ERR_TRANS, "sending a Login PDU failed");
-                return;
-        }
-        struct iscsi_login_result res;
-        iscsi_login_get_result(s->login, &res);
-        if (r == ISCSI_LOGIN_DONE) {
-                kernel_handover(s, &res);
-                explicit_bzero(&res, sizeof res);
-                return;
-        }
-
-        char msg[512];
-        int code = iscsi_login_exit_code(&res);
-        if (res.failure == ISCSI_LOGIN_FAIL_REDIRECT)
-                snprintf(msg, sizeof msg, "target redirected the login to %.150s (redirects are not followed)",
-                         res.target_address);
-        else if (res.failure == ISCSI_LOGIN_FAIL_STATUS)
-                snprintf(msg, sizeof msg, "target answered status 0x%04x (%s)%s%s", res.status,
-                         iscsi_login_status_to_string(res.status), res.reason[0] ? ": " : "", res.reason);
-        else
-                snprintf(msg, sizeof msg, "%s%s%s", iscsi_login_failure_to_string(res.failure),
-                         res.reason[0] ? ": " : "", res.reason);
-        explicit_bzero(&res, sizeof res);
-        if (code == 0)
-                code = ISCSI_ERR_LOGIN;
-        if (s->kernel_session)
-                attempt_failed(s, code, msg);   /* recovery: keep trying */
-        else
-                fail_login(s, code, msg);
-}
-
-static void on_readable(struct session *s) {
-        for (;;) {
-                size_t want = s->rneed ? s->rneed : ISCSI_BHS_SIZE;
-                if (s->rlen < want) {
-                        /* Read exactly up to the end of this PDU: the bytes after the final
-                         * Login Response belong to the kernel. */
-                        ssize_t n = read(s->fd, s->rbuf + s->rlen, want - s->rlen);
-                        if (n < 0) {
-                                if (errno == EAGAIN || errno == EINTR)
-                                        return;
-                                attempt_failed(s, ISCSI_ERR_TRANS, "connection failed during login");
-                                return;
-                        }
-                        if (n == 0) {
-                                attempt_failed(s, ISCSI_ERR_TRANS, "target closed the connection during login");
-                                return;
-                        }
-                        s->rlen += (size_t) n;
-                        if (s->rlen < want)
-                                return;
-                }
-                if (!s->rneed) {
-                        size_t total;
-                        int r = iscsi_pdu_peek_length(s->rbuf, s->rlen, 0, &total);
-                        if (r < 0 || total > s->rcap) {
-                                attempt_failed(s, ISCSI_ERR_LOGIN, "oversized PDU from the target during login");
-                                return;
-                        }
-                        s->rneed = total;
-                        if (s->rlen < total)
-                                continue;
-                }
-                handle_login_response(s);
-                return;
-        }
-}
-
-static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
-        struct session *s = userdata;
-        if (s->state == SESSION_CONNECTING) {
-                int err = 0;
-                socklen_t len = sizeof err;
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-                        err = errno;
-                if (err) {
-                        char msg[160];
-                        snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port,
-                                 strerror(err));
-                        attempt_failed(s, err == ETIMEDOUT ? ISCSI_ERR_TRANS_TIMEOUT : ISCSI_ERR_TRANS, msg);
-                        return 0;
-                }
-                s->state = SESSION_LOGGING_IN;
-                sd_event_source_set_io_events(es, EPOLLIN);
-                if (send_next_request(s) < 0)
-                        attempt_failed(s, ISCSI_ERR_TRANS, "sending the first Login PDU failed");
-                return 0;
-        }
-        if (s->state == SESSION_LOGGING_IN)
-                on_readable(s);
-        return 0;
-}
+/* ---- the login exchange ---- */
 
 static int login_cmdsn(struct session *s, uint32_t *ret) {
         /* Recovery: the kernel numbers each SCSI Command PDU with the next CmdSN, starting at
@@ -538,104 +382,43 @@ static int login_cmdsn(struct session *s, uint32_t *ret) {
         return -ENODATA;
 }
 
-static int make_login(struct session *s) {
-        const struct node_login_req *c = &s->cfg;
-        _cleanup_keys_ struct iscsi_keys ops = {};
-        int r = node_login_req_to_login_keys(c, &ops);
-        if (r < 0)
-                return r;
+static void on_login_conn(struct login_conn *lc, const struct login_conn_report *rep, void *userdata) {
+        struct session *s = userdata;
+        switch (rep->event) {
+        case LOGIN_CONN_CONNECTED:
+                s->state = SESSION_LOGGING_IN;
+                break;
+        case LOGIN_CONN_DONE:
+                kernel_handover(s, rep->result);
+                break;
+        case LOGIN_CONN_FAILED:
+                attempt_failed(s, rep->status, rep->message);
+                break;
+        case LOGIN_CONN_REFUSED:
+                if (s->kernel_session)
+                        attempt_failed(s, rep->status, rep->message); /* recovery: keep trying */
+                else
+                        fail_login(s, rep->status, rep->message);
+                break;
+        }
+}
 
-        enum iscsi_chap_alg algs[ISCSI_CHAP_MAX_ALGS];
-        size_t n_algs = 0;
-        if (c->chap_algs && iscsi_chap_alg_list_parse(c->chap_algs, algs, &n_algs) < 0)
-                return -EINVAL;
-
+static void start_connect(struct session *s) {
+        struct login_conn_report rep = {};
+        enum login_conn_start_error error;
         uint32_t cmdsn;
-        r = login_cmdsn(s, &cmdsn);
+
+        int r = login_cmdsn(s, &cmdsn);
         if (r < 0) {
                 log_errno(LOG_WARNING, r, "session %u: kernel CmdSN unknown, using the initial one", s->sid);
                 cmdsn = s->initial_cmdsn;
         }
-        bool chap = c->auth_method && strcasecmp(c->auth_method, "CHAP") == 0;
-        bool mutual = chap && c->username_in && c->password_in;
-        struct iscsi_login_initiator_config lc = {
-                .initiator_name = c->initiator_name,
-                .initiator_alias = c->initiator_alias,
-                .target_name = c->target_name,
-                .session_type = ISCSI_SESSION_NORMAL,
-                .tsih = 0,
-                .cid = 0,
-                .itt = 0,
-                .cmdsn = cmdsn,
-                .exp_statsn = 0,
-                .auth = chap ? ISCSI_AUTH_CHAP : ISCSI_AUTH_NONE,
-                .chap = {
-                        .username = chap ? c->username : NULL,
-                        .secret = chap ? c->password : NULL,
-                        .mutual_username = mutual ? c->username_in : NULL,
-                        .mutual_secret = mutual ? c->password_in : NULL,
-                },
-                .chap_algs = n_algs ? algs : NULL,
-                .n_chap_algs = n_algs,
-                .operational = ops.n ? &ops : NULL,
-        };
-        memcpy(lc.isid, s->cfg.isid, sizeof lc.isid);
-        return iscsi_login_initiator_new(&lc, &s->login);
-}
-
-static void start_connect(struct session *s) {
-        char port[8], msg[200];
-        snprintf(port, sizeof port, "%d", s->cfg.port);
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
-        int r = getaddrinfo(s->cfg.address, port, &hints, &ai);
-        if (r != 0) {
-                snprintf(msg, sizeof msg, "cannot resolve %s: %s", s->cfg.address, gai_strerror(r));
-                attempt_failed(s, ISCSI_ERR_TRANS, msg);
-                return;
-        }
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-        if (fd < 0) {
-                freeaddrinfo(ai);
-                attempt_failed(s, ISCSI_ERR_TRANS, "socket() failed");
-                return;
-        }
-        int one = 1;
-        (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        s->fd = fd;
-        r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-        int err = errno;
-        if (ai->ai_family == AF_INET)
-                inet_ntop(AF_INET, &((struct sockaddr_in *) ai->ai_addr)->sin_addr, s->conn_address,
-                          sizeof s->conn_address);
-        else if (ai->ai_family == AF_INET6)
-                inet_ntop(AF_INET6, &((struct sockaddr_in6 *) ai->ai_addr)->sin6_addr, s->conn_address,
-                          sizeof s->conn_address);
-        s->conn_port = s->cfg.port;
-        freeaddrinfo(ai);
-        if (r < 0 && err != EINPROGRESS) {
-                snprintf(msg, sizeof msg, "cannot connect to %s:%d: %s", s->cfg.address, s->cfg.port, strerror(err));
-                attempt_failed(s, ISCSI_ERR_TRANS, msg);
-                return;
-        }
-        r = make_login(s);
+        r = login_conn_start(s->ctx->event, &s->cfg, cmdsn, on_login_conn, s, &s->login_conn, &error, &rep);
         if (r < 0) {
-                fail_login(s, r == -EINVAL ? ISCSI_ERR_INVAL : ISCSI_ERR_INTERNAL,
-                           r == -EINVAL ? "invalid login parameters (names, CHAP credentials or operational values)"
-                                        : "cannot set up the login");
-                return;
-        }
-        if (!s->rbuf) {
-                s->rcap = LOGIN_RBUF_SIZE;
-                s->rbuf = malloc(s->rcap);
-                if (!s->rbuf) {
-                        fail_login(s, ISCSI_ERR_NOMEM, "out of memory");
-                        return;
-                }
-        }
-        s->rlen = s->rneed = 0;
-        r = sd_event_add_io(s->ctx->event, &s->io, fd, EPOLLOUT, on_io, s);
-        if (r < 0) {
-                fail_login(s, ISCSI_ERR_INTERNAL, "cannot watch the socket");
+                if (error == LOGIN_CONN_START_FATAL)
+                        fail_login(s, rep.status, rep.message);
+                else
+                        attempt_failed(s, rep.status, rep.message);
                 return;
         }
         s->state = SESSION_CONNECTING;

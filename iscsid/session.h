@@ -65,18 +65,13 @@ struct session {
         uint32_t sid, cid;
         int host_no;
 
-        int fd;                          /* our TCP socket until the kernel takes it */
-        sd_event_source *io, *timer;
-        struct iscsi_login *login;
-        uint8_t *rbuf;
-        size_t rlen, rneed, rcap;
+        struct login_conn *login_conn;   /* the login exchange in progress, on our own socket */
+        sd_event_source *timer;
 
         struct iscsi_params params;      /* negotiated at the last login */
         unsigned attempts;               /* failed connection attempts of this (re)login */
         unsigned recoveries;
         uint64_t recovery_start_usec;
-        char conn_address[64];           /* the address we connected to */
-        int conn_port;
 
         session_done_fn login_done, logout_done;
         void *login_userdata, *logout_userdata;

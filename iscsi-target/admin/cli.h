@@ -8,26 +8,7 @@
 
 #include "config/saveconfig.h"
 #include "config/config-edit.h"
-
-/* ---- session: one invocation, holding the lock and the model ------------------------------ */
-
-typedef struct Session {
-        char *config_path;
-        char *pidfile;
-        bool reload;          /* signal the daemon after a change */
-        bool interactive_cd;  /* scripts may "cd"; a one-shot command may not need it */
-        int lock_fd;
-        TargetConfig *cfg;
-        char *cwd;            /* current node path, "/" initially */
-        bool saved_any;       /* something was written this session */
-        bool exit_requested;
-} Session;
-
-int session_open(Session *s);   /* lock, load (missing file = empty config) */
-void session_close(Session *s); /* signal the daemon if anything was saved; unlock */
-int session_save(Session *s);   /* atomic save to config_path */
-int session_revert(Session *s); /* drop in-memory changes: reload the last saved state */
-void session_signal_daemon(Session *s);
+#include "config-lock.h"
 
 /* ---- arguments ---------------------------------------------------------------------------- */
 
@@ -72,6 +53,8 @@ typedef enum NodeKind {
         NODE_MAPPED_LUN,
         NODE_PORTALS,
         NODE_PORTAL,
+        NODE_ALUA,              /* /backstores/TYPE/NAME/alua */
+        NODE_ALUA_GROUP,        /* .../alua/GROUP (an ALUA target port group) */
 } NodeKind;
 
 typedef struct Node {
@@ -84,6 +67,7 @@ typedef struct Node {
         TcNodeAcl *acl;
         TcMappedLun *mlun;
         TcPortal *portal;
+        char alua_group[64];    /* NODE_ALUA_GROUP: the group's name */
 } Node;
 
 /* Resolve path (absolute, or relative to cwd; ".." and "." allowed). -ENOENT with a message
@@ -94,37 +78,42 @@ char *node_name(const Node *n);
 int node_children(const TargetConfig *c, const Node *n, Node **ret, size_t *ret_n);
 char *node_summary(const TargetConfig *c, const Node *n);
 
-int cmd_ls(Session *s, const Node *n, const Args *a);
+int cmd_ls(ConfigLock *s, const Node *n, const Args *a);
 
 /* ---- verbs -------------------------------------------------------------------------------- */
 
 /* Run one command: words[0] may be a path, then a verb and its arguments. */
-int run_command(Session *s, char **words, size_t n_words);
+int run_command(ConfigLock *s, char **words, size_t n_words);
 
-typedef int (*VerbHandler)(Session *s, const Node *n, const Args *a);
+typedef int (*VerbHandler)(ConfigLock *s, const Node *n, const Args *a);
 
 /* Handlers live in cmd-*.c; each returns 0, 1 if the model changed (caller saves), or a
  * negative errno after printing a message. */
-int cmd_backstore_create(Session *s, const Node *n, const Args *a);
-int cmd_backstore_delete(Session *s, const Node *n, const Args *a);
-int cmd_iscsi_create(Session *s, const Node *n, const Args *a);
-int cmd_iscsi_delete(Session *s, const Node *n, const Args *a);
-int cmd_target_create(Session *s, const Node *n, const Args *a);
-int cmd_target_delete(Session *s, const Node *n, const Args *a);
-int cmd_tpg_enable(Session *s, const Node *n, const Args *a);
-int cmd_tpg_disable(Session *s, const Node *n, const Args *a);
-int cmd_luns_create(Session *s, const Node *n, const Args *a);
-int cmd_luns_delete(Session *s, const Node *n, const Args *a);
-int cmd_acls_create(Session *s, const Node *n, const Args *a);
-int cmd_acls_delete(Session *s, const Node *n, const Args *a);
-int cmd_acl_create(Session *s, const Node *n, const Args *a);
-int cmd_acl_delete(Session *s, const Node *n, const Args *a);
-int cmd_portals_create(Session *s, const Node *n, const Args *a);
-int cmd_portals_delete(Session *s, const Node *n, const Args *a);
-int cmd_set(Session *s, const Node *n, const Args *a);
-int cmd_get(Session *s, const Node *n, const Args *a);
-int cmd_clearconfig(Session *s, const Node *n, const Args *a);
-int cmd_saveconfig(Session *s, const Node *n, const Args *a);
+int cmd_backstore_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_backstore_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_iscsi_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_iscsi_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_target_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_target_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_tpg_enable(ConfigLock *s, const Node *n, const Args *a);
+int cmd_tpg_disable(ConfigLock *s, const Node *n, const Args *a);
+int cmd_luns_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_luns_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_acls_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_acls_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_acl_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_acl_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_portals_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_portals_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_alua_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_alua_delete(ConfigLock *s, const Node *n, const Args *a);
+/* "set alua k=v" / "get alua [k]" at an ALUA group or a LUN (cmd-alua.c). */
+int cmd_alua_set(ConfigLock *s, const Node *n, const Args *a);
+int cmd_alua_get(ConfigLock *s, const Node *n, const Args *a);
+int cmd_set(ConfigLock *s, const Node *n, const Args *a);
+int cmd_get(ConfigLock *s, const Node *n, const Args *a);
+int cmd_clearconfig(ConfigLock *s, const Node *n, const Args *a);
+int cmd_saveconfig(ConfigLock *s, const Node *n, const Args *a);
 
 /* Errors go to stderr with the program name, once, where the decision is made. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -145,11 +145,11 @@ static int prepare_fileio(const char *path, const char *size_str, bool sparse, u
         return 0;
 }
 
-static int create_fileio(Session *s, const Args *a) {
+static int create_fileio(ConfigLock *cl, const Args *a) {
         static const char *const spec[] = { "name", "file_or_dev", "size", "write_back", "sparse", "wwn", NULL };
         const char *v[6];
         int r = args_bind(a, "create", spec, v);
-        if (r < 0 || (r = check_name(s->cfg, TC_BACKSTORE_FILEIO, v[0])) < 0 || (r = check_wwn(v[5])) < 0)
+        if (r < 0 || (r = check_name(cl->cfg, TC_BACKSTORE_FILEIO, v[0])) < 0 || (r = check_wwn(v[5])) < 0)
                 return r;
         if (!v[1]) {
                 cli_error("usage: create name file_or_dev [size] [write_back=true] [sparse=true] [wwn=]");
@@ -181,7 +181,7 @@ static int create_fileio(Session *s, const Args *a) {
         if (r < 0)
                 return r;
         TcStorageObject *so;
-        r = tc_config_add_storage_object(s->cfg, TC_BACKSTORE_FILEIO, v[0], path, size, v[5], &so);
+        r = tc_config_add_storage_object(cl->cfg, TC_BACKSTORE_FILEIO, v[0], path, size, v[5], &so);
         if (r >= 0)
                 r = tc_storage_object_set_write_back(so, write_back);
         if (r < 0) {
@@ -194,12 +194,12 @@ static int create_fileio(Session *s, const Args *a) {
         return 1;
 }
 
-static int create_block(Session *s, const Args *a) {
+static int create_block(ConfigLock *cl, const Args *a) {
         /* targetcli's order: name dev readonly wwn; write_back after them. */
         static const char *const spec[] = { "name", "dev", "readonly", "wwn", "write_back", NULL };
         const char *v[5];
         int r = args_bind(a, "create", spec, v);
-        if (r < 0 || (r = check_name(s->cfg, TC_BACKSTORE_BLOCK, v[0])) < 0 || (r = check_wwn(v[3])) < 0)
+        if (r < 0 || (r = check_name(cl->cfg, TC_BACKSTORE_BLOCK, v[0])) < 0 || (r = check_wwn(v[3])) < 0)
                 return r;
         if (!v[1]) {
                 cli_error("usage: create name dev [readonly=false] [wwn=] [write_back=false]");
@@ -217,8 +217,8 @@ static int create_block(Session *s, const Args *a) {
                 cli_error("Device %s is not a block device (use /backstores/fileio for files)", v[1]);
                 return -EINVAL;
         }
-        for (size_t i = 0; i < s->cfg->n_storage_objects; i++) {
-                const TcStorageObject *o = s->cfg->storage_objects[i];
+        for (size_t i = 0; i < cl->cfg->n_storage_objects; i++) {
+                const TcStorageObject *o = cl->cfg->storage_objects[i];
                 struct stat st2;
                 if (o->dev && stat(o->dev, &st2) == 0 && S_ISBLK(st2.st_mode) && st2.st_rdev == st.st_rdev) {
                         cli_error("Cannot configure StorageObject because device %s is already in use by %s/%s",
@@ -227,7 +227,7 @@ static int create_block(Session *s, const Args *a) {
                 }
         }
         TcStorageObject *so;
-        r = tc_config_add_storage_object(s->cfg, TC_BACKSTORE_BLOCK, v[0], v[1], 0, v[3], &so);
+        r = tc_config_add_storage_object(cl->cfg, TC_BACKSTORE_BLOCK, v[0], v[1], 0, v[3], &so);
         if (r >= 0)
                 r = tc_storage_object_set_write_back(so, write_back);
         if (r < 0) {
@@ -239,11 +239,11 @@ static int create_block(Session *s, const Args *a) {
         return 1;
 }
 
-static int create_ramdisk(Session *s, const Args *a) {
+static int create_ramdisk(ConfigLock *cl, const Args *a) {
         static const char *const spec[] = { "name", "size", "nullio", "wwn", NULL };
         const char *v[4];
         int r = args_bind(a, "create", spec, v);
-        if (r < 0 || (r = check_name(s->cfg, TC_BACKSTORE_RAMDISK, v[0])) < 0 || (r = check_wwn(v[3])) < 0)
+        if (r < 0 || (r = check_name(cl->cfg, TC_BACKSTORE_RAMDISK, v[0])) < 0 || (r = check_wwn(v[3])) < 0)
                 return r;
         uint64_t size;
         if (!v[1] || parse_size(v[1], &size) < 0 || size == 0) {
@@ -254,7 +254,7 @@ static int create_ramdisk(Session *s, const Args *a) {
         if ((r = opt_bool("nullio", v[2], false, &nullio)) < 0)
                 return r;
         TcStorageObject *so;
-        r = tc_config_add_storage_object(s->cfg, TC_BACKSTORE_RAMDISK, v[0], NULL, size, v[3], &so);
+        r = tc_config_add_storage_object(cl->cfg, TC_BACKSTORE_RAMDISK, v[0], NULL, size, v[3], &so);
         if (r < 0) {
                 cli_error("Could not create ramdisk %s: %s", v[0], strerror(-r));
                 return r;
@@ -264,16 +264,16 @@ static int create_ramdisk(Session *s, const Args *a) {
         return 1;
 }
 
-int cmd_backstore_create(Session *s, const Node *n, const Args *a) {
+int cmd_backstore_create(ConfigLock *cl, const Node *n, const Args *a) {
         switch (n->bs) {
-        case TC_BACKSTORE_FILEIO: return create_fileio(s, a);
-        case TC_BACKSTORE_BLOCK: return create_block(s, a);
-        case TC_BACKSTORE_RAMDISK: return create_ramdisk(s, a);
+        case TC_BACKSTORE_FILEIO: return create_fileio(cl, a);
+        case TC_BACKSTORE_BLOCK: return create_block(cl, a);
+        case TC_BACKSTORE_RAMDISK: return create_ramdisk(cl, a);
         default: return -EINVAL;
         }
 }
 
-int cmd_backstore_delete(Session *s, const Node *n, const Args *a) {
+int cmd_backstore_delete(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "name", NULL };
         const char *v[1];
         int r = args_bind(a, "delete", spec, v);
@@ -283,12 +283,12 @@ int cmd_backstore_delete(Session *s, const Node *n, const Args *a) {
                 cli_error("usage: delete name");
                 return -EINVAL;
         }
-        TcStorageObject *so = tc_config_find_storage_object(s->cfg, n->bs, v[0]);
+        TcStorageObject *so = tc_config_find_storage_object(cl->cfg, n->bs, v[0]);
         if (!so) {
                 cli_error("No storage object named %s in /backstores/%s", v[0], tc_backstore_type_to_string(n->bs));
                 return -ENOENT;
         }
-        r = tc_config_remove_storage_object(s->cfg, so, NULL);
+        r = tc_config_remove_storage_object(cl->cfg, so, NULL);
         if (r < 0)
                 return r;
         printf("Deleted storage object %s.\n", v[0]);

@@ -13,10 +13,11 @@
 #include <sys/utsname.h>
 
 #include "cli.h"
+#include "iscsi-proto/sendtargets.h"
 #include "iscsi-util/macro.h"
 
 #define DEFAULT_PORTAL_IP "0.0.0.0"
-#define DEFAULT_PORTAL_PORT 3260
+#define DEFAULT_PORTAL_PORT ISCSI_DEFAULT_PORT
 
 /* targetcli's generated name: iqn.2003-01.org.linux-iscsi.<host>.<arch>:sn.<12 hex>. */
 static int generate_target_name(char **ret) {
@@ -87,21 +88,22 @@ static int check_portal_conflict(const TargetConfig *c, const TcTpg *self, const
         return 0;
 }
 
-static int add_default_portal(Session *s, TcTpg *tpg) {
+static int add_default_portal(ConfigLock *cl, TcTpg *tpg) {
         printf("Global pref auto_add_default_portal=true\n");
         /* An overlapping portal elsewhere means LIO would fail here too; keep the TPG. */
-        if (check_portal_conflict(s->cfg, tpg, DEFAULT_PORTAL_IP, DEFAULT_PORTAL_PORT, true) < 0) {
-                printf("Default portal not created: 0.0.0.0:3260 would overlap an existing portal on port 3260.\n");
+        if (check_portal_conflict(cl->cfg, tpg, DEFAULT_PORTAL_IP, DEFAULT_PORTAL_PORT, true) < 0) {
+                printf("Default portal not created: %s:%u would overlap an existing portal on port %u.\n", DEFAULT_PORTAL_IP,
+                       DEFAULT_PORTAL_PORT, DEFAULT_PORTAL_PORT);
                 return 0;
         }
         int r = tc_tpg_add_portal(tpg, DEFAULT_PORTAL_IP, DEFAULT_PORTAL_PORT, NULL);
         if (r < 0)
                 return r;
-        printf("Created default portal listening on all IPs (0.0.0.0), port 3260.\n");
+        printf("Created default portal listening on all IPs (%s), port %u.\n", DEFAULT_PORTAL_IP, DEFAULT_PORTAL_PORT);
         return 0;
 }
 
-int cmd_iscsi_create(Session *s, const Node *n, const Args *a) {
+int cmd_iscsi_create(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "wwn", NULL };
         const char *v[1];
         int r = args_bind(a, "create", spec, v);
@@ -117,19 +119,19 @@ int cmd_iscsi_create(Session *s, const Node *n, const Args *a) {
                 cli_error("WWN not valid as: iqn, naa, eui ('%s')", v[0]);
                 return -EINVAL;
         }
-        if (tc_config_find_target(s->cfg, v[0])) {
+        if (tc_config_find_target(cl->cfg, v[0])) {
                 cli_error("Target %s already exists", v[0]);
                 return -EEXIST;
         }
         TcTarget *t;
         TcTpg *tpg;
-        if ((r = tc_config_add_target(s->cfg, v[0], &t)) < 0)
+        if ((r = tc_config_add_target(cl->cfg, v[0], &t)) < 0)
                 return r;
         printf("Created target %s.\n", t->wwn);
         if ((r = tc_target_add_tpg(t, 1, &tpg)) < 0)
                 return r;
         printf("Created TPG %u.\n", tpg->tag);
-        if ((r = add_default_portal(s, tpg)) < 0)
+        if ((r = add_default_portal(cl, tpg)) < 0)
                 return r;
         return 1;
 }
@@ -139,19 +141,19 @@ static TcTarget *find_iscsi_target(const TargetConfig *c, const char *wwn) {
         return t && streq(t->fabric, "iscsi") ? t : NULL;
 }
 
-int cmd_iscsi_delete(Session *s, const Node *n, const Args *a) {
+int cmd_iscsi_delete(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "wwn", NULL };
         const char *v[1];
         int r = args_bind(a, "delete", spec, v);
         if (r < 0)
                 return r;
-        TcTarget *t = v[0] ? find_iscsi_target(s->cfg, v[0]) : NULL;
+        TcTarget *t = v[0] ? find_iscsi_target(cl->cfg, v[0]) : NULL;
         if (!t) {
                 cli_error(v[0] ? "No such Target in configfs: %s" : "usage: delete wwn%s", v[0] ? v[0] : "");
                 return -ENOENT;
         }
         _cleanup_free_ char *name = strdup(t->wwn);
-        if (!name || (r = tc_config_remove_target(s->cfg, t)) < 0)
+        if (!name || (r = tc_config_remove_target(cl->cfg, t)) < 0)
                 return name ? r : -ENOMEM;
         printf("Deleted Target %s.\n", name);
         return 1;
@@ -169,7 +171,7 @@ static int parse_tag(const char *s, uint16_t *ret) {
         return 0;
 }
 
-int cmd_target_create(Session *s, const Node *n, const Args *a) {
+int cmd_target_create(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "tag", NULL };
         const char *v[1];
         uint16_t tag = 0;
@@ -188,12 +190,12 @@ int cmd_target_create(Session *s, const Node *n, const Args *a) {
         if ((r = tc_target_add_tpg(n->target, tag, &tpg)) < 0)
                 return r;
         printf("Created TPG %u.\n", tpg->tag);
-        if ((r = add_default_portal(s, tpg)) < 0)
+        if ((r = add_default_portal(cl, tpg)) < 0)
                 return r;
         return 1;
 }
 
-int cmd_target_delete(Session *s, const Node *n, const Args *a) {
+int cmd_target_delete(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "tag", NULL };
         const char *v[1];
         uint16_t tag;
@@ -211,7 +213,7 @@ int cmd_target_delete(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_tpg_enable(Session *s, const Node *n, const Args *a) {
+int cmd_tpg_enable(ConfigLock *cl, const Node *n, const Args *a) {
         if (a->n_pos || a->n_kv) {
                 cli_error("usage: enable");
                 return -EINVAL;
@@ -225,7 +227,7 @@ int cmd_tpg_enable(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_tpg_disable(Session *s, const Node *n, const Args *a) {
+int cmd_tpg_disable(ConfigLock *cl, const Node *n, const Args *a) {
         if (a->n_pos || a->n_kv) {
                 cli_error("usage: disable");
                 return -EINVAL;
@@ -258,7 +260,7 @@ static int parse_lun_index(const char *s, const char *prefix, uint32_t *ret) {
         return 0;
 }
 
-int cmd_luns_create(Session *s, const Node *n, const Args *a) {
+int cmd_luns_create(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "storage_object", "lun", "add_mapped_luns", NULL };
         const char *v[3];
         int r = args_bind(a, "create", spec, v);
@@ -268,7 +270,7 @@ int cmd_luns_create(Session *s, const Node *n, const Args *a) {
                 cli_error("usage: create storage_object [lun] [add_mapped_luns=true]");
                 return -EINVAL;
         }
-        if (!tc_config_resolve_storage_object(s->cfg, v[0])) {
+        if (!tc_config_resolve_storage_object(cl->cfg, v[0])) {
                 cli_error("Invalid storage object %s (expected /backstores/<fileio|block|ramdisk>/<name>)", v[0]);
                 return -ENOENT;
         }
@@ -291,7 +293,7 @@ int cmd_luns_create(Session *s, const Node *n, const Args *a) {
                 return -EINVAL;
         }
         TcLun *lun;
-        if ((r = tc_tpg_add_lun(s->cfg, n->tpg, index, v[0], &lun)) < 0) {
+        if ((r = tc_tpg_add_lun(cl->cfg, n->tpg, index, v[0], &lun)) < 0) {
                 cli_error("Could not create LUN: %s", strerror(-r));
                 return r;
         }
@@ -311,7 +313,7 @@ int cmd_luns_create(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_luns_delete(Session *s, const Node *n, const Args *a) {
+int cmd_luns_delete(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "lun", NULL };
         const char *v[1];
         uint32_t i;
@@ -329,7 +331,7 @@ int cmd_luns_delete(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_acls_create(Session *s, const Node *n, const Args *a) {
+int cmd_acls_create(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "wwn", "add_mapped_luns", NULL };
         const char *v[2];
         int r = args_bind(a, "create", spec, v);
@@ -373,7 +375,7 @@ int cmd_acls_create(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_acls_delete(Session *s, const Node *n, const Args *a) {
+int cmd_acls_delete(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "wwn", NULL };
         const char *v[1];
         int r = args_bind(a, "delete", spec, v);
@@ -393,7 +395,7 @@ int cmd_acls_delete(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_acl_create(Session *s, const Node *n, const Args *a) {
+int cmd_acl_create(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "mapped_lun", "tpg_lun_or_backstore", "write_protect", NULL };
         const char *v[3];
         uint32_t mapped, tpg_lun;
@@ -419,17 +421,17 @@ int cmd_acl_create(Session *s, const Node *n, const Args *a) {
         }
         if (v[1][0] == '/') {
                 /* A backstore: use its LUN in this TPG, creating one if needed (targetcli). */
-                const TcStorageObject *so = tc_config_resolve_storage_object(s->cfg, v[1]);
+                const TcStorageObject *so = tc_config_resolve_storage_object(cl->cfg, v[1]);
                 TcLun *lun = NULL;
                 if (!so) {
                         cli_error("Invalid storage object %s", v[1]);
                         return -ENOENT;
                 }
                 for (size_t i = 0; i < n->tpg->n_luns && !lun; i++)
-                        if (tc_config_lun_storage_object(s->cfg, n->tpg->luns[i]) == so)
+                        if (tc_config_lun_storage_object(cl->cfg, n->tpg->luns[i]) == so)
                                 lun = n->tpg->luns[i];
                 if (!lun) {
-                        if ((r = tc_tpg_add_lun(s->cfg, n->tpg, -1, v[1], &lun)) < 0)
+                        if ((r = tc_tpg_add_lun(cl->cfg, n->tpg, -1, v[1], &lun)) < 0)
                                 return r;
                         printf("Created LUN %u.\n", lun->index);
                 }
@@ -445,7 +447,7 @@ int cmd_acl_create(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_acl_delete(Session *s, const Node *n, const Args *a) {
+int cmd_acl_delete(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "mapped_lun", NULL };
         const char *v[1];
         uint32_t i;
@@ -507,7 +509,7 @@ static int parse_portal_args(const Args *a, const char *verb, bool defaults, cha
                         cli_error("usage: %s ip_address ip_port", verb);
                         return -EINVAL;
                 }
-                printf("Using default IP port %d\n", DEFAULT_PORTAL_PORT);
+                printf("Using default IP port %u\n", DEFAULT_PORTAL_PORT);
         } else if (parse_uint(v[1], 65535, &port) < 0 || port == 0) {
                 cli_error("'%s' is not a valid TCP port", v[1]);
                 return -EINVAL;
@@ -521,11 +523,11 @@ static int parse_portal_args(const Args *a, const char *verb, bool defaults, cha
         return 0;
 }
 
-int cmd_portals_create(Session *s, const Node *n, const Args *a) {
+int cmd_portals_create(ConfigLock *cl, const Node *n, const Args *a) {
         _cleanup_free_ char *ip = NULL;
         uint16_t port;
         int r = parse_portal_args(a, "create", true, &ip, &port);
-        if (r < 0 || (r = check_portal_conflict(s->cfg, n->tpg, ip, port, false)) < 0)
+        if (r < 0 || (r = check_portal_conflict(cl->cfg, n->tpg, ip, port, false)) < 0)
                 return r;
         if ((r = tc_tpg_add_portal(n->tpg, ip, port, NULL)) < 0) {
                 cli_error("Could not create network portal %s:%u: %s", ip, port, strerror(-r));
@@ -535,7 +537,7 @@ int cmd_portals_create(Session *s, const Node *n, const Args *a) {
         return 1;
 }
 
-int cmd_portals_delete(Session *s, const Node *n, const Args *a) {
+int cmd_portals_delete(ConfigLock *cl, const Node *n, const Args *a) {
         _cleanup_free_ char *ip = NULL;
         uint16_t port;
         int r = parse_portal_args(a, "delete", false, &ip, &port);

@@ -219,7 +219,14 @@ static int check_secret(const char *field, const char *value) {
         return 0;
 }
 
-int cmd_set(Session *s, const Node *n, const Args *a) {
+static bool is_alua(const Node *n, const Args *a) {
+        return (n->kind == NODE_ALUA_GROUP || n->kind == NODE_LUN) &&
+               (a->n_pos == 0 ? n->kind == NODE_ALUA_GROUP : streq(a->pos[0], "alua"));
+}
+
+int cmd_set(ConfigLock *cl, const Node *n, const Args *a) {
+        if (is_alua(n, a) && a->n_pos > 0)
+                return cmd_alua_set(cl, n, a);
         if (a->n_pos != 1 || a->n_kv == 0) {
                 cli_error("usage: set <group> name=value ... (groups here: see 'get')");
                 return -EINVAL;
@@ -228,7 +235,7 @@ int cmd_set(Session *s, const Node *n, const Args *a) {
         int r = find_group(n, a->pos[0], &g);
         if (r < 0)
                 return r;
-        GroupTarget t = group_target(s->cfg, n, g);
+        GroupTarget t = group_target(cl->cfg, n, g);
 
         /* Check everything first: a bad pair means nothing is changed. */
         for (size_t i = 0; i < a->n_kv; i++) {
@@ -260,7 +267,7 @@ int cmd_set(Session *s, const Node *n, const Args *a) {
                         return r;
         }
 
-        if (g == GROUP_DISCOVERY_AUTH && !t.fabric && (r = tc_config_iscsi_fabric(s->cfg, &t.fabric)) < 0)
+        if (g == GROUP_DISCOVERY_AUTH && !t.fabric && (r = tc_config_iscsi_fabric(cl->cfg, &t.fabric)) < 0)
                 return r;
         for (size_t i = 0; i < a->n_kv; i++) {
                 const char *k = a->keys[i], *v = a->values[i];
@@ -309,8 +316,8 @@ static void print_header(const char *group) {
         putchar('\n');
 }
 
-static int get_group(Session *s, const Node *n, Group g, char **names, size_t n_names, bool header) {
-        GroupTarget t = group_target(s->cfg, n, g);
+static int get_group(ConfigLock *cl, const Node *n, Group g, char **names, size_t n_names, bool header) {
+        GroupTarget t = group_target(cl->cfg, n, g);
         if (header)
                 print_header(group_names[g]);
         if (g == GROUP_ATTRIBUTE || g == GROUP_PARAMETER) {
@@ -361,11 +368,13 @@ static int get_group(Session *s, const Node *n, Group g, char **names, size_t n_
         return 0;
 }
 
-int cmd_get(Session *s, const Node *n, const Args *a) {
+int cmd_get(ConfigLock *cl, const Node *n, const Args *a) {
         if (a->n_kv > 0) {
                 cli_error("usage: get [group] [name...]");
                 return -EINVAL;
         }
+        if (is_alua(n, a))
+                return cmd_alua_get(cl, n, a);
         if (a->n_pos == 0) {
                 bool any = false;
                 for (int g = 0; g < _GROUP_MAX; g++)
@@ -373,7 +382,7 @@ int cmd_get(Session *s, const Node *n, const Args *a) {
                                 if (any)
                                         putchar('\n');
                                 any = true;
-                                int r = get_group(s, n, g, NULL, 0, true);
+                                int r = get_group(cl, n, g, NULL, 0, true);
                                 if (r < 0)
                                         return r;
                         }
@@ -387,5 +396,5 @@ int cmd_get(Session *s, const Node *n, const Args *a) {
         int r = find_group(n, a->pos[0], &g);
         if (r < 0)
                 return r;
-        return get_group(s, n, g, a->pos + 1, a->n_pos - 1, a->n_pos == 1);
+        return get_group(cl, n, g, a->pos + 1, a->n_pos - 1, a->n_pos == 1);
 }

@@ -37,10 +37,10 @@ typedef struct Verb {
         const char *usage;
 } Verb;
 
-static int cmd_cd(Session *s, const Node *n, const Args *a);
-static int cmd_pwd(Session *s, const Node *n, const Args *a);
-static int cmd_help(Session *s, const Node *n, const Args *a);
-static int cmd_exit(Session *s, const Node *n, const Args *a);
+static int cmd_cd(ConfigLock *s, const Node *n, const Args *a);
+static int cmd_pwd(ConfigLock *s, const Node *n, const Args *a);
+static int cmd_help(ConfigLock *s, const Node *n, const Args *a);
+static int cmd_exit(ConfigLock *s, const Node *n, const Args *a);
 
 static const Verb verbs[] = {
         { "ls", 0, true, cmd_ls, "ls [path] [depth]" },
@@ -69,6 +69,8 @@ static const Verb verbs[] = {
         { "delete", NODE_ACL, false, cmd_acl_delete, "delete mapped_lun" },
         { "create", NODE_PORTALS, false, cmd_portals_create, "create [ip_address] [ip_port]" },
         { "delete", NODE_PORTALS, false, cmd_portals_delete, "delete ip_address ip_port" },
+        { "create", NODE_ALUA, false, cmd_alua_create, "create name tag" },
+        { "delete", NODE_ALUA, false, cmd_alua_delete, "delete name" },
 };
 
 static bool is_verb_name(const char *w) {
@@ -85,28 +87,28 @@ static const Verb *find_verb(NodeKind kind, const char *name) {
         return NULL;
 }
 
-static int cmd_cd(Session *s, const Node *n, const Args *a) {
+static int cmd_cd(ConfigLock *cl, const Node *n, const Args *a) {
         if (a->n_kv > 0 || a->n_pos > 1) {
                 cli_error("usage: cd [path]");
                 return -EINVAL;
         }
         Node target;
         char *canon;
-        int r = tree_resolve(s->cfg, s->cwd, a->n_pos ? a->pos[0] : "/", &target, &canon);
+        int r = tree_resolve(cl->cfg, cl->cwd, a->n_pos ? a->pos[0] : "/", &target, &canon);
         if (r < 0)
                 return r;
-        free(s->cwd);
-        s->cwd = canon;
+        free(cl->cwd);
+        cl->cwd = canon;
         return 0;
 }
 
-static int cmd_pwd(Session *s, const Node *n, const Args *a) {
+static int cmd_pwd(ConfigLock *cl, const Node *n, const Args *a) {
         _cleanup_free_ char *p = node_path(n);
         printf("%s\n", p ? p : "?");
         return 0;
 }
 
-static int cmd_help(Session *s, const Node *n, const Args *a) {
+static int cmd_help(ConfigLock *cl, const Node *n, const Args *a) {
         _cleanup_free_ char *p = node_path(n);
         printf("Commands at %s:\n", p ? p : "?");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
@@ -115,25 +117,25 @@ static int cmd_help(Session *s, const Node *n, const Args *a) {
         return 0;
 }
 
-static int cmd_exit(Session *s, const Node *n, const Args *a) {
+static int cmd_exit(ConfigLock *cl, const Node *n, const Args *a) {
         /* Every change is already saved; say so the way targetcli does on exit. */
-        int r = session_save(s);
+        int r = config_lock_save(cl);
         if (r < 0)
                 return r;
         printf("Global pref auto_save_on_exit=true\n");
-        printf("Configuration saved to %s\n", s->config_path);
-        s->exit_requested = true;
+        printf("Configuration saved to %s\n", cl->config_path);
+        cl->exit_requested = true;
         return 0;
 }
 
-int cmd_saveconfig(Session *s, const Node *n, const Args *a) {
+int cmd_saveconfig(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "savefile", NULL };
         const char *v[1];
         int r = args_bind(a, "saveconfig", spec, v);
         if (r < 0)
                 return r;
-        if (v[0] && !streq(v[0], s->config_path)) {
-                r = tc_config_save(s->cfg, v[0]);
+        if (v[0] && !streq(v[0], cl->config_path)) {
+                r = tc_config_save(cl->cfg, v[0]);
                 if (r < 0) {
                         cli_error("Could not save configuration to %s: %s", v[0], strerror(-r));
                         return r;
@@ -141,14 +143,14 @@ int cmd_saveconfig(Session *s, const Node *n, const Args *a) {
                 printf("Configuration saved to %s\n", v[0]);
                 return 0;
         }
-        r = session_save(s);
+        r = config_lock_save(cl);
         if (r < 0)
                 return r;
-        printf("Configuration saved to %s\n", s->config_path);
+        printf("Configuration saved to %s\n", cl->config_path);
         return 0;
 }
 
-int cmd_clearconfig(Session *s, const Node *n, const Args *a) {
+int cmd_clearconfig(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "confirm", NULL };
         const char *v[1];
         bool confirm = false;
@@ -162,13 +164,13 @@ int cmd_clearconfig(Session *s, const Node *n, const Args *a) {
         TargetConfig *empty = tc_config_new();
         if (!empty)
                 return -ENOMEM;
-        tc_config_free(s->cfg);
-        s->cfg = empty;
+        tc_config_free(cl->cfg);
+        cl->cfg = empty;
         printf("All configuration cleared\n");
         return 1;
 }
 
-int run_command(Session *s, char **words, size_t n_words) {
+int run_command(ConfigLock *cl, char **words, size_t n_words) {
         if (n_words == 0)
                 return 0;
         const char *path = NULL, *verb;
@@ -177,10 +179,10 @@ int run_command(Session *s, char **words, size_t n_words) {
         if (words[0][0] == '/' || words[0][0] == '.' || !is_verb_name(words[0])) {
                 path = words[0];
                 if (n_words < 2) {
-                        verb = s->interactive_cd ? "cd" : "ls";
+                        verb = cl->interactive_cd ? "cd" : "ls";
                         first_arg = 1;
                         if (streq(verb, "cd"))
-                                return run_command(s, (char *[]) { (char *) "cd", (char *) path }, 2);
+                                return run_command(cl, (char *[]) { (char *) "cd", (char *) path }, 2);
                 } else {
                         verb = words[1];
                         first_arg = 2;
@@ -191,7 +193,7 @@ int run_command(Session *s, char **words, size_t n_words) {
         }
 
         Node n;
-        int r = tree_resolve(s->cfg, s->cwd, path ? path : ".", &n, NULL);
+        int r = tree_resolve(cl->cfg, cl->cwd, path ? path : ".", &n, NULL);
         if (r < 0)
                 return r;
         const Verb *v = find_verb(n.kind, verb);
@@ -205,19 +207,19 @@ int run_command(Session *s, char **words, size_t n_words) {
         }
         Args a;
         args_split(&a, words + first_arg, n_words - first_arg);
-        r = v->handler(s, &n, &a);
+        r = v->handler(cl, &n, &a);
         args_done(&a);
         if (r < 0) {
                 /* Nothing half-done survives a failed command. */
-                int q = session_revert(s);
+                int q = config_lock_revert(cl);
                 if (q < 0)
-                        cli_error("could not reload %s: %s", s->config_path, strerror(-q));
+                        cli_error("could not reload %s: %s", cl->config_path, strerror(-q));
                 return r;
         }
         if (r > 0) {
-                r = session_save(s);
+                r = config_lock_save(cl);
                 if (r < 0) {
-                        (void) session_revert(s);
+                        (void) config_lock_revert(cl);
                         return r;
                 }
         }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config-lock.h"
 #include "iscsi-util/fs-util.h"
 #include "iscsi-util/macro.h"
 
@@ -30,82 +31,82 @@ static void print_warnings(char **w) {
                 cli_warning("%s: %s", "config", w[i]);
 }
 
-static int load(Session *s, bool quiet) {
+static int load(ConfigLock *cl, bool quiet) {
         TargetConfig *c = NULL;
         _cleanup_tc_strv_ char **warnings = NULL;
         _cleanup_free_ char *error = NULL;
-        int r = tc_config_load(s->config_path, &c, &warnings, &error);
+        int r = tc_config_load(cl->config_path, &c, &warnings, &error);
         if (r == -ENOENT) {
                 c = tc_config_new();
                 if (!c)
                         return -ENOMEM;
         } else if (r < 0) {
                 if (error)
-                        cli_error("%s: %s", s->config_path, error);
+                        cli_error("%s: %s", cl->config_path, error);
                 else
-                        cli_error("cannot load %s: %s", s->config_path, strerror(-r));
+                        cli_error("cannot load %s: %s", cl->config_path, strerror(-r));
                 cli_error("refusing to change a configuration that does not load; fix or move the file");
                 return r;
         } else if (!quiet)
                 print_warnings(warnings);
-        tc_config_free(s->cfg);
-        s->cfg = c;
+        tc_config_free(cl->cfg);
+        cl->cfg = c;
         return 0;
 }
 
-int session_open(Session *s) {
-        int r = make_parent_dir(s->config_path);
+int config_lock_open(ConfigLock *cl) {
+        int r = make_parent_dir(cl->config_path);
         if (r < 0) {
-                cli_error("cannot create the directory of %s: %s", s->config_path, strerror(-r));
+                cli_error("cannot create the directory of %s: %s", cl->config_path, strerror(-r));
                 return r;
         }
         _cleanup_free_ char *lock_path = NULL;
-        if (asprintf(&lock_path, "%s.lock", s->config_path) < 0)
+        if (asprintf(&lock_path, "%s.lock", cl->config_path) < 0)
                 return -ENOMEM;
-        s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-        if (s->lock_fd < 0) {
+        cl->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (cl->lock_fd < 0) {
                 r = -errno;
                 cli_error("cannot open lock file %s: %m", lock_path);
                 return r;
         }
         /* Serialize with other iscsi-target runs: read-modify-write must not interleave. */
-        while (flock(s->lock_fd, LOCK_EX) < 0)
+        while (flock(cl->lock_fd, LOCK_EX) < 0)
                 if (errno != EINTR) {
                         r = -errno;
                         cli_error("cannot lock %s: %m", lock_path);
                         return r;
                 }
-        return load(s, false);
+        return load(cl, false);
 }
 
-int session_save(Session *s) {
-        int r = tc_config_validate(s->cfg, NULL);
+int config_lock_save(ConfigLock *cl) {
+        int r = tc_config_validate(cl->cfg, NULL);
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
-                (void) tc_config_validate(s->cfg, &msg);
+                (void) tc_config_validate(cl->cfg, &msg);
                 cli_error("not saving an inconsistent configuration: %s", msg ? msg : strerror(-r));
                 return r;
         }
-        r = tc_config_save(s->cfg, s->config_path);
+        r = tc_config_save(cl->cfg, cl->config_path);
         if (r < 0) {
-                cli_error("Could not save configuration to %s: %s", s->config_path, strerror(-r));
+                cli_error("Could not save configuration to %s: %s", cl->config_path, strerror(-r));
                 return r;
         }
-        s->saved_any = true;
+        cl->saved_any = true;
         return 0;
 }
 
-int session_revert(Session *s) {
-        return load(s, true);
+int config_lock_revert(ConfigLock *cl) {
+        return load(cl, true);
 }
 
-void session_signal_daemon(Session *s) {
-        if (!s->pidfile || !*s->pidfile)
+void config_lock_signal_daemon(ConfigLock *cl) {
+        if (!cl->pidfile || !*cl->pidfile)
                 return;
-        _cleanup_fclose_ FILE *f = fopen(s->pidfile, "re");
+        _cleanup_fclose_ FILE *f = fopen(cl->pidfile, "re");
         if (!f) {
                 if (errno != ENOENT)
-                        cli_warning("cannot read %s: %m; iscsi-targetd not told to reload", s->pidfile);
+                        cli_warning("cannot read %s: %m; iscsi-targetd not told to reload", cl->pidfile);
                 return;
         }
         char buf[32] = {};
@@ -114,7 +115,7 @@ void session_signal_daemon(Session *s) {
                 return;
         buf[strcspn(buf, " \t\r\n")] = 0;
         if (parse_uint(buf, INT32_MAX, &pid) < 0 || pid <= 1) {
-                cli_warning("%s does not hold a process id; iscsi-targetd not told to reload", s->pidfile);
+                cli_warning("%s does not hold a process id; iscsi-targetd not told to reload", cl->pidfile);
                 return;
         }
         /* A stale pid file may name an unrelated process by now: check its name first. */
@@ -128,19 +129,19 @@ void session_signal_daemon(Session *s) {
         comm[strcspn(comm, "\n")] = 0;
         if (strncmp(comm, "iscsi-targetd", 13) != 0) {
                 cli_warning("%s names pid %" PRIu64 " (%s), which is not iscsi-targetd; not signalling it",
-                            s->pidfile, pid, comm);
+                            cl->pidfile, pid, comm);
                 return;
         }
         if (kill((pid_t) pid, SIGHUP) < 0 && errno != ESRCH)
                 cli_warning("cannot signal iscsi-targetd (pid %" PRIu64 "): %m", pid);
 }
 
-void session_close(Session *s) {
-        if (s->saved_any && s->reload)
-                session_signal_daemon(s);
-        if (s->lock_fd >= 0)
-                s->lock_fd = safe_close(s->lock_fd); /* releases the flock */
-        s->cfg = tc_config_free(s->cfg);
-        free(s->cwd);
-        s->cwd = NULL;
+void config_lock_close(ConfigLock *cl) {
+        if (cl->saved_any && cl->reload)
+                config_lock_signal_daemon(cl);
+        if (cl->lock_fd >= 0)
+                cl->lock_fd = safe_close(cl->lock_fd); /* releases the flock */
+        cl->cfg = tc_config_free(cl->cfg);
+        free(cl->cwd);
+        cl->cwd = NULL;
 }

@@ -50,7 +50,7 @@ static int draw(const TargetConfig *c, const Node *n, const char *prefix, bool m
         return 0;
 }
 
-int cmd_ls(Session *s, const Node *n, const Args *a) {
+int cmd_ls(ConfigLock *cl, const Node *n, const Args *a) {
         static const char *const spec[] = { "path", "depth", NULL };
         const char *v[2];
         int r = args_bind(a, "ls", spec, v);
@@ -61,7 +61,7 @@ int cmd_ls(Session *s, const Node *n, const Args *a) {
                 _cleanup_free_ char *here = node_path(n);
                 if (!here)
                         return -ENOMEM;
-                r = tree_resolve(s->cfg, here, v[0], &start, NULL);
+                r = tree_resolve(cl->cfg, here, v[0], &start, NULL);
                 if (r < 0)
                         return r;
         }
@@ -70,5 +70,5 @@ int cmd_ls(Session *s, const Node *n, const Args *a) {
                 cli_error("depth must be a number, not '%s'", v[1]);
                 return -EINVAL;
         }
-        return draw(s->cfg, &start, "", false, (unsigned) depth, line_width());
+        return draw(cl->cfg, &start, "", false, (unsigned) depth, line_width());
 }

@@ -38,11 +38,11 @@ static void help(void) {
                TARGET_CONFIG_DIR, DEFAULT_PIDFILE);
 }
 
-static int run_script(Session *s, FILE *f, const char *name) {
+static int run_script(ConfigLock *cl, FILE *f, const char *name) {
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
         unsigned lineno = 0;
-        s->interactive_cd = true;
+        cl->interactive_cd = true;
         while (getline(&line, &cap, f) >= 0) {
                 lineno++;
                 char **words;
@@ -51,13 +51,13 @@ static int run_script(Session *s, FILE *f, const char *name) {
                         cli_error("%s:%u: unbalanced quotes", name, lineno);
                         return n;
                 }
-                int r = run_command(s, words, (size_t) n);
+                int r = run_command(cl, words, (size_t) n);
                 tc_strv_free(words);
                 if (r < 0) {
                         cli_error("%s:%u: command failed; stopping (earlier commands are saved)", name, lineno);
                         return r;
                 }
-                if (s->exit_requested)
+                if (cl->exit_requested)
                         break;
         }
         if (ferror(f)) {
@@ -113,18 +113,18 @@ int main(int argc, char **argv) {
                         return EXIT_FAILURE;
                 config = default_config;
         }
-        Session s = {
+        ConfigLock cl = {
                 .config_path = (char *) config,
                 .pidfile = (char *) (pidfile ? pidfile : DEFAULT_PIDFILE),
                 .reload = reload,
                 .lock_fd = -1,
                 .cwd = strdup("/"),
         };
-        if (!s.cwd)
+        if (!cl.cwd)
                 return EXIT_FAILURE;
-        int r = session_open(&s);
+        int r = config_lock_open(&cl);
         if (r < 0) {
-                session_close(&s);
+                config_lock_close(&cl);
                 return EXIT_FAILURE;
         }
 
@@ -134,13 +134,13 @@ int main(int argc, char **argv) {
                         cli_error("cannot open %s: %m", script);
                         r = -errno;
                 } else {
-                        r = run_script(&s, f, streq(script, "-") ? "stdin" : script);
+                        r = run_script(&cl, f, streq(script, "-") ? "stdin" : script);
                         if (f != stdin)
                                 fclose(f);
                 }
         } else
-                r = run_command(&s, argv + optind, (size_t) (argc - optind));
+                r = run_command(&cl, argv + optind, (size_t) (argc - optind));
 
-        session_close(&s);
+        config_lock_close(&cl);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 
 #include "saveconfig.h"
 #include "model-internal.h"
+#include "iscsi-proto/sendtargets.h"
 #include "iscsi-util/macro.h"
 
 #define CONFIG_MAX_SIZE (64u * 1024u * 1024u)
@@ -305,7 +306,7 @@ static int parse_portal(Parser *p, const char *path, struct json_object *o, TcPo
         TcPortal *po = calloc(1, sizeof(TcPortal));
         if (!po)
                 return -ENOMEM;
-        po->port = 3260;
+        po->port = ISCSI_DEFAULT_PORT;
         json_object_object_foreach(o, key, v) {
                 uint64_t u;
                 if (streq(key, "ip_address"))

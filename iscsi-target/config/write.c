@@ -2,15 +2,13 @@
 /* TargetConfig -> saveconfig.json text (the keys rtslib-fb 2.1 writes), and the atomic save. */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "saveconfig.h"
 #include "model-internal.h"
+#include "iscsi-util/fs-util.h"
 #include "iscsi-util/macro.h"
 
 /* json-c adders that turn allocation failure into -ENOMEM; each takes ownership of v. */
@@ -263,52 +261,11 @@ int tc_config_to_json(const TargetConfig *c, char **ret) {
         return tc_json_dump_python(root, ret);
 }
 
-static int write_all(int fd, const char *buf, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 int tc_config_save(const TargetConfig *c, const char *path) {
         _cleanup_erase_ char *text = NULL;
         int r = tc_config_to_json(c, &text);
         if (r < 0)
                 return r;
-
-        _cleanup_free_ char *tmp = NULL, *dircopy = strdup(path);
-        if (!dircopy || asprintf(&tmp, "%s.XXXXXX", path) < 0)
-                return -ENOMEM;
-        /* mkostemp creates the file 0600 whatever the umask: secrets never hit a wider mode. */
-        _cleanup_close_ int dfd = -EBADF;
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, 0600) < 0 || (r = write_all(fd, text, strlen(text))) < 0 || fsync(fd) < 0) {
-                r = r < 0 ? r : -errno;
-                goto fail;
-        }
-        if (close(TAKE_FD(fd)) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        if (rename(tmp, path) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        /* Make the rename itself durable. */
-        dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) < 0)
-                return -errno;
-        return 0;
-fail:
-        (void) unlink(tmp);
-        return r;
+        /* 0600 from the temp file on: the secrets never sit in a wider mode. */
+        return util_write_file_atomic(path, text, strlen(text), 0600);
 }

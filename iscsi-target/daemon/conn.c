@@ -300,108 +300,114 @@ void conn_flush(Conn *c) {
 }
 
 /* Advance the receive state machine once the current piece is complete. Returns <0 to close. */
-static int rx_piece_done(Conn *c) {
-        uint8_t *h = c->rx_hdr;
+static int rx_expect(Conn *c, enum rx_phase phase, size_t want) {
+        c->rx_phase = phase;
+        c->rx_want = want;
+        c->rx_got = 0;
+        return 0;
+}
+
+/* A PDU is complete (or failed): hand it up, then wait for the next BHS. */
+static int rx_pdu_done(Conn *c, bool data_ok) {
+        int r = c->ops->pdu(c, data_ok);
+
+        c->rx_dst = NULL;
+        c->rx_data = NULL;
+        (void) rx_expect(c, RX_BHS, ISCSI_BHS_SIZE);
+        return r;
+}
+
+/* Where the data segment goes: the protocol layer's place (c->rx_dst), or our own buffer. */
+static int rx_data_buffer(Conn *c) {
+        if (c->rx_dlen > c->rx_max_dlen) {
+                log_warning("%s" INITIATOR_FMT ": data segment of %u bytes exceeds %u, dropping connection",
+                            c->peer, INITIATOR_ARGS(c), c->rx_dlen, c->rx_max_dlen);
+                return -EMSGSIZE;
+        }
+        if (c->rx_buf_size < c->rx_dlen) {
+                uint8_t *b = realloc(c->rx_buf, c->rx_dlen);
+                if (!b)
+                        return -ENOMEM;
+                c->rx_buf = b;
+                c->rx_buf_size = c->rx_dlen;
+        }
+        c->rx_dst = c->rx_buf;
+        return 0;
+}
+
+/* BHS, AHS and header digest received: check the digest, ask the protocol layer. */
+static int rx_header_done(Conn *c) {
+        size_t hlen = ISCSI_BHS_SIZE + c->rx_ahs_len;
+        enum rx_verdict v;
         int r;
+
+        if (c->header_digest && iscsi_crc32c(c->rx_hdr, hlen) != iscsi_digest_get(c->rx_hdr + hlen)) {
+                /* The length fields can't be trusted: no way to resync. */
+                log_warning("%s" INITIATOR_FMT ": header digest error, dropping connection",
+                            c->peer, INITIATOR_ARGS(c));
+                return -EBADMSG;
+        }
+        c->rx_dst = NULL;
+        c->rx_discard = false;
+        v = c->ops->header(c);
+        if (v == RX_CLOSE)
+                return -EPROTO;
+        if (c->rx_dlen == 0) {
+                c->rx_data = NULL;
+                return rx_pdu_done(c, true);
+        }
+        if (v == RX_DISCARD)
+                c->rx_discard = true;
+        else if (!c->rx_dst) {
+                r = rx_data_buffer(c);
+                if (r < 0)
+                        return r;
+        }
+        return rx_expect(c, RX_DATA, c->rx_dlen);
+}
+
+/* Data segment, padding and data digest received. */
+static int rx_trailer_done(Conn *c) {
+        bool ok = true;
+
+        if (c->data_digest && !c->rx_discard) {
+                uint32_t pad = (4 - (c->rx_dlen & 3)) & 3;
+                uint32_t crc = iscsi_crc32c_update(ISCSI_CRC32C_INIT, c->rx_dst, c->rx_dlen);
+                crc = iscsi_crc32c_update(crc, c->rx_trailer, pad);
+                ok = iscsi_crc32c_final(crc) == iscsi_digest_get(c->rx_trailer + pad);
+        }
+        /* A discarded data segment still completes its PDU (rx_data NULL): the protocol layer
+         * may owe an answer for it. */
+        c->rx_data = c->rx_discard ? NULL : c->rx_dst;
+        return rx_pdu_done(c, ok);
+}
+
+static int rx_piece_done(Conn *c) {
+        const uint8_t *h = c->rx_hdr;
 
         switch (c->rx_phase) {
         case RX_BHS:
                 c->rx_ahs_len = h[4] * 4u;
                 c->rx_dlen = (uint32_t) h[5] << 16 | (uint32_t) h[6] << 8 | h[7];
-                if (c->rx_ahs_len > 0) {
-                        c->rx_phase = RX_AHS;
-                        c->rx_want = c->rx_ahs_len;
-                        c->rx_got = 0;
-                        return 0;
-                }
+                if (c->rx_ahs_len > 0)
+                        return rx_expect(c, RX_AHS, c->rx_ahs_len);
                 _fallthrough_;
         case RX_AHS:
-                if (c->header_digest) {
-                        c->rx_phase = RX_HDIGEST;
-                        c->rx_want = ISCSI_DIGEST_SIZE;
-                        c->rx_got = 0;
-                        return 0;
-                }
+                if (c->header_digest)
+                        return rx_expect(c, RX_HDIGEST, ISCSI_DIGEST_SIZE);
                 _fallthrough_;
-        case RX_HDIGEST: {
-                size_t hlen = ISCSI_BHS_SIZE + c->rx_ahs_len;
-                enum rx_verdict v;
-
-                if (c->header_digest) {
-                        uint32_t want = iscsi_digest_get(h + hlen);
-                        if (iscsi_crc32c(h, hlen) != want) {
-                                /* The length fields can't be trusted: no way to resync. */
-                                log_warning("%s" INITIATOR_FMT ": header digest error, dropping connection",
-                                            c->peer, INITIATOR_ARGS(c));
-                                return -EBADMSG;
-                        }
-                }
-                c->rx_dst = NULL;
-                c->rx_discard = false;
-                v = c->ops->header(c);
-                if (v == RX_CLOSE)
-                        return -EPROTO;
-                if (c->rx_dlen > 0) {
-                        if (v == RX_DISCARD)
-                                c->rx_discard = true;
-                        else if (!c->rx_dst) {
-                                if (c->rx_dlen > c->rx_max_dlen) {
-                                        log_warning("%s" INITIATOR_FMT ": data segment of %u bytes exceeds %u, dropping connection",
-                                                    c->peer, INITIATOR_ARGS(c), c->rx_dlen, c->rx_max_dlen);
-                                        return -EMSGSIZE;
-                                }
-                                if (c->rx_buf_size < c->rx_dlen) {
-                                        uint8_t *b = realloc(c->rx_buf, c->rx_dlen);
-                                        if (!b)
-                                                return -ENOMEM;
-                                        c->rx_buf = b;
-                                        c->rx_buf_size = c->rx_dlen;
-                                }
-                                c->rx_dst = c->rx_buf;
-                        }
-                        c->rx_phase = RX_DATA;
-                        c->rx_want = c->rx_dlen;
-                        c->rx_got = 0;
-                        return 0;
-                }
-                c->rx_data = NULL;
-                r = c->ops->pdu(c, true);
-                goto next_pdu;
-        }
+        case RX_HDIGEST:
+                return rx_header_done(c);
         case RX_DATA:
-                if ((c->rx_dlen & 3) || c->data_digest) {
-                        c->rx_phase = RX_PAD;
-                        c->rx_want = ((4 - (c->rx_dlen & 3)) & 3) + (c->data_digest ? ISCSI_DIGEST_SIZE : 0);
-                        c->rx_got = 0;
-                        return 0;
-                }
+                if ((c->rx_dlen & 3) || c->data_digest)
+                        return rx_expect(c, RX_PAD, ((4 - (c->rx_dlen & 3)) & 3) +
+                                                    (c->data_digest ? ISCSI_DIGEST_SIZE : 0));
                 _fallthrough_;
         case RX_PAD:
-        case RX_DDIGEST: {
-                bool ok = true;
-
-                if (c->data_digest && !c->rx_discard) {
-                        uint32_t pad = (4 - (c->rx_dlen & 3)) & 3;
-                        uint32_t crc = iscsi_crc32c_update(ISCSI_CRC32C_INIT, c->rx_dst, c->rx_dlen);
-                        crc = iscsi_crc32c_update(crc, c->rx_trailer, pad);
-                        ok = iscsi_crc32c_final(crc) == iscsi_digest_get(c->rx_trailer + pad);
-                }
-                /* A discarded data segment still completes its PDU (rx_data NULL): the
-                 * protocol layer may owe an answer for it. */
-                c->rx_data = c->rx_discard ? NULL : c->rx_dst;
-                r = c->ops->pdu(c, ok);
-                goto next_pdu;
-        }
+        case RX_DDIGEST:
+                return rx_trailer_done(c);
         }
         return -EINVAL;
-
-next_pdu:
-        c->rx_phase = RX_BHS;
-        c->rx_want = ISCSI_BHS_SIZE;
-        c->rx_got = 0;
-        c->rx_dst = NULL;
-        c->rx_data = NULL;
-        return r;
 }
 
 static uint8_t *rx_target(Conn *c) {

@@ -1,19 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The daemon: one Daemon object owns the configuration, the runtime model built from it,
- * the listeners (main thread) and the worker threads that run connections. */
+/* The daemon core: one Daemon object owns the loaded configuration, the runtime model built
+ * from it, the session registry and the worker threads that run connections. It knows nothing
+ * of sockets, signals or the iSCSI protocol (service.c runs it as a process, iscsi-conn.c
+ * supplies the worker hooks), so tests create one in-process with daemon_new(). */
 #pragma once
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-event.h>
 
+#include "runtime.h"
 #include "worker.h"
 
-typedef struct Runtime Runtime;
-typedef struct Listener Listener;
-typedef struct SessionRegistry SessionRegistry;
-typedef struct IsnsRegistrar IsnsRegistrar;
+typedef struct Session Session;
 
 typedef struct DaemonOptions {
         const char *config_path;
@@ -21,12 +20,18 @@ typedef struct DaemonOptions {
         bool foreground;
         bool debug;
         unsigned n_workers;     /* 0: one per CPU */
-        const char *isns_server; /* --isns: register with this iSNS server (isns.h), or NULL */
+        const char *isns_server; /* --isns: register with this iSNS server (isns.h); NULL/"": none */
 } DaemonOptions;
+
+/* Every live session of the daemon (iscsi-session.c keeps it, under Daemon.lock). */
+typedef struct SessionRegistry {
+        Session *head;
+        unsigned n;
+        uint16_t next_tsih;
+} SessionRegistry;
 
 struct Daemon {
         DaemonOptions opts;
-        sd_event *event;
         Worker *workers;
         unsigned n_workers;
         unsigned next_worker;
@@ -36,14 +41,21 @@ struct Daemon {
         pthread_mutex_t lock;
         Runtime *runtime;
         unsigned long generation;       /* bumped on every applied reload (atomic reads) */
-
-        Listener *listeners;
-        SessionRegistry *sessions;
-        uint16_t next_tsih;
-        IsnsRegistrar *isns;
+        SessionRegistry sessions;
 };
 
-int daemon_run(const DaemonOptions *opts);
+/* Load opts->config_path (a missing file is an empty configuration) and set up the workers
+ * with `hooks`, without starting their threads. */
+int daemon_new(const DaemonOptions *opts, const WorkerHooks *hooks, Daemon **ret);
+/* Start one thread per worker. */
+int daemon_start_workers(Daemon *d);
+/* Stop and join the worker threads (their fini hooks close every connection), free the rest. */
+Daemon *daemon_free(Daemon *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Daemon *, daemon_free);
+
+/* Re-read the configuration file and make it the running one (bumping the generation).
+ * On error the running configuration stays and the error is logged. */
+int daemon_reload(Daemon *d);
 
 /* Current configuration generation, read lock-free by workers. */
 static inline unsigned long daemon_generation(Daemon *d) {

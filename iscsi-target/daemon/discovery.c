@@ -5,10 +5,8 @@
 #include <arpa/inet.h>
 #include <strings.h>
 
-#include "iscsi-conn.h"
-#include "runtime.h"
+#include "discovery.h"
 #include "iscsi-proto/sendtargets.h"
-#include "iscsi-session.h"
 
 static const char *portal_host(const TcPortal *p, const Conn *c, char *buf, size_t size) {
         const char *ip = p->ip_address;
@@ -56,26 +54,26 @@ static int add_target(struct iscsi_st_list *l, const TcTarget *t, const Conn *c)
         return 0;
 }
 
-int discovery_build(IscsiConn *ic, const char *value, uint8_t **ret, size_t *ret_len) {
+int discovery_build(const Session *s, const Conn *c, const char *value, uint8_t **ret, size_t *ret_len) {
         _cleanup_st_list_ struct iscsi_st_list l = {};
         const TargetConfig *cfg;
-        Session *s = ic->s;
+        Daemon *d = s->daemon;
         int r = 0;
 
-        pthread_mutex_lock(&ic->d->lock);
-        cfg = ic->d->runtime->cfg;
+        pthread_mutex_lock(&d->lock);
+        cfg = d->runtime->cfg;
         if (streq(value, "All")) {
                 /* RFC 7143 §4.3: "All" only in discovery sessions. */
                 if (s->discovery)
                         for (size_t i = 0; r >= 0 && i < cfg->n_targets; i++)
-                                r = add_target(&l, cfg->targets[i], ic->c);
+                                r = add_target(&l, cfg->targets[i], c);
         } else {
                 const char *name = value[0] ? value : s->target;
                 const TcTarget *t = name ? tc_config_find_target(cfg, name) : NULL;
                 if (t && (s->discovery || strcasecmp(t->wwn, s->target) == 0))
-                        r = add_target(&l, t, ic->c);
+                        r = add_target(&l, t, c);
         }
-        pthread_mutex_unlock(&ic->d->lock);
+        pthread_mutex_unlock(&d->lock);
         if (r < 0)
                 return r;
         if (l.n_targets == 0) {

@@ -1,34 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 #include <sys/epoll.h>
-#include <time.h>
 
+#include "clock.h"
+#include "discovery.h"
 #include "iscsi-conn.h"
-#include "log.h"
 #include "iscsi-proto/serial.h"
 #include "iscsi-session.h"
+#include "log.h"
+#include "reply.h"
 #include "task.h"
 
-/* Idle connections get a NOP-In ping (session.c: the ACL's nopin_timeout /
+/* Idle connections get a NOP-In ping (iscsi-session.c: the ACL's nopin_timeout /
  * nopin_response_timeout). Logins must finish within LOGIN_TIMEOUT. */
-#define LOGIN_TIMEOUT_USEC (30ULL * 1000000ULL)
+#define LOGIN_TIMEOUT_USEC (30 * USEC_PER_SEC)
 
-uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
-static IscsiConn *IC(Conn *c) {
+static IscsiConn *iscsi_conn_of(Conn *c) {
         return c->proto;
 }
 
 IscsiConnWorker *iscsi_conn_worker_get(Worker *w) {
         return w->userdata;
-}
-
-const struct iscsi_bhs *iscsi_conn_current_bhs(Conn *c) {
-        return &IC(c)->bhs;
 }
 
 /* Log one line per connection about hostile or broken input; later ones only at debug. */
@@ -51,32 +43,8 @@ _printf_(2, 3) static void log_bad_input(IscsiConn *ic, const char *fmt, ...) {
         ic->logged_bad_input = true;
 }
 
-static void queue_simple(Conn *c, const struct iscsi_bhs *h, const void *data, uint32_t len) {
-        TxPdu *p = txpdu_new_copy(data, len);
-
-        if (!p || iscsi_bhs_encode(h, p->hdr) < 0) {
-                if (p)
-                        txpdu_free(p);
-                log_error("%s: cannot build a response, dropping connection", c->peer);
-                conn_close(c);
-                return;
-        }
-        conn_queue(c, p);
-}
-
-void iscsi_conn_send_reject(Conn *c, uint8_t reason, const uint8_t *hdr) {
-        IscsiConn *ic = IC(c);
-        struct iscsi_bhs h = {
-                .opcode = ISCSI_OP_REJECT,
-                .final = true,
-                .reject_reason = reason,
-                .itt = ISCSI_RESERVED_TAG,
-                .dlength = ISCSI_BHS_SIZE,
-        };
-
-        if (ic->s)
-                session_fill_sn(ic->s, &h, true);
-        queue_simple(c, &h, hdr, ISCSI_BHS_SIZE);
+static void send_reject(IscsiConn *ic, uint8_t reason) {
+        reply_reject(ic->c, ic->s, reason, ic->c->rx_hdr);
 }
 
 /* ---- login phase ---- */
@@ -88,7 +56,8 @@ static void login_done(IscsiConn *ic) {
         int r;
 
         iscsi_login_get_result(ic->login, &res);
-        r = session_new(ic->d, c, &res.params, ic->bhs.isid, ic->scratch.tpgt, &s);
+        r = session_new(ic->d, c, iscsi_conn_worker_get(c->worker)->engine, &res.params, ic->bhs.isid,
+                        ic->login_policy.tpgt, &s);
         if (r < 0) {
                 log_error("%s: cannot create session for %s: %s", c->peer, res.params.initiator_name,
                           strerror(-r));
@@ -103,7 +72,7 @@ static void login_done(IscsiConn *ic) {
         c->initiator = s->initiator;
         ic->phase = PHASE_FFP;
         ic->login = iscsi_login_free(ic->login);
-        target_login_scratch_clear(&ic->scratch);
+        target_login_clear(&ic->login_policy);
 
         /* The final Login Response is queued (and finalised) already; digests apply from
          * the next PDU on in both directions. */
@@ -124,7 +93,8 @@ static int login_pdu(IscsiConn *ic, const uint8_t *data, size_t len) {
         int r;
 
         if (!ic->login) {
-                r = target_login_start(ic, ic->bhs.opcode == ISCSI_OP_LOGIN_REQ ? data : NULL, len);
+                r = target_login_start(&ic->login_policy, ic->d, c, ic->bhs.opcode == ISCSI_OP_LOGIN_REQ ? data : NULL,
+                                       len, &ic->login);
                 if (r < 0) {
                         log_error("%s: cannot start login: %s", c->peer, strerror(-r));
                         return r;
@@ -135,7 +105,7 @@ static int login_pdu(IscsiConn *ic, const uint8_t *data, size_t len) {
                 log_warning("%s: login aborted: %s", c->peer, strerror(-r));
                 return r;
         }
-        queue_simple(c, &rsp.bhs, rsp.data, rsp.data_len);
+        reply_queue(c, &rsp.bhs, rsp.data, rsp.data_len);
         if (r == ISCSI_LOGIN_DONE)
                 login_done(ic);
         else if (r == ISCSI_LOGIN_FAILED) {
@@ -162,7 +132,7 @@ static int handle_nop_out(IscsiConn *ic, const uint8_t *data, size_t len) {
                         ic->ping_ttt = 0;
                 return 0;
         }
-        if (!session_check_cmdsn(s, b->cmdsn, b->immediate))
+        if (session_check_cmdsn(s, b->cmdsn, b->immediate) == CMDSN_IGNORE)
                 return 0;
 
         struct iscsi_bhs h = {
@@ -174,7 +144,7 @@ static int handle_nop_out(IscsiConn *ic, const uint8_t *data, size_t len) {
                 .dlength = MIN(len, s->params.initiator_max_recv_dsl),
         };
         session_fill_sn(s, &h, true);
-        queue_simple(ic->c, &h, data, h.dlength);
+        reply_queue(ic->c, &h, data, h.dlength);
         return 0;
 }
 
@@ -186,13 +156,10 @@ static void send_ping(IscsiConn *ic) {
                 .itt = ISCSI_RESERVED_TAG,
         };
 
-        do
-                s->next_ttt++;
-        while (s->next_ttt == ISCSI_RESERVED_TAG || s->next_ttt == 0);
-        ic->ping_ttt = h.ttt = s->next_ttt;
+        ic->ping_ttt = h.ttt = session_next_ttt(s);
         ic->ping_sent_usec = now_usec();
         session_fill_sn(s, &h, false);
-        queue_simple(ic->c, &h, NULL, 0);
+        reply_queue(ic->c, &h, NULL, 0);
 }
 
 static int send_text_chunk(IscsiConn *ic, uint32_t itt) {
@@ -219,13 +186,10 @@ static int send_text_chunk(IscsiConn *ic, uint32_t itt) {
                 .dlength = n,
         };
         if (more) {
-                do
-                        s->next_ttt++;
-                while (s->next_ttt == ISCSI_RESERVED_TAG || s->next_ttt == 0);
-                ic->text_ttt = h.ttt = s->next_ttt;
+                ic->text_ttt = h.ttt = session_next_ttt(s);
         }
         session_fill_sn(s, &h, true);
-        queue_simple(ic->c, &h, chunk, n);      /* copies chunk */
+        reply_queue(ic->c, &h, chunk, n);      /* copies chunk */
         if (!more) {
                 ic->text_ttt = 0;
                 iscsi_text_out_clear(&ic->text_out);
@@ -233,23 +197,57 @@ static int send_text_chunk(IscsiConn *ic, uint32_t itt) {
         return 0;
 }
 
+/* The answer to a complete Text Request: SendTargets, and NotUnderstood for any other key. */
+static int build_text_answer(IscsiConn *ic, const struct iscsi_keys *in, uint8_t **ret, size_t *ret_len) {
+        _cleanup_keys_ struct iscsi_keys out = {};
+        _cleanup_free_ uint8_t *text = NULL, *extra = NULL;
+        size_t text_len = 0, extra_len = 0;
+        uint8_t *joined;
+        int r;
+
+        for (size_t i = 0; i < in->n; i++) {
+                const char *k = in->items[i].key, *v = in->items[i].value;
+                if (streq(k, "SendTargets")) {
+                        free(text);
+                        text = NULL;
+                        r = discovery_build(ic->s, ic->c, v, &text, &text_len);
+                        if (r < 0)
+                                return r;
+                } else
+                        (void) iscsi_keys_add(&out, k, ISCSI_VALUE_NOT_UNDERSTOOD);
+        }
+        if (out.n > 0) {
+                r = iscsi_keys_build(&out, &extra, &extra_len);
+                if (r < 0)
+                        return r;
+                joined = realloc(text, text_len + extra_len + 1);
+                if (!joined)
+                        return -ENOMEM;
+                memcpy(joined + text_len, extra, extra_len);
+                text = joined;
+                text_len += extra_len;
+        }
+        *ret = TAKE_PTR(text);
+        *ret_len = text_len;
+        return 0;
+}
+
 static int handle_text(IscsiConn *ic, const uint8_t *data, size_t len) {
-        _cleanup_keys_ struct iscsi_keys in = {}, out = {};
+        _cleanup_keys_ struct iscsi_keys in = {};
         const struct iscsi_bhs *b = &ic->bhs;
         Session *s = ic->s;
         uint8_t *text = NULL;
         size_t text_len = 0;
-        bool more = b->flags & ISCSI_FLAG_CONTINUE;
         int r;
 
-        if (!session_check_cmdsn(s, b->cmdsn, b->immediate))
+        if (session_check_cmdsn(s, b->cmdsn, b->immediate) == CMDSN_IGNORE)
                 return 0;
 
         /* Continuation of a long answer we are sending. */
         if (b->ttt != ISCSI_RESERVED_TAG) {
                 if (b->ttt != ic->text_ttt || !iscsi_text_out_pending(&ic->text_out)) {
                         log_bad_input(ic, "Text Request with unknown TTT 0x%x, rejected", b->ttt);
-                        iscsi_conn_send_reject(ic->c, ISCSI_REJECT_PROTOCOL_ERROR, ic->c->rx_hdr);
+                        send_reject(ic, ISCSI_REJECT_PROTOCOL_ERROR);
                         return 0;
                 }
                 return send_text_chunk(ic, b->itt);
@@ -257,7 +255,7 @@ static int handle_text(IscsiConn *ic, const uint8_t *data, size_t len) {
         iscsi_text_out_clear(&ic->text_out);
         ic->text_ttt = 0;
 
-        r = iscsi_text_accum_feed(&ic->text_in, data, len, more);
+        r = iscsi_text_accum_feed(&ic->text_in, data, len, b->flags & ISCSI_FLAG_CONTINUE);
         if (r == -EMSGSIZE) {
                 log_bad_input(ic, "Text Request longer than %u bytes, dropping connection", ISCSI_TEXT_MAX);
                 return r;
@@ -269,57 +267,22 @@ static int handle_text(IscsiConn *ic, const uint8_t *data, size_t len) {
                 struct iscsi_bhs h = {
                         .opcode = ISCSI_OP_TEXT_RSP,
                         .itt = b->itt,
-                        .ttt = ISCSI_RESERVED_TAG,
+                        .ttt = session_next_ttt(s),
                 };
-                do
-                        s->next_ttt++;
-                while (s->next_ttt == ISCSI_RESERVED_TAG || s->next_ttt == 0);
-                h.ttt = s->next_ttt;
                 session_fill_sn(s, &h, true);
-                queue_simple(ic->c, &h, NULL, 0);
+                reply_queue(ic->c, &h, NULL, 0);
                 return 0;
         }
         r = iscsi_keys_parse(ic->text_in.data, ic->text_in.len, &in);
         iscsi_text_accum_reset(&ic->text_in);
         if (r < 0) {
                 log_bad_input(ic, "malformed Text Request (%s), rejected", strerror(-r));
-                iscsi_conn_send_reject(ic->c, ISCSI_REJECT_PROTOCOL_ERROR, ic->c->rx_hdr);
+                send_reject(ic, ISCSI_REJECT_PROTOCOL_ERROR);
                 return 0;
         }
-
-        for (size_t i = 0; i < in.n; i++) {
-                const char *k = in.items[i].key, *v = in.items[i].value;
-                if (streq(k, "SendTargets")) {
-                        uint8_t *st = NULL;
-                        size_t st_len = 0;
-                        r = discovery_build(ic, v, &st, &st_len);
-                        if (r < 0)
-                                return r;
-                        free(text);
-                        text = st;
-                        text_len = st_len;
-                } else
-                        (void) iscsi_keys_add(&out, k, ISCSI_VALUE_NOT_UNDERSTOOD);
-        }
-        if (out.n > 0) {
-                uint8_t *extra = NULL;
-                size_t extra_len = 0;
-                r = iscsi_keys_build(&out, &extra, &extra_len);
-                if (r < 0) {
-                        free(text);
-                        return r;
-                }
-                uint8_t *joined = realloc(text, text_len + extra_len + 1);
-                if (!joined) {
-                        free(text);
-                        free(extra);
-                        return -ENOMEM;
-                }
-                memcpy(joined + text_len, extra, extra_len);
-                text = joined;
-                text_len += extra_len;
-                free(extra);
-        }
+        r = build_text_answer(ic, &in, &text, &text_len);
+        if (r < 0)
+                return r;
         iscsi_text_out_set(&ic->text_out, text, text_len);
         return send_text_chunk(ic, b->itt);
 }
@@ -329,7 +292,7 @@ static int handle_logout(IscsiConn *ic) {
         Session *s = ic->s;
         uint8_t response = ISCSI_LOGOUT_RSP_SUCCESS;
 
-        if (!session_check_cmdsn(s, b->cmdsn, b->immediate))
+        if (session_check_cmdsn(s, b->cmdsn, b->immediate) == CMDSN_IGNORE)
                 return 0;
         if (b->logout_reason == ISCSI_LOGOUT_REMOVE_FOR_RECOVERY)
                 response = ISCSI_LOGOUT_RSP_NO_RECOVERY;
@@ -341,7 +304,7 @@ static int handle_logout(IscsiConn *ic) {
                 .response = response,
         };
         session_fill_sn(s, &h, true);
-        queue_simple(ic->c, &h, NULL, 0);
+        reply_queue(ic->c, &h, NULL, 0);
         if (response == ISCSI_LOGOUT_RSP_SUCCESS) {
                 log_info("%s: %s logged out%s%s", ic->c->peer, s->initiator, s->target ? " of " : "",
                          s->target ?: "");
@@ -367,12 +330,12 @@ static enum rx_verdict ffp_header(IscsiConn *ic) {
         case ISCSI_OP_SCSI_CMD:
                 if (s->discovery) {
                         log_bad_input(ic, "SCSI command in a discovery session, rejected");
-                        iscsi_conn_send_reject(c, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
+                        send_reject(ic, ISCSI_REJECT_PROTOCOL_ERROR);
                         return RX_DISCARD;
                 }
                 if (ahs && iscsi_ahs_validate(ahs, c->rx_ahs_len) < 0) {
                         log_bad_input(ic, "malformed AHS, rejected");
-                        iscsi_conn_send_reject(c, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
+                        send_reject(ic, ISCSI_REJECT_PROTOCOL_ERROR);
                         return RX_DISCARD;
                 }
                 if (b->dlength > s->params.target_max_recv_dsl) {
@@ -392,15 +355,15 @@ static enum rx_verdict ffp_header(IscsiConn *ic) {
                 return RX_ACCEPT;       /* conn.c bounds the data by rx_max_dlen */
         case ISCSI_OP_LOGIN_REQ:
                 log_bad_input(ic, "Login Request in full feature phase, rejected");
-                iscsi_conn_send_reject(c, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
+                send_reject(ic, ISCSI_REJECT_PROTOCOL_ERROR);
                 return RX_DISCARD;
         case ISCSI_OP_SNACK_REQ:
                 log_bad_input(ic, "SNACK at ErrorRecoveryLevel 0, rejected");
-                iscsi_conn_send_reject(c, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
+                send_reject(ic, ISCSI_REJECT_PROTOCOL_ERROR);
                 return RX_DISCARD;
         default:
                 log_bad_input(ic, "unexpected opcode 0x%02x, rejected", b->opcode);
-                iscsi_conn_send_reject(c, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
+                send_reject(ic, ISCSI_REJECT_PROTOCOL_ERROR);
                 return RX_DISCARD;
         }
 }
@@ -411,14 +374,14 @@ static int ffp_pdu(IscsiConn *ic, const uint8_t *data, size_t len, bool data_ok)
 
         if (!data_ok && ic->bhs.opcode != ISCSI_OP_SCSI_CMD && ic->bhs.opcode != ISCSI_OP_DATA_OUT) {
                 log_bad_input(ic, "data digest error on %s, rejected", iscsi_opcode_to_string(ic->bhs.opcode));
-                iscsi_conn_send_reject(c, ISCSI_REJECT_DATA_DIGEST, c->rx_hdr);
+                send_reject(ic, ISCSI_REJECT_DATA_DIGEST);
                 return 0;
         }
         switch (ic->bhs.opcode) {
         case ISCSI_OP_SCSI_CMD:
                 if (!ic->rx_task)
                         return 0;
-                return task_cmd_received(s, c, ic->rx_task, len, data_ok);
+                return task_cmd_received(s, c, ic->rx_task, &ic->bhs, len, data_ok);
         case ISCSI_OP_DATA_OUT:
                 if (!ic->rx_task)
                         return 0;
@@ -428,7 +391,7 @@ static int ffp_pdu(IscsiConn *ic, const uint8_t *data, size_t len, bool data_ok)
         case ISCSI_OP_TEXT_REQ:
                 return handle_text(ic, data, len);
         case ISCSI_OP_TMF_REQ:
-                if (!session_check_cmdsn(s, ic->bhs.cmdsn, ic->bhs.immediate))
+                if (session_check_cmdsn(s, ic->bhs.cmdsn, ic->bhs.immediate) == CMDSN_IGNORE)
                         return 0;
                 return task_tmf(s, c, &ic->bhs);
         case ISCSI_OP_LOGOUT_REQ:
@@ -440,7 +403,7 @@ static int ffp_pdu(IscsiConn *ic, const uint8_t *data, size_t len, bool data_ok)
 /* ---- ConnOps ---- */
 
 static enum rx_verdict ic_header(Conn *c) {
-        IscsiConn *ic = IC(c);
+        IscsiConn *ic = iscsi_conn_of(c);
         int r;
 
         ic->last_rx_usec = now_usec();
@@ -457,8 +420,7 @@ static enum rx_verdict ic_header(Conn *c) {
                 }
                 log_bad_input(ic, "invalid PDU (opcode 0x%02x: %s), rejected", c->rx_hdr[0] & ISCSI_OPCODE_MASK,
                               strerror(-r));
-                iscsi_conn_send_reject(c, r == -EOPNOTSUPP ? ISCSI_REJECT_CMD_NOT_SUPPORTED : ISCSI_REJECT_PROTOCOL_ERROR,
-                                       c->rx_hdr);
+                send_reject(ic, r == -EOPNOTSUPP ? ISCSI_REJECT_CMD_NOT_SUPPORTED : ISCSI_REJECT_PROTOCOL_ERROR);
                 return RX_DISCARD;
         }
         if (ic->phase == PHASE_LOGIN) {
@@ -472,7 +434,7 @@ static enum rx_verdict ic_header(Conn *c) {
 }
 
 static int ic_pdu(Conn *c, bool data_ok) {
-        IscsiConn *ic = IC(c);
+        IscsiConn *ic = iscsi_conn_of(c);
         int r;
 
         if (ic->phase == PHASE_CLOSING)
@@ -490,17 +452,18 @@ static int ic_pdu(Conn *c, bool data_ok) {
 }
 
 static void ic_closed(Conn *c) {
-        IscsiConn *ic = IC(c);
+        IscsiConn *ic = iscsi_conn_of(c);
 
         if (ic->s) {
                 log_debug("%s: connection of %s closed", c->peer, ic->s->initiator);
                 ic->s->conn = NULL;
                 c->initiator = NULL;
                 session_close(ic->s);
-                ic->s = NULL;
+                task_abort_all(ic->s);
+                ic->s = session_unref(ic->s);
         }
         ic->login = iscsi_login_free(ic->login);
-        target_login_scratch_clear(&ic->scratch);
+        target_login_clear(&ic->login_policy);
         iscsi_text_accum_clear(&ic->text_in);
         iscsi_text_out_clear(&ic->text_out);
         c->proto = NULL;
@@ -619,13 +582,13 @@ static void hook_tick(Worker *w) {
         uint64_t now = now_usec();
 
         for (Conn *c = icw->cw.conns, *next; c; c = next) {
-                IscsiConn *ic = IC(c);
+                IscsiConn *ic = iscsi_conn_of(c);
                 next = c->next;
                 if (!ic)
                         continue;
                 if (ic->phase == PHASE_LOGIN && now - ic->started_usec > LOGIN_TIMEOUT_USEC) {
                         log_warning("%s: login not completed within %llu s, dropping connection", c->peer,
-                                    LOGIN_TIMEOUT_USEC / 1000000ULL);
+                                    LOGIN_TIMEOUT_USEC / USEC_PER_SEC);
                         conn_close(c);
                         continue;
                 }
@@ -635,7 +598,7 @@ static void hook_tick(Worker *w) {
                         if (ic->s->nopin_timeout_usec && now - ic->ping_sent_usec > ic->s->nopin_timeout_usec) {
                                 log_warning("%s: %s did not answer NOP-In for %llu s, dropping connection",
                                             c->peer, ic->s->initiator,
-                                            (unsigned long long) (ic->s->nopin_timeout_usec / 1000000ULL));
+                                            (unsigned long long) (ic->s->nopin_timeout_usec / USEC_PER_SEC));
                                 conn_close(c);
                         }
                         continue;

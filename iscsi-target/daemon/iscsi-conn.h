@@ -9,6 +9,7 @@
 #include "iscsi-proto/keys.h"
 #include "iscsi-proto/login.h"
 #include "iscsi-proto/pdu.h"
+#include "target-login.h"
 
 typedef struct Session Session;
 typedef struct Task Task;
@@ -25,21 +26,12 @@ enum conn_phase {
         PHASE_CLOSING,
 };
 
-/* Strings the login policy hands to the login machine; owned here so a reload can't free
- * them mid-login. */
-typedef struct LoginScratch {
-        char *chap_user, *chap_secret, *mutual_user, *mutual_secret;
-        struct iscsi_keys target_ops;
-        struct iscsi_keys portal_ops;
-        uint16_t tpgt;
-} LoginScratch;
-
 typedef struct IscsiConn {
         Daemon *d;
         Conn *c;
         enum conn_phase phase;
         struct iscsi_login *login;
-        LoginScratch scratch;
+        TargetLogin login_policy;
         Session *s;
 
         struct iscsi_bhs bhs;           /* header of the PDU being received */
@@ -65,13 +57,3 @@ void iscsi_conn_dispatch_new(Daemon *d, int fd);
 void iscsi_conn_config_changed(Daemon *d);
 
 IscsiConnWorker *iscsi_conn_worker_get(Worker *w);
-const struct iscsi_bhs *iscsi_conn_current_bhs(Conn *c);
-void iscsi_conn_send_reject(Conn *c, uint8_t reason, const uint8_t *hdr);
-
-/* target-login.c */
-int target_login_start(IscsiConn *ic, const void *data, size_t len);
-void target_login_scratch_clear(LoginScratch *ls);
-/* discovery.c: build the SendTargets answer ("All" or one target name, "" = the session's). */
-int discovery_build(IscsiConn *ic, const char *value, uint8_t **ret, size_t *ret_len);
-
-uint64_t now_usec(void);

@@ -13,8 +13,9 @@
 typedef struct Daemon Daemon;
 typedef struct IsnsRegistrar IsnsRegistrar;
 
-/* server is "host", "host:port" or "[v6]:port". Schedules the first registration now. */
-int isns_registrar_new(Daemon *d, const char *server, IsnsRegistrar **ret);
+/* server is "host", "host:port" or "[v6]:port"; NULL or "" = no iSNS (*ret = NULL).
+ * Schedules the first registration now. -EINVAL for an unparsable server. */
+int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegistrar **ret);
 /* Register again now (after a reload). NULL-safe. */
 void isns_registrar_refresh(IsnsRegistrar *r);
 /* Deregister (if registered) and free. NULL-safe; returns NULL. */

@@ -63,7 +63,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                                         log_warning("portal %s:%u: accept failed: %m; pausing new connections until descriptors are free",
                                                     l->ip, l->port);
                                 l->exhausted_logged = true;
-                                if (sd_event_add_time_relative(l->daemon->event, &l->resume, CLOCK_MONOTONIC,
+                                if (sd_event_add_time_relative(l->set->event, &l->resume, CLOCK_MONOTONIC,
                                                                ACCEPT_PAUSE_USEC, 0, on_resume, l) >= 0)
                                         (void) sd_event_source_set_enabled(l->source, SD_EVENT_OFF);
                         } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
@@ -74,7 +74,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         log_info("portal %s:%u: accepting connections again", l->ip, l->port);
                         l->exhausted_logged = false;
                 }
-                iscsi_conn_dispatch_new(l->daemon, cfd);
+                iscsi_conn_dispatch_new(l->set->daemon, cfd);
         }
         return 0;
 }
@@ -89,7 +89,7 @@ static void listener_free(Listener *l) {
         free(l);
 }
 
-static int listener_open(Daemon *d, const char *ip, uint16_t port, Listener **ret) {
+static int listener_open(ListenerSet *set, const char *ip, uint16_t port, Listener **ret) {
         struct sockaddr_storage sa;
         socklen_t sl;
         _cleanup_close_ int fd = -EBADF;
@@ -115,13 +115,13 @@ static int listener_open(Daemon *d, const char *ip, uint16_t port, Listener **re
                 return -ENOMEM;
         l->ip = strdup(ip);
         l->port = port;
-        l->daemon = d;
+        l->set = set;
         l->fd = -EBADF;
         if (!l->ip) {
                 free(l);
                 return -ENOMEM;
         }
-        r = sd_event_add_io(d->event, &l->source, fd, EPOLLIN, on_accept, l);
+        r = sd_event_add_io(set->event, &l->source, fd, EPOLLIN, on_accept, l);
         if (r < 0) {
                 listener_free(l);
                 return r;
@@ -131,7 +131,7 @@ static int listener_open(Daemon *d, const char *ip, uint16_t port, Listener **re
         return 0;
 }
 
-int listeners_apply(Daemon *d, const Runtime *rt) {
+int listeners_apply(ListenerSet *set, const Runtime *rt) {
         _cleanup_free_ TcPortalRef *refs = NULL;
         size_t n = 0;
         int failed = 0, r;
@@ -140,7 +140,7 @@ int listeners_apply(Daemon *d, const Runtime *rt) {
         if (r < 0)
                 return r;
 
-        for (Listener *l = d->listeners; l; l = l->next)
+        for (Listener *l = set->head; l; l = l->next)
                 l->keep = false;
 
         for (size_t i = 0; i < n; i++) {
@@ -149,14 +149,14 @@ int listeners_apply(Daemon *d, const Runtime *rt) {
 
                 if (!refs[i].tpg->enable)
                         continue;
-                for (l = d->listeners; l; l = l->next)
+                for (l = set->head; l; l = l->next)
                         if (l->port == p->port && streq(l->ip, p->ip_address))
                                 break;
                 if (l) {
                         l->keep = true;
                         continue;
                 }
-                r = listener_open(d, p->ip_address, p->port, &l);
+                r = listener_open(set, p->ip_address, p->port, &l);
                 if (r < 0) {
                         log_error("portal %s:%u: cannot listen: %s", p->ip_address, p->port, strerror(-r));
                         failed++;
@@ -164,11 +164,11 @@ int listeners_apply(Daemon *d, const Runtime *rt) {
                 }
                 log_info("listening on %s:%u", p->ip_address, p->port);
                 l->keep = true;
-                l->next = d->listeners;
-                d->listeners = l;
+                l->next = set->head;
+                set->head = l;
         }
 
-        for (Listener **lp = &d->listeners; *lp;) {
+        for (Listener **lp = &set->head; *lp;) {
                 Listener *l = *lp;
                 if (l->keep) {
                         lp = &l->next;
@@ -181,10 +181,10 @@ int listeners_apply(Daemon *d, const Runtime *rt) {
         return failed;
 }
 
-void listeners_free_all(Daemon *d) {
-        while (d->listeners) {
-                Listener *l = d->listeners;
-                d->listeners = l->next;
+void listeners_free_all(ListenerSet *set) {
+        while (set->head) {
+                Listener *l = set->head;
+                set->head = l->next;
                 listener_free(l);
         }
 }

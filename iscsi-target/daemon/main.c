@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "daemon.h"
 #include "log.h"
+#include "service.h"
 
 #define DEFAULT_PIDFILE "/run/iscsi-targetd.pid"
 
@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
         DaemonOptions opts = {
                 .config_path = TARGET_CONFIG_DIR "/saveconfig.json",
                 .pidfile = DEFAULT_PIDFILE,
+                .isns_server = getenv("ISCSI_TARGETD_ISNS_SERVER"), /* "" = none, like --isns= */
         };
         const char *env;
         int c, r;
@@ -50,9 +51,6 @@ int main(int argc, char **argv) {
         env = getenv("ISCSI_TARGETD_PIDFILE");
         if (env && *env)
                 opts.pidfile = env;
-        env = getenv("ISCSI_TARGETD_ISNS_SERVER");
-        if (env && *env)
-                opts.isns_server = env;
 
         while ((c = getopt_long(argc, argv, "c:fp:t:dh", options, NULL)) >= 0)
                 switch (c) {
@@ -79,7 +77,7 @@ int main(int argc, char **argv) {
                         opts.debug = true;
                         break;
                 case 'I':
-                        opts.isns_server = optarg[0] ? optarg : NULL;
+                        opts.isns_server = optarg;
                         break;
                 case 'h':
                         help();
@@ -107,6 +105,6 @@ int main(int argc, char **argv) {
                           access("/run/systemd/journal/socket", F_OK) < 0,
                   opts.debug);
 
-        r = daemon_run(&opts);
+        r = service_run(&opts);
         return r < 0 ? 1 : 0;
 }

@@ -5,10 +5,10 @@
 #include <arpa/inet.h>
 #include <strings.h>
 
-#include "iscsi-conn.h"
-#include "log.h"
-#include "runtime.h"
+#include "iscsi-proto/chap.h"
 #include "iscsi-session.h"
+#include "log.h"
+#include "target-login.h"
 
 /* What this target offers or accepts unless a TPG's parameters say otherwise. Large segments
  * and bursts and unsolicited data keep the data path efficient (issue 6). */
@@ -35,7 +35,7 @@ static const char *const tpg_negotiation_keys[] = {
         "DefaultTime2Wait", "DefaultTime2Retain", "DataPDUInOrder", "DataSequenceInOrder",
 };
 
-void target_login_scratch_clear(LoginScratch *ls) {
+void target_login_clear(TargetLogin *ls) {
         erase_and_freep(&ls->chap_user);
         erase_and_freep(&ls->chap_secret);
         erase_and_freep(&ls->mutual_user);
@@ -79,8 +79,8 @@ static bool portal_matches(const TcPortal *p, const Conn *c) {
 }
 
 /* The enabled TPG of target_name reachable through this connection's portal. */
-static const TcTpg *find_tpg_locked(IscsiConn *ic, const char *target_name) {
-        const TcTarget *t = tc_config_find_target(ic->d->runtime->cfg, target_name);
+static const TcTpg *find_tpg_locked(const TargetLogin *tl, const char *target_name) {
+        const TcTarget *t = tc_config_find_target(tl->d->runtime->cfg, target_name);
 
         if (!t)
                 return NULL;
@@ -89,52 +89,52 @@ static const TcTpg *find_tpg_locked(IscsiConn *ic, const char *target_name) {
                 if (!tpg->enable)
                         continue;
                 for (size_t j = 0; j < tpg->n_portals; j++)
-                        if (portal_matches(tpg->portals[j], ic->c))
+                        if (portal_matches(tpg->portals[j], tl->c))
                                 return tpg;
         }
         return NULL;
 }
 
 static int policy_lookup_target(void *userdata, const char *target_name, struct iscsi_login_target_info *info) {
-        IscsiConn *ic = userdata;
+        TargetLogin *tl = userdata;
         const TcTpg *tpg;
         int r = 0;
 
-        pthread_mutex_lock(&ic->d->lock);
-        tpg = find_tpg_locked(ic, target_name);
+        pthread_mutex_lock(&tl->d->lock);
+        tpg = find_tpg_locked(tl, target_name);
         if (!tpg)
                 r = -ENOENT;
         else {
-                iscsi_keys_clear(&ic->scratch.target_ops);
+                iscsi_keys_clear(&tl->target_ops);
                 for (size_t i = 0; i < ELEMENTSOF(tpg_negotiation_keys); i++) {
                         const char *v = tc_attr_get(&tpg->parameters, tpg_negotiation_keys[i]);
-                        if (v && iscsi_keys_add(&ic->scratch.target_ops, tpg_negotiation_keys[i], v) < 0)
+                        if (v && iscsi_keys_add(&tl->target_ops, tpg_negotiation_keys[i], v) < 0)
                                 log_warning("target %s: ignoring parameter %s=%s", target_name,
                                             tpg_negotiation_keys[i], v);
                 }
-                info->operational = &ic->scratch.target_ops;
+                info->operational = &tl->target_ops;
                 /* Normally known from the first PDU already; if TargetName only came in a
                  * continued PDU, the session still binds to the right TPG. */
-                ic->scratch.tpgt = tpg->tag;
+                tl->tpgt = tpg->tag;
         }
-        pthread_mutex_unlock(&ic->d->lock);
+        pthread_mutex_unlock(&tl->d->lock);
         return r;
 }
 
 static int policy_authorize(void *userdata, const char *initiator, const char *target_name) {
-        IscsiConn *ic = userdata;
+        TargetLogin *tl = userdata;
         const TcTpg *tpg;
         int r = 0;
 
         if (!target_name)
                 return 0;       /* discovery: anyone who passes discovery auth */
-        pthread_mutex_lock(&ic->d->lock);
-        tpg = find_tpg_locked(ic, target_name);
+        pthread_mutex_lock(&tl->d->lock);
+        tpg = find_tpg_locked(tl, target_name);
         if (!tpg)
                 r = -EACCES;
         else if (!tc_tpg_find_acl(tpg, initiator) && !tc_tpg_generate_node_acls(tpg))
                 r = -EACCES;
-        pthread_mutex_unlock(&ic->d->lock);
+        pthread_mutex_unlock(&tl->d->lock);
         return r;
 }
 
@@ -149,21 +149,21 @@ static int dup_secret(char **dst, const char *src) {
 
 static int policy_get_auth(void *userdata, const char *initiator, const char *target_name,
                            struct iscsi_login_target_auth *ret) {
-        IscsiConn *ic = userdata;
-        LoginScratch *ls = &ic->scratch;
+        TargetLogin *tl = userdata;
+        TargetLogin *ls = tl;
         const TcChap *chap = NULL;
         bool require = false;
         int r = 0;
 
-        pthread_mutex_lock(&ic->d->lock);
+        pthread_mutex_lock(&tl->d->lock);
         if (!target_name) {
-                const TcFabricModule *fm = tc_config_find_fabric_module(ic->d->runtime->cfg, "iscsi");
+                const TcFabricModule *fm = tc_config_find_fabric_module(tl->d->runtime->cfg, "iscsi");
                 if (fm && fm->discovery_enable_auth) {
                         require = true;
                         chap = &fm->discovery_chap;
                 }
         } else {
-                const TcTpg *tpg = find_tpg_locked(ic, target_name);
+                const TcTpg *tpg = find_tpg_locked(tl, target_name);
                 const TcNodeAcl *acl = tpg ? tc_tpg_find_acl(tpg, initiator) : NULL;
                 if (!tpg)
                         r = -EACCES;
@@ -183,7 +183,7 @@ static int policy_get_auth(void *userdata, const char *initiator, const char *ta
                 if (r == 0)
                         r = dup_secret(&ls->mutual_secret, chap->mutual_password);
         }
-        pthread_mutex_unlock(&ic->d->lock);
+        pthread_mutex_unlock(&tl->d->lock);
         if (r < 0)
                 return r;
 
@@ -201,53 +201,56 @@ static int policy_get_auth(void *userdata, const char *initiator, const char *ta
 
 static int policy_bind_session(void *userdata, const char *initiator, const uint8_t isid[6], uint16_t tsih,
                                const struct iscsi_params *params, uint16_t *ret_tsih) {
-        IscsiConn *ic = userdata;
+        TargetLogin *tl = userdata;
 
         if (tsih != 0)
                 /* MaxConnections=1: no connection can join an existing session. */
-                return session_tsih_exists(ic->d, tsih) ? -EUSERS : -ENOENT;
-        *ret_tsih = session_alloc_tsih(ic->d);
+                return session_tsih_exists(tl->d, tsih) ? -EUSERS : -ENOENT;
+        *ret_tsih = session_alloc_tsih(tl->d);
         return 0;
 }
 
-int target_login_start(IscsiConn *ic, const void *data, size_t len) {
+int target_login_start(TargetLogin *tl, Daemon *d, const Conn *c, const void *data, size_t len,
+                       struct iscsi_login **ret) {
         _cleanup_keys_ struct iscsi_keys keys = {};
         const char *target_name = NULL;
         struct iscsi_login_target_config cfg;
         uint32_t statsn;
         int r;
 
-        ic->scratch.tpgt = 1;
+        tl->d = d;
+        tl->c = c;
+        tl->tpgt = 1;
         /* The TPG tag is declared during login, so find the TPG from the first PDU. */
         if (data && iscsi_keys_parse(data, len, &keys) >= 0)
                 target_name = iscsi_keys_get(&keys, "TargetName");
         if (target_name) {
-                pthread_mutex_lock(&ic->d->lock);
-                const TcTpg *tpg = find_tpg_locked(ic, target_name);
+                pthread_mutex_lock(&tl->d->lock);
+                const TcTpg *tpg = find_tpg_locked(tl, target_name);
                 if (tpg)
-                        ic->scratch.tpgt = tpg->tag;
-                pthread_mutex_unlock(&ic->d->lock);
+                        tl->tpgt = tpg->tag;
+                pthread_mutex_unlock(&tl->d->lock);
         }
 
         for (size_t i = 0; i < ELEMENTSOF(portal_defaults); i++) {
-                r = iscsi_keys_add(&ic->scratch.portal_ops, portal_defaults[i].key, portal_defaults[i].value);
+                r = iscsi_keys_add(&tl->portal_ops, portal_defaults[i].key, portal_defaults[i].value);
                 if (r < 0)
                         return r;
         }
 
         (void) iscsi_chap_random(&statsn, sizeof(statsn));
         cfg = (struct iscsi_login_target_config) {
-                .tpgt = ic->scratch.tpgt,
+                .tpgt = tl->tpgt,
                 .initial_statsn = statsn,
                 .cmdsn_window = SESSION_CMD_WINDOW,
-                .operational = &ic->scratch.portal_ops,
+                .operational = &tl->portal_ops,
                 .policy = {
                         .lookup_target = policy_lookup_target,
                         .authorize = policy_authorize,
                         .get_auth = policy_get_auth,
                         .bind_session = policy_bind_session,
-                        .userdata = ic,
+                        .userdata = tl,
                 },
         };
-        return iscsi_login_target_new(&cfg, &ic->login);
+        return iscsi_login_target_new(&cfg, ret);
 }

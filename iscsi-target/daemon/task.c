@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 
-#include "iscsi-conn.h"
-#include "log.h"
 #include "iscsi-proto/serial.h"
+#include "log.h"
+#include "reply.h"
 #include "task.h"
 
 struct PendingTmf {
@@ -73,8 +73,7 @@ void task_unref(Task *t) {
         s = t->s;
         scsi_cmd_release(&t->cmd);
         free(t);
-        if (--s->n_task_objs == 0 && s->closed)
-                session_free(s);
+        session_unref(s);
 }
 
 /* ---- sending ---- */
@@ -137,11 +136,8 @@ static void send_r2ts(Session *s, Task *t) {
                         }
                 if (!slot)
                         break;
-                do
-                        s->next_ttt++;
-                while (s->next_ttt == ISCSI_RESERVED_TAG || s->next_ttt == 0);
                 *slot = (R2tSlot) {
-                        .ttt = s->next_ttt,
+                        .ttt = session_next_ttt(s),
                         .offset = t->next_r2t_offset,
                         .length = MIN(s->params.max_burst_length, t->xfer_len - t->next_r2t_offset),
                         .active = true,
@@ -268,59 +264,31 @@ void task_engine_done(struct scsi_cmd *cmd) {
 }
 
 static void task_submit(Session *s, Task *t) {
-        IscsiConnWorker *icw = iscsi_conn_worker_get(s->worker);
-        int r;
-
         if (t->early_status) {
                 task_finish(t);
                 return;
         }
         t->executing = true;
         task_ref(t);
-        r = scsi_cmd_submit(icw->engine, &t->cmd);
-        if (r == 1)
+        if (scsi_cmd_submit(s->engine, &t->cmd) == SCSI_SUBMIT_COMPLETED)
                 task_engine_done(&t->cmd);
 }
 
 /* ---- SCSI Command ---- */
 
-static void send_reject(Session *s, Conn *c, uint8_t reason, const uint8_t *hdr) {
-        iscsi_conn_send_reject(c, reason, hdr);
-}
-
-enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, const uint8_t *ahs,
-                                size_t ahs_len, Task **ret_rx_task) {
-        const LunMapEntry *e;
+/* A task for SCSI Command h, its CDB and flags filled in, not yet in the table. */
+static Task *task_new(Session *s, const struct iscsi_bhs *h, const uint8_t *ahs, size_t ahs_len) {
         uint8_t lunbuf[8];
         Task *t;
-        int r;
-
-        *ret_rx_task = NULL;
-        if (!session_check_cmdsn(s, h->cmdsn, h->immediate)) {
-                log_debug("%s: CmdSN %u outside window [%u, %u], ignored", c->peer, h->cmdsn,
-                          s->exp_cmdsn, s->max_cmdsn);
-                return RX_DISCARD;
-        }
-        if (session_refresh_map(s) < 0) {
-                log_info("%s: %s no longer allowed on %s after reload, closing session", c->peer,
-                         s->initiator, s->target);
-                return RX_CLOSE;
-        }
-        if (task_find(s, h->itt)) {
-                session_log_bad_input(s, "SCSI command with ITT 0x%x already in use, rejected", h->itt);
-                send_reject(s, c, ISCSI_REJECT_TASK_IN_PROGRESS, c->rx_hdr);
-                return RX_DISCARD;
-        }
 
         t = calloc(1, sizeof(*t));
         if (!t)
-                return RX_CLOSE;
-        t->s = s;
+                return NULL;
+        t->s = session_ref(s);
         t->refs = 1;
         t->itt = h->itt;
         t->cmdsn = h->cmdsn;
         t->lun = h->lun;
-        s->n_task_objs++;
         scsi_cmd_init(&t->cmd);
 
         memcpy(t->cmd.cdb, h->cdb, ISCSI_CDB_SIZE);
@@ -336,17 +304,71 @@ enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, 
         }
         iscsi_put_be64(lunbuf, h->lun);
         t->cmd.lun = scsi_lun_decode(lunbuf);
-        e = lunmap_find(s->map, t->cmd.lun);
         t->cmd.nexus = s->nexus;
         t->cmd.task_attr = h->flags & ISCSI_FLAG_CMD_ATTR_MASK;
         t->cmd.read = h->flags & ISCSI_FLAG_CMD_READ;
         t->cmd.write = h->flags & ISCSI_FLAG_CMD_WRITE;
         t->cmd.expected_len = h->edtl;
-        t->cmd.write_protect = e && e->write_protect;
         t->cmd.luns = s->map ? s->map->luns : NULL;
         t->cmd.n_luns = s->map ? s->map->n : 0;
         t->cmd.done = task_engine_done;
         t->cmd.userdata = t;
+        return t;
+}
+
+/* Immediate data of a command whose preparation said r: where it goes, or why not. */
+static enum rx_verdict accept_immediate_data(Session *s, Conn *c, const struct iscsi_bhs *h, Task *t,
+                                             enum scsi_prep_result r, Task **ret_rx_task) {
+        uint32_t max_imm = MIN(s->params.first_burst_length, t->xfer_len);
+
+        if (!s->params.immediate_data) {
+                session_log_bad_input(s, "immediate data sent although ImmediateData=No, rejected");
+                reply_reject(c, s, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
+                *ret_rx_task = NULL;
+                task_remove(t);
+                return RX_DISCARD;
+        }
+        if (r != SCSI_PREP_DATA_OUT)
+                return RX_DISCARD;
+        if (h->dlength > max_imm) {
+                /* More immediate data than FirstBurstLength or the transfer. */
+                scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0x00);
+                t->early_status = true;
+                return RX_DISCARD;
+        }
+        c->rx_dst = t->cmd.buf;
+        t->unsol_len = MAX(t->unsol_len, h->dlength);
+        return RX_ACCEPT;
+}
+
+enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, const uint8_t *ahs,
+                                size_t ahs_len, Task **ret_rx_task) {
+        const LunMapEntry *e;
+        enum scsi_prep_result r;
+        Task *t;
+
+        *ret_rx_task = NULL;
+        if (session_check_cmdsn(s, h->cmdsn, h->immediate) == CMDSN_IGNORE) {
+                log_debug("%s: CmdSN %u outside window [%u, %u], ignored", c->peer, h->cmdsn,
+                          s->exp_cmdsn, s->max_cmdsn);
+                return RX_DISCARD;
+        }
+        if (session_refresh_map(s) < 0) {
+                log_info("%s: %s no longer allowed on %s after reload, closing session", c->peer,
+                         s->initiator, s->target);
+                return RX_CLOSE;
+        }
+        if (task_find(s, h->itt)) {
+                session_log_bad_input(s, "SCSI command with ITT 0x%x already in use, rejected", h->itt);
+                reply_reject(c, s, ISCSI_REJECT_TASK_IN_PROGRESS, c->rx_hdr);
+                return RX_DISCARD;
+        }
+
+        t = task_new(s, h, ahs, ahs_len);
+        if (!t)
+                return RX_CLOSE;
+        e = lunmap_find(s->map, t->cmd.lun);
+        t->cmd.write_protect = e && e->write_protect;
         task_insert(s, t);
 
         r = scsi_cmd_prepare(e ? e->lu : NULL, &t->cmd);
@@ -357,36 +379,17 @@ enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h, 
                 t->early_status = true;
 
         *ret_rx_task = t;
-        if (h->dlength > 0) {
-                uint32_t max_imm = MIN(s->params.first_burst_length, t->xfer_len);
-                if (!s->params.immediate_data) {
-                        session_log_bad_input(s, "immediate data sent although ImmediateData=No, rejected");
-                        send_reject(s, c, ISCSI_REJECT_PROTOCOL_ERROR, c->rx_hdr);
-                        *ret_rx_task = NULL;
-                        task_remove(t);
-                        return RX_DISCARD;
-                }
-                if (r != SCSI_PREP_DATA_OUT)
-                        return RX_DISCARD;
-                if (h->dlength > max_imm) {
-                        /* More immediate data than FirstBurstLength or the transfer. */
-                        scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ILLEGAL_REQUEST, 0x24, 0x00);
-                        t->early_status = true;
-                        return RX_DISCARD;
-                }
-                c->rx_dst = t->cmd.buf;
-                t->unsol_len = MAX(t->unsol_len, h->dlength);
-        }
+        if (h->dlength > 0)
+                return accept_immediate_data(s, c, h, t, r, ret_rx_task);
         return RX_ACCEPT;
 }
 
-int task_cmd_received(Session *s, Conn *c, Task *t, uint32_t imm_len, bool data_ok) {
-        const struct iscsi_bhs *h = iscsi_conn_current_bhs(c);
+int task_cmd_received(Session *s, Conn *c, Task *t, const struct iscsi_bhs *h, uint32_t imm_len, bool data_ok) {
         bool more_unsolicited = (h->flags & ISCSI_FLAG_CMD_WRITE) && !h->final;
 
         if (!data_ok) {
                 session_log_bad_input(s, "data digest error in immediate data (ITT 0x%x), rejected", t->itt);
-                send_reject(s, c, ISCSI_REJECT_DATA_DIGEST, c->rx_hdr);
+                reply_reject(c, s, ISCSI_REJECT_DATA_DIGEST, c->rx_hdr);
                 if (!t->early_status) {
                         scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ABORTED_COMMAND, 0x47, 0x05);
                         t->early_status = true;
@@ -471,7 +474,7 @@ int task_data_out_received(Session *s, Conn *c, Task *t, const struct iscsi_bhs 
 
         if (!data_ok) {
                 session_log_bad_input(s, "data digest error in Data-Out (ITT 0x%x), rejected", t->itt);
-                send_reject(s, c, ISCSI_REJECT_DATA_DIGEST, c->rx_hdr);
+                reply_reject(c, s, ISCSI_REJECT_DATA_DIGEST, c->rx_hdr);
                 if (!t->early_status) {
                         scsi_cmd_set_sense(&t->cmd, SCSI_SENSE_ABORTED_COMMAND, 0x47, 0x05);
                         t->early_status = true;
@@ -640,9 +643,10 @@ int task_tmf(Session *s, Conn *c, const struct iscsi_bhs *h) {
         return 0;
 }
 
-void task_abort_all_for_close(Session *s) {
-        /* Hold the session while tearing down: task_unref() frees it at zero. */
-        s->n_task_objs++;
+void task_abort_all(Session *s) {
+        /* Hold the session while tearing down: the last task_unref() may drop the last
+         * reference but one. */
+        session_ref(s);
         for (Task *t = s->all_tasks, *next; t; t = next) {
                 next = t->next;
                 if (t->tmf) {
@@ -654,6 +658,5 @@ void task_abort_all_for_close(Session *s) {
                 t->aborted = true;
                 task_remove(t);
         }
-        if (--s->n_task_objs == 0)
-                session_free(s);
+        session_unref(s);
 }

@@ -19,7 +19,7 @@ typedef struct R2tSlot {
 
 struct Task {
         struct scsi_cmd cmd;
-        Session *s;
+        Session *s;                     /* a reference */
         Task *hnext;                    /* hash chain by ITT */
         Task *next, *prev;              /* session list */
         unsigned refs;                  /* session table + queued TxPdus */
@@ -48,7 +48,7 @@ struct Task {
 enum rx_verdict task_cmd_header(Session *s, Conn *c, const struct iscsi_bhs *h,
                                 const uint8_t *ahs, size_t ahs_len, Task **ret_rx_task);
 /* Command PDU complete (immediate data, if any, in the task buffer). */
-int task_cmd_received(Session *s, Conn *c, Task *t, uint32_t imm_len, bool data_ok);
+int task_cmd_received(Session *s, Conn *c, Task *t, const struct iscsi_bhs *h, uint32_t imm_len, bool data_ok);
 /* Data-Out header: find the task and its buffer offset. */
 enum rx_verdict task_data_out_header(Session *s, Conn *c, const struct iscsi_bhs *h, Task **ret_rx_task);
 int task_data_out_received(Session *s, Conn *c, Task *t, const struct iscsi_bhs *h, bool data_ok);
@@ -56,9 +56,9 @@ int task_data_out_received(Session *s, Conn *c, Task *t, const struct iscsi_bhs 
 /* Task Management Function Request. */
 int task_tmf(Session *s, Conn *c, const struct iscsi_bhs *h);
 
-/* Session going away: abort everything; the session is freed when the last task is. */
-void task_abort_all_for_close(Session *s);
-void session_free(Session *s);
+/* Session closed: abort every task. Tasks still in the SCSI engine end there; each Task holds a
+ * reference to its session, so the session outlives them. */
+void task_abort_all(Session *s);
 
 /* Engine completion callback. */
 void task_engine_done(struct scsi_cmd *cmd);

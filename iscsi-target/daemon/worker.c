@@ -6,12 +6,6 @@
 #include "log.h"
 #include "worker.h"
 
-static __thread Worker *current_worker;
-
-Worker *worker_current(void) {
-        return current_worker;
-}
-
 static void wake_dispatch(EventSource *s, uint32_t events) {
         Worker *w = (Worker *) ((char *) s - offsetof(Worker, wake));
         WorkerMsg *list;
@@ -110,12 +104,26 @@ int worker_post(Worker *w, void (*fn)(Worker *w, void *userdata), void *userdata
         return 0;
 }
 
+int worker_run_once(Worker *w, int timeout_ms) {
+        struct epoll_event evs[64];
+        int n;
+
+        n = epoll_wait(w->epoll_fd, evs, ELEMENTSOF(evs), timeout_ms);
+        if (n < 0)
+                return errno == EINTR ? 0 : -errno;
+        for (int i = 0; i < n; i++) {
+                EventSource *s = evs[i].data.ptr;
+                s->dispatch(s, evs[i].events);
+        }
+        if (w->hooks && w->hooks->after_dispatch)
+                w->hooks->after_dispatch(w);
+        return n;
+}
+
 static void *worker_main(void *arg) {
         Worker *w = arg;
-        struct epoll_event evs[64];
         char name[16];
 
-        current_worker = w;
         snprintf(name, sizeof(name), "targetd-w%u", w->idx);
         pthread_setname_np(pthread_self(), name);
 
@@ -128,19 +136,11 @@ static void *worker_main(void *arg) {
         }
 
         while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
-                int n = epoll_wait(w->epoll_fd, evs, ELEMENTSOF(evs), -1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        log_error("worker %u: epoll_wait: %m", w->idx);
+                int r = worker_run_once(w, -1);
+                if (r < 0) {
+                        log_error("worker %u: epoll_wait: %s", w->idx, strerror(-r));
                         break;
                 }
-                for (int i = 0; i < n; i++) {
-                        EventSource *s = evs[i].data.ptr;
-                        s->dispatch(s, evs[i].events);
-                }
-                if (w->hooks && w->hooks->after_dispatch)
-                        w->hooks->after_dispatch(w);
         }
 
         if (w->hooks && w->hooks->fini)

@@ -48,6 +48,10 @@ struct Worker {
 
 int worker_init(Worker *w, unsigned idx, Daemon *d, const WorkerHooks *hooks);
 int worker_start(Worker *w);
+/* One round of the worker loop on the calling thread: wait up to timeout_ms (-1: forever) for
+ * events, dispatch them, run the after_dispatch hook. Returns the number of events or -errno.
+ * worker_start() runs it in a loop on a new thread; tests call it directly. */
+int worker_run_once(Worker *w, int timeout_ms);
 /* Run fn(w, userdata) on the worker's thread. Returns -ENOMEM or 0. */
 int worker_post(Worker *w, void (*fn)(Worker *w, void *userdata), void *userdata);
 void worker_stop_and_join(Worker *w);
@@ -56,6 +60,3 @@ void worker_done(Worker *w);
 int worker_add_fd(Worker *w, EventSource *s, uint32_t events);
 int worker_mod_fd(Worker *w, EventSource *s, uint32_t events);
 void worker_del_fd(Worker *w, EventSource *s);
-
-/* The worker running on this thread, or NULL. */
-Worker *worker_current(void);

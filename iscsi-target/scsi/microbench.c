@@ -24,6 +24,30 @@ static double now(void) {
         return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
 }
 
+/* READ(16) or WRITE(16) of nb blocks at lba in slot sl. */
+static void start_io(struct slot *sl, struct scsi_lu *lu, struct scsi_engine *e, struct scsi_nexus *n, bool write,
+                     uint64_t lba, uint32_t nb, uint32_t xfer) {
+        struct scsi_cmd *c = &sl->cmd;
+
+        scsi_cmd_init(c);
+        c->cdb[0] = write ? SCSI_OP_WRITE_16 : SCSI_OP_READ_16;
+        for (int k = 0; k < 8; k++)
+                c->cdb[2 + k] = (uint8_t) (lba >> (56 - 8 * k));
+        for (int k = 0; k < 4; k++)
+                c->cdb[10 + k] = (uint8_t) (nb >> (24 - 8 * k));
+        c->nexus = n;
+        c->read = !write;
+        c->write = write;
+        c->expected_len = xfer;
+        c->done = done_cb;
+        c->userdata = sl;
+        sl->used = true;
+        sl->done = false;
+        (void) scsi_cmd_prepare(lu, c);
+        if (scsi_cmd_submit(e, c) == SCSI_SUBMIT_COMPLETED)
+                sl->done = true;
+}
+
 int main(int argc, char **argv) {
         uint64_t size = UINT64_C(1) << 30, seq = 0;
         struct backstore *b = NULL;
@@ -73,23 +97,7 @@ int main(int argc, char **argv) {
                                 ops++;
                         }
                         lba = xfer <= 4096 ? ((uint64_t) rand_r(&seed) % (blocks / nb)) * nb : (seq += nb) % blocks;
-                        scsi_cmd_init(c);
-                        c->cdb[0] = write ? 0x8a : 0x88;
-                        for (int k = 0; k < 8; k++)
-                                c->cdb[2 + k] = (uint8_t) (lba >> (56 - 8 * k));
-                        for (int k = 0; k < 4; k++)
-                                c->cdb[10 + k] = (uint8_t) (nb >> (24 - 8 * k));
-                        c->nexus = n;
-                        c->read = !write;
-                        c->write = write;
-                        c->expected_len = xfer;
-                        c->done = done_cb;
-                        c->userdata = &s[i];
-                        s[i].used = true;
-                        s[i].done = false;
-                        (void) scsi_cmd_prepare(lu, c);
-                        if (scsi_cmd_submit(e, c) == 1)
-                                s[i].done = true;
+                        start_io(&s[i], lu, e, n, write, lba, nb, xfer);
                 }
                 (void) scsi_engine_flush(e);
                 if (scsi_engine_in_flight(e) > 0)

@@ -97,20 +97,20 @@ void pr_reset(struct scsi_lu *lu) {
 
 /* ---- RESERVE / RELEASE (6)/(10) ---- */
 
-int parse_reserve(struct scsi_cmd *cmd) {
-        if ((cmd->cdb[0] == 0x56 || cmd->cdb[0] == 0x57) && (cmd->cdb[1] & 0x12))
+ScsiStep parse_reserve(struct scsi_cmd *cmd) {
+        if ((cmd->cdb[0] == SCSI_OP_RESERVE_10 || cmd->cdb[0] == SCSI_OP_RELEASE_10) && (cmd->cdb[1] & 0x12))
                 return cmd_fail_field(cmd, true, 1, 4);         /* third party / long id */
         cmd->priv.xfer_len = 0;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_reserve(struct scsi_cmd *cmd) {
+ScsiStep exec_reserve(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         const struct scsi_nexus *n = cmd->nexus;
 
         if (!n) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         pthread_mutex_lock(&lu->lock);
         if (lu->res6_holder && !same_port(lu->res6_holder, lu->res6_tport, n))
@@ -126,10 +126,10 @@ int exec_reserve(struct scsi_cmd *cmd) {
         } else
                 cmd_good(cmd);
         pthread_mutex_unlock(&lu->lock);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int exec_release(struct scsi_cmd *cmd) {
+ScsiStep exec_release(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
 
         pthread_mutex_lock(&lu->lock);
@@ -138,14 +138,14 @@ int exec_release(struct scsi_cmd *cmd) {
                 res6_clear(lu);
         pthread_mutex_unlock(&lu->lock);
         cmd_good(cmd);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
 /* ---- PERSISTENT RESERVE IN ---- */
 
-int parse_pr_in(struct scsi_cmd *cmd) {
+ScsiStep parse_pr_in(struct scsi_cmd *cmd) {
         cmd->priv.xfer_len = get_be16(cmd->cdb + 7);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 /* iSCSI TransportID, format 01b: "<name>,i,0x<isid>", NUL terminated, padded to 4 bytes. */
@@ -160,7 +160,7 @@ static uint32_t put_transport_id(uint8_t *p, const char *iport) {
         return (uint32_t) (4 + padded);
 }
 
-int exec_pr_in(struct scsi_cmd *cmd) {
+ScsiStep exec_pr_in(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint8_t sa = cmd->cdb[1] & 0x1f;
         uint32_t len = 8, size;
@@ -171,7 +171,7 @@ int exec_pr_in(struct scsi_cmd *cmd) {
         if (cmd_alloc_buf(cmd, size) < 0) {
                 pthread_mutex_unlock(&lu->lock);
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p = cmd->buf;
         memset(p, 0, size);
@@ -228,12 +228,12 @@ int exec_pr_in(struct scsi_cmd *cmd) {
         }
         pthread_mutex_unlock(&lu->lock);
         cmd_data_in(cmd, len);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
 /* ---- PERSISTENT RESERVE OUT ---- */
 
-int parse_pr_out(struct scsi_cmd *cmd) {
+ScsiStep parse_pr_out(struct scsi_cmd *cmd) {
         uint32_t len = get_be32(cmd->cdb + 5);
 
         if (len != 24)
@@ -241,7 +241,7 @@ int parse_pr_out(struct scsi_cmd *cmd) {
         if (!cmd->nexus)
                 return cmd_fail_field(cmd, true, 1, 4);
         cmd->priv.xfer_len = len;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 static void holder_set(struct scsi_lu *lu, const struct scsi_nexus *n, uint8_t type) {
@@ -297,7 +297,7 @@ static size_t remove_key(struct scsi_lu *lu, uint64_t key, const struct scsi_nex
         return removed;
 }
 
-static int pr_register(struct scsi_cmd *cmd, struct scsi_lu *lu, struct pr_reg *reg, bool ignore,
+static ScsiStep pr_register(struct scsi_cmd *cmd, struct scsi_lu *lu, struct pr_reg *reg, bool ignore,
                        uint64_t key, uint64_t sakey, bool all_tg_pt) {
         const struct scsi_nexus *n = cmd->nexus;
 
@@ -307,7 +307,7 @@ static int pr_register(struct scsi_cmd *cmd, struct scsi_lu *lu, struct pr_reg *
                 if (!ignore && key != 0)
                         return cmd_status(cmd, SCSI_STATUS_RESERVATION_CONFLICT);
                 if (sakey == 0)
-                        return 0;
+                        return SCSI_STEP_CONTINUE;
                 if (lu->n_regs >= PR_MAX_REGISTRATIONS)
                         /* Every new I_T nexus may register: bound the memory it can take. */
                         return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INSUFFICIENT_REGISTRATION_RESOURCES);
@@ -330,14 +330,14 @@ static int pr_register(struct scsi_cmd *cmd, struct scsi_lu *lu, struct pr_reg *
                 }
                 lu->n_regs++;
                 lu->pr_generation++;
-                return 0;
+                return SCSI_STEP_CONTINUE;
         }
         if (!ignore && key != reg->key)
                 return cmd_status(cmd, SCSI_STATUS_RESERVATION_CONFLICT);
         if (sakey != 0) {
                 reg->key = sakey;
                 lu->pr_generation++;
-                return 0;
+                return SCSI_STEP_CONTINUE;
         }
         /* Unregister. A single holder loses its reservation; an all-registrants reservation
          * ends with its last registrant. */
@@ -347,10 +347,10 @@ static int pr_register(struct scsi_cmd *cmd, struct scsi_lu *lu, struct pr_reg *
         if (lu->pr_held && type_all_registrants(lu->pr_type) && lu->n_regs == 0)
                 reservation_drop(lu);
         lu->pr_generation++;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-static int pr_preempt(struct scsi_cmd *cmd, struct scsi_lu *lu, uint64_t sakey, uint8_t scope, uint8_t type) {
+static ScsiStep pr_preempt(struct scsi_cmd *cmd, struct scsi_lu *lu, uint64_t sakey, uint8_t scope, uint8_t type) {
         const struct scsi_nexus *n = cmd->nexus;
 
         if (lu->pr_held && type_all_registrants(lu->pr_type) && sakey == 0) {
@@ -365,7 +365,7 @@ static int pr_preempt(struct scsi_cmd *cmd, struct scsi_lu *lu, uint64_t sakey, 
                 }
                 holder_set(lu, n, type);
                 lu->pr_generation++;
-                return 0;
+                return SCSI_STEP_CONTINUE;
         }
         if (lu->pr_held && !type_all_registrants(lu->pr_type)) {
                 uint64_t holder_key = 0;
@@ -383,7 +383,7 @@ static int pr_preempt(struct scsi_cmd *cmd, struct scsi_lu *lu, uint64_t sakey, 
                         remove_key(lu, sakey, n);
                         holder_set(lu, n, type);
                         lu->pr_generation++;
-                        return 0;
+                        return SCSI_STEP_CONTINUE;
                 }
         }
         if (sakey == 0)
@@ -391,10 +391,10 @@ static int pr_preempt(struct scsi_cmd *cmd, struct scsi_lu *lu, uint64_t sakey, 
         if (remove_key(lu, sakey, n) == 0)
                 return cmd_status(cmd, SCSI_STATUS_RESERVATION_CONFLICT);
         lu->pr_generation++;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_pr_out(struct scsi_cmd *cmd) {
+ScsiStep exec_pr_out(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         const struct scsi_nexus *n = cmd->nexus;
         const uint8_t *p = cmd->buf;
@@ -402,15 +402,15 @@ int exec_pr_out(struct scsi_cmd *cmd) {
         uint64_t key = get_be64(p), sakey = get_be64(p + 8);
         uint8_t flags = p[20];
         struct pr_reg *reg;
-        int r = 0;
+        ScsiStep r = SCSI_STEP_CONTINUE;
 
         if (flags & 0x01) {
                 cmd_fail_field(cmd, false, 20, 0);              /* APTPL: not persistent */
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (flags & 0x08) {
                 cmd_fail_field(cmd, false, 20, 3);              /* SPEC_I_PT: SIP_C=0 */
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
 
         pthread_mutex_lock(&lu->lock);
@@ -460,7 +460,7 @@ int exec_pr_out(struct scsi_cmd *cmd) {
         }
 out:
         pthread_mutex_unlock(&lu->lock);
-        if (r == 0)
+        if (r == SCSI_STEP_CONTINUE)       /* no sense set on the way */
                 cmd_good(cmd);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }

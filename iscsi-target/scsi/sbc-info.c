@@ -6,40 +6,40 @@
 
 #include "scsi-ops.h"
 
-int parse_read_capacity10(struct scsi_cmd *cmd) {
+ScsiStep parse_read_capacity10(struct scsi_cmd *cmd) {
         /* PMI is obsolete; a non-zero LBA without PMI is invalid (SBC-3). */
         if (!(cmd->cdb[8] & 0x01) && get_be32(cmd->cdb + 2) != 0)
                 return cmd_fail_field(cmd, true, 2, -1);
         cmd->priv.xfer_len = 8;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_read_capacity10(struct scsi_cmd *cmd) {
+ScsiStep exec_read_capacity10(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t last = lu->nblocks - 1;
 
         if (cmd_alloc_buf(cmd, 8) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         put_be32(cmd->buf, last > UINT32_MAX ? UINT32_MAX : (uint32_t) last);
         put_be32(cmd->buf + 4, lu->block_size);
         cmd_data_in(cmd, 8);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int parse_read_capacity16(struct scsi_cmd *cmd) {
+ScsiStep parse_read_capacity16(struct scsi_cmd *cmd) {
         cmd->priv.xfer_len = get_be32(cmd->cdb + 10);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_read_capacity16(struct scsi_cmd *cmd) {
+ScsiStep exec_read_capacity16(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint8_t *p;
 
         if (cmd_alloc_buf(cmd, 32) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p = cmd->buf;
         memset(p, 0, 32);
@@ -48,10 +48,10 @@ int exec_read_capacity16(struct scsi_cmd *cmd) {
         if (lu->tpu || lu->tpws)
                 p[14] = 0x80 | 0x40;    /* LBPME, LBPRZ: unmapped blocks read as zeroes */
         cmd_data_in(cmd, 32);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int parse_get_lba_status(struct scsi_cmd *cmd) {
+ScsiStep parse_get_lba_status(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t lba = get_be64(cmd->cdb + 2);
 
@@ -59,7 +59,7 @@ int parse_get_lba_status(struct scsi_cmd *cmd) {
                 return cmd_fail_info(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, lba);
         cmd->priv.lba = lba;
         cmd->priv.xfer_len = get_be32(cmd->cdb + 10);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 /* Provisioning status of the extent starting at lba: 0 mapped, 1 deallocated. Returns the
@@ -109,7 +109,7 @@ static uint64_t extent_at(struct scsi_lu *lu, uint64_t lba, uint8_t *ret_status)
         return end - lba;
 }
 
-int exec_get_lba_status(struct scsi_cmd *cmd) {
+ScsiStep exec_get_lba_status(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint32_t alloc = cmd->priv.xfer_len;
         uint32_t ndesc = alloc > 8 ? MIN((alloc - 8) / 16, 64u) : 0;
@@ -119,7 +119,7 @@ int exec_get_lba_status(struct scsi_cmd *cmd) {
 
         if (cmd_alloc_buf(cmd, len) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         memset(cmd->buf, 0, len);
         for (i = 0; i < MAX(ndesc, 1u) && lba < lu->nblocks; i++) {
@@ -134,5 +134,5 @@ int exec_get_lba_status(struct scsi_cmd *cmd) {
         }
         put_be32(cmd->buf, 4 + 16 * i);
         cmd_data_in(cmd, 8 + 16 * i);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }

@@ -32,7 +32,7 @@ static void cdb_lba_len(const uint8_t *cdb, uint64_t *lba, uint32_t *n) {
 }
 
 /* Common range / size checks; sets lba, nblocks, xfer_len (= nblocks * block size). */
-static int check_range(struct scsi_cmd *cmd, uint64_t lba, uint64_t n, bool moves_blocks) {
+static ScsiStep check_range(struct scsi_cmd *cmd, uint64_t lba, uint64_t n, bool moves_blocks) {
         struct scsi_lu *lu = cmd_lu(cmd);
 
         if (!lba_range_ok(lu, lba, n))
@@ -42,10 +42,10 @@ static int check_range(struct scsi_cmd *cmd, uint64_t lba, uint64_t n, bool move
         cmd->priv.lba = lba;
         cmd->priv.nblocks = (uint32_t) n;
         cmd->priv.xfer_len = moves_blocks ? (uint32_t) (n << lu->block_shift) : 0;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int parse_rw(struct scsi_cmd *cmd) {
+ScsiStep parse_rw(struct scsi_cmd *cmd) {
         const uint8_t *cdb = cmd->cdb;
         uint64_t lba;
         uint32_t n;
@@ -59,11 +59,11 @@ int parse_rw(struct scsi_cmd *cmd) {
         if (!six && (cdb[1] & 0xe0))
                 /* RDPROTECT/WRPROTECT: no protection information on this LU. */
                 return cmd_fail_field(cmd, true, 1, 7);
-        if (check_range(cmd, lba, n, true) < 0)
-                return -1;
+        if (check_range(cmd, lba, n, true) == SCSI_STEP_COMPLETE)
+                return SCSI_STEP_COMPLETE;
         /* WRITE AND VERIFY must reach the medium before it is verified: treat as FUA. */
         cmd->priv.fua = wv || (!six && (cdb[1] & 0x08));
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 int ramdisk_rw(struct scsi_cmd *cmd, bool write, uint8_t *buf, uint32_t len, uint64_t off) {
@@ -139,13 +139,13 @@ static bool resident(struct backstore *bs, uint64_t off, uint32_t len) {
         return all;
 }
 
-int exec_read(struct scsi_cmd *cmd) {
+ScsiStep exec_read(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t off = cmd->priv.lba << lu->block_shift;
 
         if (cmd->priv.xfer_len == 0) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (lu->bs->mem && !cmd->buf) {
                 /* Zero copy: Data-In is sent straight from the backstore's memory. */
@@ -153,34 +153,34 @@ int exec_read(struct scsi_cmd *cmd) {
                 cmd->buf_len = cmd->priv.xfer_len;
                 cmd->priv.borrowed = true;
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (lu->bs->rmap && !cmd->buf && resident(lu->bs, off, cmd->priv.xfer_len)) {
                 cmd->buf = lu->bs->rmap + off;
                 cmd->buf_len = cmd->priv.xfer_len;
                 cmd->priv.borrowed = true;
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (cmd_alloc_buf(cmd, cmd->priv.xfer_len) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (bs_mem(lu->bs)) {
                 ramdisk_rw(cmd, false, cmd->buf, cmd->priv.xfer_len, off);
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         engine_queue_rw(cmd, false, cmd->buf, cmd->priv.xfer_len, off, 0);
         return cmd_io_go(cmd);
 }
 
-int io_done_read(struct scsi_cmd *cmd) {
+ScsiStep io_done_read(struct scsi_cmd *cmd) {
         if (cmd->priv.error < 0)
                 cmd_fail_errno(cmd, cmd->priv.error, false);
         else
                 cmd_good(cmd);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
 static int write_flags(struct scsi_cmd *cmd) {
@@ -193,7 +193,7 @@ static int write_flags(struct scsi_cmd *cmd) {
         return 0;
 }
 
-int exec_write(struct scsi_cmd *cmd) {
+ScsiStep exec_write(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t off = cmd->priv.lba << lu->block_shift;
         /* nblocks may be less than the CDB asked for: see write_truncate(). */
@@ -201,12 +201,12 @@ int exec_write(struct scsi_cmd *cmd) {
 
         if (len == 0) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (bs_mem(lu->bs)) {
                 ramdisk_rw(cmd, true, cmd->buf, len, off);
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         engine_queue_rw(cmd, true, cmd->buf, len, off, write_flags(cmd));
         return cmd_io_go(cmd);
@@ -220,21 +220,21 @@ void write_truncate(struct scsi_cmd *cmd) {
         cmd->priv.nblocks = MIN(cmd->priv.nblocks, have >> cmd_lu(cmd)->block_shift);
 }
 
-int io_done_write(struct scsi_cmd *cmd) {
+ScsiStep io_done_write(struct scsi_cmd *cmd) {
         if (cmd->priv.error < 0)
                 cmd_fail_errno(cmd, cmd->priv.error, true);
         else
                 cmd_good(cmd);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int io_done_simple(struct scsi_cmd *cmd) {
+ScsiStep io_done_simple(struct scsi_cmd *cmd) {
         return io_done_write(cmd);
 }
 
 /* ---- VERIFY ---- */
 
-int parse_verify(struct scsi_cmd *cmd) {
+ScsiStep parse_verify(struct scsi_cmd *cmd) {
         const uint8_t *cdb = cmd->cdb;
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t lba;
@@ -246,15 +246,15 @@ int parse_verify(struct scsi_cmd *cmd) {
                 return cmd_fail_field(cmd, true, 1, 7);  /* VRPROTECT */
         if (bytchk == 2)
                 return cmd_fail_field(cmd, true, 1, 2);
-        if (check_range(cmd, lba, n, bytchk != 0) < 0)
-                return -1;
+        if (check_range(cmd, lba, n, bytchk != 0) == SCSI_STEP_COMPLETE)
+                return SCSI_STEP_COMPLETE;
         cmd->priv.stage = bytchk;
         if (bytchk == 3)
                 cmd->priv.xfer_len = n ? lu->block_size : 0;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-static int verify_compare(struct scsi_cmd *cmd, const uint8_t *medium) {
+static ScsiStep verify_compare(struct scsi_cmd *cmd, const uint8_t *medium) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t total = (uint64_t) cmd->priv.nblocks << lu->block_shift;
 
@@ -262,15 +262,15 @@ static int verify_compare(struct scsi_cmd *cmd, const uint8_t *medium) {
                 uint8_t want = cmd->priv.stage == 3 ? cmd->buf[i & (lu->block_size - 1)] : cmd->buf[i];
                 if (medium[i] != want) {
                         cmd_fail_info(cmd, SCSI_SENSE_MISCOMPARE, ASC_MISCOMPARE_DURING_VERIFY, i);
-                        return 1;
+                        return SCSI_STEP_COMPLETE;
                 }
         }
         cmd->priv.xfer_len = cmd->priv.stage == 3 ? lu->block_size : (uint32_t) total;
         cmd_good(cmd);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int exec_verify(struct scsi_cmd *cmd) {
+ScsiStep exec_verify(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t off = cmd->priv.lba << lu->block_shift;
         uint32_t total = cmd->priv.nblocks << lu->block_shift;
@@ -278,13 +278,13 @@ int exec_verify(struct scsi_cmd *cmd) {
 
         if (cmd->priv.stage == 0 || cmd->priv.nblocks == 0) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (lu->bs->mem)
                 return verify_compare(cmd, lu->bs->mem + off);
         if (posix_memalign(&p, 4096, total) != 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         free(cmd->priv.aux);
         cmd->priv.aux = p;
@@ -296,17 +296,17 @@ int exec_verify(struct scsi_cmd *cmd) {
         return cmd_io_go(cmd);
 }
 
-int io_done_verify(struct scsi_cmd *cmd) {
+ScsiStep io_done_verify(struct scsi_cmd *cmd) {
         if (cmd->priv.error < 0) {
                 cmd_fail_errno(cmd, cmd->priv.error, false);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         return verify_compare(cmd, cmd->priv.aux);
 }
 
 /* ---- SYNCHRONIZE CACHE, PRE-FETCH ---- */
 
-static int parse_range_only(struct scsi_cmd *cmd) {
+static ScsiStep parse_range_only(struct scsi_cmd *cmd) {
         uint64_t lba;
         uint32_t n;
 
@@ -314,27 +314,27 @@ static int parse_range_only(struct scsi_cmd *cmd) {
         return check_range(cmd, lba, n, false);
 }
 
-int parse_sync_cache(struct scsi_cmd *cmd) {
+ScsiStep parse_sync_cache(struct scsi_cmd *cmd) {
         return parse_range_only(cmd);
 }
 
-int exec_sync_cache(struct scsi_cmd *cmd) {
+ScsiStep exec_sync_cache(struct scsi_cmd *cmd) {
         struct backstore *bs = cmd_lu(cmd)->bs;
 
         if (bs_mem(bs) || (bs->type == BACKSTORE_FILEIO && !bs->write_back)) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         engine_queue_fsync(cmd);
         return cmd_io_go(cmd);
 }
 
-int parse_prefetch(struct scsi_cmd *cmd) {
+ScsiStep parse_prefetch(struct scsi_cmd *cmd) {
         return parse_range_only(cmd);
 }
 
-int exec_prefetch(struct scsi_cmd *cmd) {
+ScsiStep exec_prefetch(struct scsi_cmd *cmd) {
         /* Data is served from the page cache or memory anyway; nothing to stage. */
         cmd_good(cmd);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }

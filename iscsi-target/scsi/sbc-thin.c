@@ -13,10 +13,10 @@
 
 #define WRITE_SAME_CHUNK (1024u * 1024u)
 
-int parse_write_same(struct scsi_cmd *cmd) {
+ScsiStep parse_write_same(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         const uint8_t *cdb = cmd->cdb;
-        bool ws16 = cdb[0] == 0x93;
+        bool ws16 = cdb[0] == SCSI_OP_WRITE_SAME_16;
         uint64_t lba = ws16 ? get_be64(cdb + 2) : get_be32(cdb + 2);
         uint32_t n = ws16 ? get_be32(cdb + 10) : get_be16(cdb + 7);
         bool ndob = ws16 && (cdb[1] & 0x01);
@@ -42,7 +42,7 @@ int parse_write_same(struct scsi_cmd *cmd) {
         /* Exactly one block of Data-Out; more is as wrong as less for this command. */
         if (!ndob && cmd->write && cmd->expected_len > lu->block_size)
                 return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_INFORMATION_UNIT);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 static int punch(struct scsi_cmd *cmd, uint64_t lba, uint64_t n) {
@@ -56,9 +56,9 @@ static int punch(struct scsi_cmd *cmd, uint64_t lba, uint64_t n) {
         return engine_queue_fallocate(cmd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
 }
 
-int exec_write_same(struct scsi_cmd *cmd) {
+ScsiStep exec_write_same(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
-        bool ndob = cmd->cdb[0] == 0x93 && (cmd->cdb[1] & 0x01);
+        bool ndob = cmd->cdb[0] == SCSI_OP_WRITE_SAME_16 && (cmd->cdb[1] & 0x01);
         bool unmap = cmd->cdb[1] & 0x08;
         uint32_t bsz = lu->block_size;
         uint64_t total = (uint64_t) cmd->priv.nblocks << lu->block_shift;
@@ -69,7 +69,7 @@ int exec_write_same(struct scsi_cmd *cmd) {
 
         if (total == 0) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (unmap) {
                 /* UNMAP=1 deallocates the range, as Linux LIO does; with LBPRZ=1 it then
@@ -77,13 +77,13 @@ int exec_write_same(struct scsi_cmd *cmd) {
                 punch(cmd, cmd->priv.lba, cmd->priv.nblocks);
                 if (bs_mem(lu->bs)) {
                         cmd_good(cmd);
-                        return 1;
+                        return SCSI_STEP_COMPLETE;
                 }
                 return cmd_io_go(cmd);
         }
         if (posix_memalign(&p, 4096, chunk) != 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         free(cmd->priv.aux);
         cmd->priv.aux = pat = p;
@@ -103,7 +103,7 @@ int exec_write_same(struct scsi_cmd *cmd) {
         }
         if (bs_mem(lu->bs)) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         return cmd_io_go(cmd);
 }
@@ -111,7 +111,7 @@ int exec_write_same(struct scsi_cmd *cmd) {
 /* ---- UNMAP ---- */
 
 
-int parse_unmap(struct scsi_cmd *cmd) {
+ScsiStep parse_unmap(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
 
         if (!lu->tpu)
@@ -119,10 +119,10 @@ int parse_unmap(struct scsi_cmd *cmd) {
         if (cmd->cdb[1] & 0x01)
                 return cmd_fail_field(cmd, true, 1, 0);         /* ANCHOR */
         cmd->priv.xfer_len = get_be16(cmd->cdb + 7);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_unmap(struct scsi_cmd *cmd) {
+ScsiStep exec_unmap(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         const uint8_t *p = cmd->buf;
         uint32_t len = cmd->priv.xfer_len;
@@ -130,16 +130,16 @@ int exec_unmap(struct scsi_cmd *cmd) {
 
         if (len == 0) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (len < 8) {
                 cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         nd = MIN((uint32_t) get_be16(p + 2), len - 8) / 16;
         if (nd > MAX_UNMAP_DESCRIPTORS) {
                 cmd_fail_field(cmd, false, 2, -1);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         /* Check every descriptor before touching anything. */
         for (uint32_t i = 0; i < nd; i++) {
@@ -148,7 +148,7 @@ int exec_unmap(struct scsi_cmd *cmd) {
                 uint32_t n = get_be32(d + 8);
                 if (!lba_range_ok(lu, lba, n)) {
                         cmd_fail_info(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, lba);
-                        return 1;
+                        return SCSI_STEP_COMPLETE;
                 }
         }
         for (uint32_t i = 0; i < nd; i++) {
@@ -158,7 +158,7 @@ int exec_unmap(struct scsi_cmd *cmd) {
         }
         if (bs_mem(lu->bs)) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         return cmd_io_go(cmd);
 }
@@ -187,7 +187,7 @@ static int sync_rw(struct backstore *bs, bool write, uint8_t *buf, size_t len, u
         return 0;
 }
 
-int parse_caw(struct scsi_cmd *cmd) {
+ScsiStep parse_caw(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         const uint8_t *cdb = cmd->cdb;
         uint64_t lba = get_be64(cdb + 2);
@@ -209,10 +209,10 @@ int parse_caw(struct scsi_cmd *cmd) {
          * BLOCKS); more, e.g. a 256-block request whose count wrapped to 0, is refused. */
         if (cmd->write && cmd->expected_len > cmd->priv.xfer_len)
                 return cmd_fail_field(cmd, true, 13, -1);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int parse_orwrite(struct scsi_cmd *cmd) {
+ScsiStep parse_orwrite(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         const uint8_t *cdb = cmd->cdb;
         uint64_t lba = get_be64(cdb + 2);
@@ -228,7 +228,7 @@ int parse_orwrite(struct scsi_cmd *cmd) {
         cmd->priv.nblocks = n;
         cmd->priv.xfer_len = n << lu->block_shift;
         cmd->priv.fua = cdb[1] & 0x08;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 /* Read the current blocks into aux (or point at ramdisk memory), under caw_lock. */
@@ -275,7 +275,7 @@ static int rmw_write(struct scsi_cmd *cmd, uint8_t *data, uint32_t len, uint64_t
  * write back (NULL: it has already failed the command), write those. */
 typedef uint8_t *(*rmw_modify_fn)(struct scsi_cmd *cmd, const uint8_t *cur, uint32_t len);
 
-static int exec_rmw(struct scsi_cmd *cmd, uint32_t len, rmw_modify_fn modify) {
+static ScsiStep exec_rmw(struct scsi_cmd *cmd, uint32_t len, rmw_modify_fn modify) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint64_t off = cmd->priv.lba << lu->block_shift;
         uint8_t *cur, *data;
@@ -283,7 +283,7 @@ static int exec_rmw(struct scsi_cmd *cmd, uint32_t len, rmw_modify_fn modify) {
 
         if (len == 0) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         pthread_mutex_lock(&lu->caw_lock);
         r = rmw_read(cmd, &cur, len, off);
@@ -301,7 +301,7 @@ static int exec_rmw(struct scsi_cmd *cmd, uint32_t len, rmw_modify_fn modify) {
                 cmd_good(cmd);
 out:
         pthread_mutex_unlock(&lu->caw_lock);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
 /* Data-Out holds the verify blocks, then the write blocks. */
@@ -314,7 +314,7 @@ static uint8_t *caw_compare(struct scsi_cmd *cmd, const uint8_t *cur, uint32_t l
         return cmd->buf + len;
 }
 
-int exec_caw(struct scsi_cmd *cmd) {
+ScsiStep exec_caw(struct scsi_cmd *cmd) {
         return exec_rmw(cmd, cmd->priv.nblocks << cmd_lu(cmd)->block_shift, caw_compare);
 }
 
@@ -324,6 +324,6 @@ static uint8_t *orwrite_merge(struct scsi_cmd *cmd, const uint8_t *cur, uint32_t
         return cmd->buf;
 }
 
-int exec_orwrite(struct scsi_cmd *cmd) {
+ScsiStep exec_orwrite(struct scsi_cmd *cmd) {
         return exec_rmw(cmd, cmd->priv.xfer_len, orwrite_merge);
 }

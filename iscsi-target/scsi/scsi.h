@@ -20,8 +20,9 @@
  *     SCSI_PREP_COMPLETE: status/sense already set (e.g. bad CDB); send the response. Any
  *                         unsolicited Data-Out for it must be read and discarded by the caller.
  *   r = scsi_cmd_submit(engine, &t->cmd);
- *     1: completed inline (done is NOT called); 0: in flight, cmd.done(cmd) will be called
- *        from scsi_engine_process_completions() on the same engine/thread.
+ *     SCSI_SUBMIT_COMPLETED: completed inline (done is NOT called);
+ *     SCSI_SUBMIT_IN_FLIGHT: cmd.done(cmd) will be called from
+ *                            scsi_engine_process_completions() on the same engine/thread.
  *   On completion: send cmd.data_in_len bytes from cmd.buf as Data-In (scatter-gather from the
  *   buffer directly), then status, sense (cmd.sense, cmd.sense_len bytes, fixed format) and the
  *   residual (cmd.resid_kind / cmd.resid) in the SCSI Response.
@@ -35,6 +36,7 @@
 #include <stdint.h>
 
 #include "backstore.h"
+#include "scsi-opcodes.h"
 #include "iscsi-util/macro.h"
 
 #define SCSI_MAX_CDB 32
@@ -165,12 +167,15 @@ void scsi_cmd_init(struct scsi_cmd *cmd);
 /* Parse and check the CDB against `lu` (NULL: no LU is mapped at cmd->lun; INQUIRY,
  * REPORT LUNS and REQUEST SENSE still work as SPC requires, everything else fails with
  * LOGICAL UNIT NOT SUPPORTED). Returns an enum scsi_prep_result. Takes a reference on lu. */
-int scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd);
+enum scsi_prep_result scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd);
 
-/* Execute a prepared command. Returns 1 if it completed inline (done is not called), 0 if it
- * is in flight (done will be called from scsi_engine_process_completions() of `engine`).
- * Never fails: errors become a status + sense in the command. */
-int scsi_cmd_submit(struct scsi_engine *engine, struct scsi_cmd *cmd);
+enum scsi_submit_result {
+        SCSI_SUBMIT_IN_FLIGHT = 0,      /* done will be called from scsi_engine_process_completions() of `engine` */
+        SCSI_SUBMIT_COMPLETED = 1,      /* completed inline; done is not called */
+};
+
+/* Execute a prepared command. Never fails: errors become a status + sense in the command. */
+enum scsi_submit_result scsi_cmd_submit(struct scsi_engine *engine, struct scsi_cmd *cmd);
 
 bool scsi_cmd_in_flight(const struct scsi_cmd *cmd);
 
@@ -180,6 +185,55 @@ void scsi_cmd_release(struct scsi_cmd *cmd);
 /* Complete a command with CHECK CONDITION and fixed-format sense (for callers that fail a
  * command themselves, e.g. a Data-Out digest error → ABORTED COMMAND 47/05). */
 void scsi_cmd_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq);
+
+/* ---------------- ALUA target port groups (SPC-5 5.16) ---------------- */
+
+enum scsi_alua_state {
+        SCSI_ALUA_ACTIVE_OPTIMIZED      = 0x0,
+        SCSI_ALUA_ACTIVE_NON_OPTIMIZED  = 0x1,
+        SCSI_ALUA_STANDBY               = 0x2,
+        SCSI_ALUA_UNAVAILABLE           = 0x3,
+        SCSI_ALUA_OFFLINE               = 0xe,
+        SCSI_ALUA_TRANSITIONING         = 0xf,
+};
+
+/* Which states a group supports: byte 1 of a REPORT TARGET PORT GROUPS descriptor. */
+enum scsi_alua_support {
+        SCSI_ALUA_SUP_ACTIVE_OPTIMIZED          = 0x01,
+        SCSI_ALUA_SUP_ACTIVE_NON_OPTIMIZED      = 0x02,
+        SCSI_ALUA_SUP_STANDBY                   = 0x04,
+        SCSI_ALUA_SUP_UNAVAILABLE               = 0x08,
+        SCSI_ALUA_SUP_OFFLINE                   = 0x40,
+        SCSI_ALUA_SUP_TRANSITIONING             = 0x80,
+};
+
+/* How states may change (rtslib's alua_access_type; INQUIRY TPGS field). */
+enum scsi_alua_access {
+        SCSI_ALUA_IMPLICIT = 0x1,       /* the target changes states (here: the configuration) */
+        SCSI_ALUA_EXPLICIT = 0x2,       /* SET TARGET PORT GROUPS */
+};
+
+#define SCSI_ALUA_MAX_GROUPS 8
+#define SCSI_ALUA_MAX_PORTS 16
+
+struct scsi_alua_group {
+        uint16_t id;                    /* target port group identifier */
+        uint8_t state;                  /* enum scsi_alua_state */
+        uint8_t supported;              /* enum scsi_alua_support bits */
+        uint8_t access;                 /* enum scsi_alua_access bits */
+        bool preferred;
+        uint16_t ports[SCSI_ALUA_MAX_PORTS];    /* relative target port identifiers */
+        uint8_t n_ports;
+};
+
+/* Replace the LU's target port groups (configuration load or reload). A state set by SET
+ * TARGET PORT GROUPS survives unless the configured state of that group changed. A state
+ * change raises ASYMMETRIC ACCESS STATE CHANGED for every I_T nexus. With n == 0 the LU has
+ * one group (id 0, every port, active/optimized, implicit and explicit), as LIO's
+ * default_tg_pt_gp. Returns -EINVAL if n is over SCSI_ALUA_MAX_GROUPS. */
+int scsi_lu_set_alua_groups(struct scsi_lu *lu, const struct scsi_alua_group *groups, size_t n);
+/* State of the group that holds relative target port `port`. */
+enum scsi_alua_state scsi_lu_get_alua_state(struct scsi_lu *lu, uint16_t port);
 
 /* ---------------- engines (one per thread) ---------------- */
 

@@ -19,39 +19,39 @@ static void sense_fill(struct scsi_cmd *cmd, uint8_t key, uint16_t asc) {
         cmd->resid = 0;
 }
 
-int cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint16_t asc) {
+ScsiStep cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint16_t asc) {
         sense_fill(cmd, key, asc);
-        return -1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int cmd_fail_info(struct scsi_cmd *cmd, uint8_t key, uint16_t asc, uint64_t info) {
+ScsiStep cmd_fail_info(struct scsi_cmd *cmd, uint8_t key, uint16_t asc, uint64_t info) {
         sense_fill(cmd, key, asc);
         if (info <= UINT32_MAX) {
                 cmd->sense[0] |= 0x80;          /* VALID: INFORMATION holds `info` */
                 put_be32(cmd->sense + 3, (uint32_t) info);
         }
-        return -1;
+        return SCSI_STEP_COMPLETE;
 }
 
 /* Sense-key specific field pointer, so an initiator can tell which field was refused. */
-int cmd_fail_field(struct scsi_cmd *cmd, bool in_cdb, uint16_t byte, int bit) {
+ScsiStep cmd_fail_field(struct scsi_cmd *cmd, bool in_cdb, uint16_t byte, int bit) {
         sense_fill(cmd, SCSI_SENSE_ILLEGAL_REQUEST,
                    in_cdb ? ASC_INVALID_FIELD_IN_CDB : ASC_INVALID_FIELD_IN_PARAMETER_LIST);
         cmd->sense[15] = 0x80 | (in_cdb ? 0x40 : 0) | (bit >= 0 ? 0x08 | (bit & 7) : 0);
         put_be16(cmd->sense + 16, byte);
-        return -1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int cmd_status(struct scsi_cmd *cmd, uint8_t status) {
+ScsiStep cmd_status(struct scsi_cmd *cmd, uint8_t status) {
         cmd->status = status;
         cmd->sense_len = 0;
         cmd->data_in_len = 0;
         cmd->resid_kind = SCSI_RESID_NONE;
         cmd->resid = 0;
-        return -1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int cmd_fail_errno(struct scsi_cmd *cmd, int error, bool write) {
+ScsiStep cmd_fail_errno(struct scsi_cmd *cmd, int error, bool write) {
         switch (error) {
         case -ENOSPC:
         case -EDQUOT:

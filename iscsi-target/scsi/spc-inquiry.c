@@ -14,7 +14,7 @@
 
 static const uint8_t vpd_pages[] = { 0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2 };
 
-int parse_inquiry(struct scsi_cmd *cmd) {
+ScsiStep parse_inquiry(struct scsi_cmd *cmd) {
         bool evpd = cmd->cdb[1] & 0x01;
 
         if (cmd->cdb[1] & 0x02)
@@ -30,7 +30,7 @@ int parse_inquiry(struct scsi_cmd *cmd) {
         } else if (evpd)
                 return cmd_fail_field(cmd, true, 2, -1);
         cmd->priv.xfer_len = get_be16(cmd->cdb + 3);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 static void pad_copy(uint8_t *dst, const char *src, size_t n) {
@@ -46,6 +46,13 @@ static uint32_t inquiry_standard(struct scsi_cmd *cmd, uint8_t *p) {
         p[2] = 0x06;                    /* SPC-4 */
         p[3] = 0x12;                    /* HISUP, response data format 2 */
         p[4] = 74 - 5;
+        if (lu && cmd->nexus) {
+                uint16_t group;
+                uint8_t access;
+
+                alua_port_info(lu, cmd->nexus->tpgt, &group, &access);
+                p[5] = (uint8_t) ((access & 0x3) << 4);  /* TPGS: implicit (01b), explicit (10b) ALUA */
+        }
         p[7] = 0x02;                    /* CMDQUE */
         pad_copy(p + 8, VENDOR_ID, 8);
         pad_copy(p + 16, lu ? lu->product : "", 16);
@@ -95,18 +102,21 @@ static uint32_t vpd_device_id(struct scsi_cmd *cmd, uint8_t *p) {
 
         if (cmd->nexus) {
                 const struct scsi_nexus *n = cmd->nexus;
+                uint16_t group;
+                uint8_t access;
 
+                alua_port_info(lu, n->tpgt, &group, &access);
                 /* Relative target port identifier. */
                 d[0] = 0x51;
                 d[1] = 0x80 | 0x10 | 0x04;
                 d[3] = 4;
                 put_be16(d + 6, n->tpgt);
                 d += 8;
-                /* Target port group. */
+                /* Target port group (ALUA). */
                 d[0] = 0x51;
                 d[1] = 0x80 | 0x10 | 0x05;
                 d[3] = 4;
-                put_be16(d + 6, n->tpgt);
+                put_be16(d + 6, group);
                 d += 8;
                 /* SCSI name strings of the target port and the target device. */
                 d += put_name_designator(d, 0x10, n->target_port);
@@ -155,20 +165,20 @@ static uint32_t vpd_lbp(struct scsi_lu *lu, uint8_t *p) {
         return 8;
 }
 
-int exec_inquiry(struct scsi_cmd *cmd) {
+ScsiStep exec_inquiry(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint8_t *p;
         uint32_t len;
 
         if (cmd_alloc_buf(cmd, INQ_BUF) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p = cmd->buf;
         memset(p, 0, INQ_BUF);
         if (!(cmd->cdb[1] & 0x01)) {
                 cmd_data_in(cmd, inquiry_standard(cmd, p));
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p[1] = cmd->cdb[2];
         switch (cmd->cdb[2]) {
@@ -202,5 +212,5 @@ int exec_inquiry(struct scsi_cmd *cmd) {
                 break;
         }
         cmd_data_in(cmd, len);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }

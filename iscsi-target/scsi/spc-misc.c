@@ -6,33 +6,31 @@
 
 #include "scsi-ops.h"
 
-int parse_no_data(struct scsi_cmd *cmd) {
+ScsiStep parse_no_data(struct scsi_cmd *cmd) {
         cmd->priv.xfer_len = 0;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_good(struct scsi_cmd *cmd) {
+ScsiStep exec_good(struct scsi_cmd *cmd) {
         cmd_good(cmd);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
-static int alloc_or_busy(struct scsi_cmd *cmd, uint32_t len) {
-        if (cmd_alloc_buf(cmd, len) < 0) {
-                cmd_status(cmd, SCSI_STATUS_BUSY);
-                return -1;
-        }
+static ScsiStep alloc_or_busy(struct scsi_cmd *cmd, uint32_t len) {
+        if (cmd_alloc_buf(cmd, len) < 0)
+                return cmd_status(cmd, SCSI_STATUS_BUSY);
         memset(cmd->buf, 0, len);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 /* ---- REQUEST SENSE ---- */
 
-int parse_request_sense(struct scsi_cmd *cmd) {
+ScsiStep parse_request_sense(struct scsi_cmd *cmd) {
         cmd->priv.xfer_len = cmd->cdb[4];
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_request_sense(struct scsi_cmd *cmd) {
+ScsiStep exec_request_sense(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         bool desc = cmd->cdb[1] & 0x01;
         uint8_t key = SCSI_SENSE_NO_SENSE;
@@ -48,8 +46,8 @@ int exec_request_sense(struct scsi_cmd *cmd) {
                         key = SCSI_SENSE_UNIT_ATTENTION;
                 pthread_mutex_unlock(&lu->lock);
         }
-        if (alloc_or_busy(cmd, SCSI_FIXED_SENSE_LEN) < 0)
-                return 1;
+        if (alloc_or_busy(cmd, SCSI_FIXED_SENSE_LEN) == SCSI_STEP_COMPLETE)
+                return SCSI_STEP_COMPLETE;
         p = cmd->buf;
         if (desc) {
                 p[0] = 0x72;
@@ -65,12 +63,12 @@ int exec_request_sense(struct scsi_cmd *cmd) {
                 p[13] = asc & 0xff;
                 cmd_data_in(cmd, SCSI_FIXED_SENSE_LEN);
         }
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
 /* ---- REPORT LUNS ---- */
 
-int parse_report_luns(struct scsi_cmd *cmd) {
+ScsiStep parse_report_luns(struct scsi_cmd *cmd) {
         uint8_t sel = cmd->cdb[2];
 
         if (sel > 0x02 && !(sel >= 0x10 && sel <= 0x12))
@@ -78,10 +76,10 @@ int parse_report_luns(struct scsi_cmd *cmd) {
         cmd->priv.xfer_len = get_be32(cmd->cdb + 6);
         if (cmd->priv.xfer_len < 16)
                 return cmd_fail_field(cmd, true, 6, -1);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_report_luns(struct scsi_cmd *cmd) {
+ScsiStep exec_report_luns(struct scsi_cmd *cmd) {
         uint64_t lun0 = 0;
         const uint64_t *luns = cmd->luns;
         size_t n = cmd->n_luns;
@@ -96,18 +94,18 @@ int exec_report_luns(struct scsi_cmd *cmd) {
         }
         n = MIN(n, (size_t) (SCSI_MAX_XFER_BYTES / 8 - 1));
         len = (uint32_t) (8 + 8 * n);
-        if (alloc_or_busy(cmd, len) < 0)
-                return 1;
+        if (alloc_or_busy(cmd, len) == SCSI_STEP_COMPLETE)
+                return SCSI_STEP_COMPLETE;
         put_be32(cmd->buf, (uint32_t) (8 * n));
         for (size_t i = 0; i < n; i++)
                 scsi_lun_encode(luns[i], cmd->buf + 8 + 8 * i);
         cmd_data_in(cmd, len);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
 /* ---- START STOP UNIT, PREVENT ALLOW ---- */
 
-int parse_start_stop(struct scsi_cmd *cmd) {
+ScsiStep parse_start_stop(struct scsi_cmd *cmd) {
         /* Not removable and always spinning: any power condition is accepted as a no-op,
          * but reserved values are still refused. */
         uint8_t pc = cmd->cdb[4] >> 4;
@@ -115,23 +113,23 @@ int parse_start_stop(struct scsi_cmd *cmd) {
         if (pc != 0 && pc != 1 && pc != 2 && pc != 3 && pc != 5 && pc != 7 && pc != 0xa && pc != 0xb)
                 return cmd_fail_field(cmd, true, 4, 7);
         cmd->priv.xfer_len = 0;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int parse_prevent_allow(struct scsi_cmd *cmd) {
+ScsiStep parse_prevent_allow(struct scsi_cmd *cmd) {
         cmd->priv.xfer_len = 0;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 /* ---- REPORT SUPPORTED OPERATION CODES ---- */
 
-int parse_rsoc(struct scsi_cmd *cmd) {
+ScsiStep parse_rsoc(struct scsi_cmd *cmd) {
         uint8_t opts = cmd->cdb[2] & 0x07;
 
         if (opts > 3)
                 return cmd_fail_field(cmd, true, 2, 2);
         cmd->priv.xfer_len = get_be32(cmd->cdb + 6);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 static bool opcode_has_sa(uint8_t opcode) {
@@ -144,7 +142,7 @@ static void put_timeouts(uint8_t *p) {
         /* Nominal and recommended timeouts (seconds) left at 0: not specified. */
 }
 
-int exec_rsoc(struct scsi_cmd *cmd) {
+ScsiStep exec_rsoc(struct scsi_cmd *cmd) {
         bool rctd = cmd->cdb[2] & 0x80;
         uint8_t opts = cmd->cdb[2] & 0x07;
         uint8_t req_op = cmd->cdb[3];
@@ -154,8 +152,8 @@ int exec_rsoc(struct scsi_cmd *cmd) {
 
         if (opts == 0) {
                 uint32_t dlen = rctd ? 20 : 8;
-                if (alloc_or_busy(cmd, (uint32_t) (4 + scsi_ops_count * dlen)) < 0)
-                        return 1;
+                if (alloc_or_busy(cmd, (uint32_t) (4 + scsi_ops_count * dlen)) == SCSI_STEP_COMPLETE)
+                        return SCSI_STEP_COMPLETE;
                 p = cmd->buf + 4;
                 for (size_t i = 0; i < scsi_ops_count; i++, p += dlen) {
                         const struct scsi_op *op = &scsi_ops[i];
@@ -173,7 +171,7 @@ int exec_rsoc(struct scsi_cmd *cmd) {
                 len = (uint32_t) (4 + scsi_ops_count * dlen);
                 put_be32(cmd->buf, len - 4);
                 cmd_data_in(cmd, len);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
 
         /* One command. */
@@ -184,15 +182,15 @@ int exec_rsoc(struct scsi_cmd *cmd) {
 
                 if (opts == 1 && has_sa) {
                         cmd_fail_field(cmd, true, 2, 2);
-                        return 1;
+                        return SCSI_STEP_COMPLETE;
                 }
                 if (opts == 2 && !has_sa) {
                         cmd_fail_field(cmd, true, 2, 2);
-                        return 1;
+                        return SCSI_STEP_COMPLETE;
                 }
                 op = scsi_op_find(req_op, has_sa ? req_sa : -1, NULL);
-                if (alloc_or_busy(cmd, 4 + 16 + 12) < 0)
-                        return 1;
+                if (alloc_or_busy(cmd, 4 + 16 + 12) == SCSI_STEP_COMPLETE)
+                        return SCSI_STEP_COMPLETE;
                 p = cmd->buf;
                 support = op ? 0x03 : 0x01;     /* supported per standard / not supported */
                 p[1] = support | (rctd && op ? 0x80 : 0);
@@ -207,25 +205,25 @@ int exec_rsoc(struct scsi_cmd *cmd) {
                 } else
                         len = 4;
                 cmd_data_in(cmd, len);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
 }
 
 /* ---- READ DEFECT DATA (10)/(12): no defects, in whatever format was asked ---- */
 
-int parse_read_defect(struct scsi_cmd *cmd) {
-        cmd->priv.xfer_len = cmd->cdb[0] == 0x37 ? get_be16(cmd->cdb + 7) : get_be32(cmd->cdb + 6);
-        return 0;
+ScsiStep parse_read_defect(struct scsi_cmd *cmd) {
+        cmd->priv.xfer_len = cmd->cdb[0] == SCSI_OP_READ_DEFECT_DATA_10 ? get_be16(cmd->cdb + 7) : get_be32(cmd->cdb + 6);
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_read_defect(struct scsi_cmd *cmd) {
-        bool ten = cmd->cdb[0] == 0x37;
+ScsiStep exec_read_defect(struct scsi_cmd *cmd) {
+        bool ten = cmd->cdb[0] == SCSI_OP_READ_DEFECT_DATA_10;
         uint8_t req = ten ? cmd->cdb[2] : cmd->cdb[1];
         uint32_t len = ten ? 4 : 8;
 
-        if (alloc_or_busy(cmd, len) < 0)
-                return 1;
+        if (alloc_or_busy(cmd, len) == SCSI_STEP_COMPLETE)
+                return SCSI_STEP_COMPLETE;
         cmd->buf[1] = req & 0x1f;       /* PLISTV/GLISTV as requested, same list format */
         cmd_data_in(cmd, len);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }

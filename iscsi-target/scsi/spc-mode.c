@@ -53,7 +53,7 @@ static uint32_t build_page(struct scsi_lu *lu, uint8_t code, int pc, uint8_t *p)
         }
 }
 
-int parse_mode_sense(struct scsi_cmd *cmd) {
+ScsiStep parse_mode_sense(struct scsi_cmd *cmd) {
         const uint8_t *cdb = cmd->cdb;
         uint8_t code = cdb[2] & 0x3f, sub = cdb[3];
         int pc = cdb[2] >> 6;
@@ -67,14 +67,14 @@ int parse_mode_sense(struct scsi_cmd *cmd) {
                 return cmd_fail_field(cmd, true, 2, 5);
         if (sub != 0 && sub != 0xff)
                 return cmd_fail_field(cmd, true, 3, -1);
-        cmd->priv.xfer_len = cdb[0] == 0x1a ? cdb[4] : get_be16(cdb + 7);
-        return 0;
+        cmd->priv.xfer_len = cdb[0] == SCSI_OP_MODE_SENSE_6 ? cdb[4] : get_be16(cdb + 7);
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_mode_sense(struct scsi_cmd *cmd) {
+ScsiStep exec_mode_sense(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         const uint8_t *cdb = cmd->cdb;
-        bool ten = cdb[0] == 0x5a;
+        bool ten = cdb[0] == SCSI_OP_MODE_SENSE_10;
         bool dbd = cdb[1] & 0x08, llbaa = ten && (cdb[1] & 0x10);
         uint8_t code = cdb[2] & 0x3f;
         int pc = cdb[2] >> 6;
@@ -84,7 +84,7 @@ int exec_mode_sense(struct scsi_cmd *cmd) {
 
         if (cmd_alloc_buf(cmd, 256) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p = cmd->buf;
         memset(p, 0, 256);
@@ -117,37 +117,37 @@ int exec_mode_sense(struct scsi_cmd *cmd) {
                 put_be32(p + hdr + 12, lu->block_size);
         }
         cmd_data_in(cmd, len);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
-int parse_mode_select(struct scsi_cmd *cmd) {
+ScsiStep parse_mode_select(struct scsi_cmd *cmd) {
         const uint8_t *cdb = cmd->cdb;
 
         if (cdb[1] & 0x01)
                 return cmd_fail_field(cmd, true, 1, 0);         /* SP: nothing is saveable */
-        cmd->priv.xfer_len = cdb[0] == 0x15 ? cdb[4] : get_be16(cdb + 7);
-        return 0;
+        cmd->priv.xfer_len = cdb[0] == SCSI_OP_MODE_SELECT_6 ? cdb[4] : get_be16(cdb + 7);
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_mode_select(struct scsi_cmd *cmd) {
+ScsiStep exec_mode_select(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
-        bool ten = cmd->cdb[0] == 0x55;
+        bool ten = cmd->cdb[0] == SCSI_OP_MODE_SELECT_10;
         uint32_t len = cmd->priv.xfer_len, hdr = ten ? 8 : 4, off;
         const uint8_t *p = cmd->buf;
         bool wce, swp;
 
         if (len == 0) {
                 cmd_good(cmd);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         if (len < hdr) {
                 cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         off = hdr + (ten ? get_be16(p + 6) : p[3]);
         if (off > len) {
                 cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
 
         pthread_mutex_lock(&lu->lock);
@@ -196,5 +196,5 @@ int exec_mode_select(struct scsi_cmd *cmd) {
         cmd_good(cmd);
 out:
         pthread_mutex_unlock(&lu->lock);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }

@@ -22,13 +22,13 @@ enum {
         ASC_INCORRECT_COPY_TARGET_TYPE = 0x0d03,
 };
 
-int parse_xcopy(struct scsi_cmd *cmd) {
+ScsiStep parse_xcopy(struct scsi_cmd *cmd) {
         uint32_t len = get_be32(cmd->cdb + 10);
 
         if (len > 16 + XCOPY_MAX_LIST_LENGTH + 4096)
                 return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
         cmd->priv.xfer_len = len;
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
 struct cscd {
@@ -105,82 +105,52 @@ static void hold_results(struct scsi_cmd *cmd, uint8_t list_id, uint8_t status, 
         pthread_mutex_unlock(&lu->lock);
 }
 
-int exec_xcopy(struct scsi_cmd *cmd) {
+/* CSCD (target) descriptors at p[off..end). */
+static ScsiStep parse_cscd_list(struct scsi_cmd *cmd, const uint8_t *p, uint32_t off, uint32_t end,
+                                struct cscd *cscd, unsigned *ret_n) {
         struct scsi_lu *lu = cmd_lu(cmd);
-        const uint8_t *p = cmd->buf;
-        uint32_t len = cmd->priv.xfer_len, off, end, tdl, sdl, inl;
-        struct cscd cscd[XCOPY_MAX_CSCD];
-        unsigned n_cscd = 0, n_seg = 0;
-        uint8_t list_id, usage;
-        uint64_t copied = 0;
+        unsigned n = 0;
 
-        if (len == 0) {
-                cmd_good(cmd);
-                return 1;
-        }
-        if (len < 16) {
-                cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
-                return 1;
-        }
-        list_id = p[0];
-        usage = (p[1] >> 3) & 3;
-        tdl = get_be16(p + 2);
-        sdl = get_be32(p + 8);
-        inl = get_be32(p + 12);
-        if (usage == 1 || (usage == 3 && list_id != 0)) {
-                cmd_fail_field(cmd, false, usage == 1 ? 1 : 0, usage == 1 ? 4 : -1);
-                return 1;
-        }
-        if ((uint64_t) tdl + sdl > XCOPY_MAX_LIST_LENGTH || 16 + (uint64_t) tdl + sdl + inl > len) {
-                cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
-                return 1;
-        }
-        if (inl > 0) {
-                cmd_fail_field(cmd, false, 12, -1);             /* no inline data */
-                return 1;
-        }
-
-        /* CSCD (target) descriptors. */
-        for (off = 16, end = 16 + tdl; off < end; off += 32) {
+        for (; off < end; off += 32) {
                 uint8_t type = p[off];
-                if (type < 0xe0 || type > 0xeb || type != 0xe4) {
-                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_UNSUPPORTED_TARGET_DESCRIPTOR);
-                        return 1;
-                }
-                if (off + 32 > end) {
-                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
-                        return 1;
-                }
-                if (n_cscd == XCOPY_MAX_CSCD) {
-                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_TOO_MANY_TARGET_DESCRIPTORS);
-                        return 1;
-                }
+                if (type < 0xe0 || type > 0xeb || type != 0xe4)
+                        return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_UNSUPPORTED_TARGET_DESCRIPTOR);
+                if (off + 32 > end)
+                        return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
+                if (n == XCOPY_MAX_CSCD)
+                        return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_TOO_MANY_TARGET_DESCRIPTORS);
                 /* LU ID TYPE (byte 1 bits 7-6) is obsolete in SPC-4 and ignored: the
                  * designator names the LU. */
-                parse_cscd(lu, p + off, &cscd[n_cscd++]);
+                parse_cscd(lu, p + off, &cscd[n++]);
         }
+        *ret_n = n;
+        return SCSI_STEP_CONTINUE;
+}
 
-        /* Segment descriptors: validate all, then run. */
-        for (off = 16 + tdl, end = 16 + tdl + sdl; off < end; off += 28) {
-                if (p[off] != 0x02) {
-                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_UNSUPPORTED_SEGMENT_DESCRIPTOR);
-                        return 1;
-                }
-                if (off + 28 > end) {
-                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
-                        return 1;
-                }
-                if (get_be16(p + off + 2) != 0x18) {
-                        cmd_fail_field(cmd, false, (uint16_t) (off + 2), -1);
-                        return 1;
-                }
-                if (++n_seg > XCOPY_MAX_SEGMENTS) {
-                        cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_TOO_MANY_SEGMENT_DESCRIPTORS);
-                        return 1;
-                }
+/* Segment descriptors at p[off..end): all validated before any runs. */
+static ScsiStep check_segments(struct scsi_cmd *cmd, const uint8_t *p, uint32_t off, uint32_t end) {
+        unsigned n = 0;
+
+        for (; off < end; off += 28) {
+                if (p[off] != 0x02)
+                        return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_UNSUPPORTED_SEGMENT_DESCRIPTOR);
+                if (off + 28 > end)
+                        return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
+                if (get_be16(p + off + 2) != 0x18)
+                        return cmd_fail_field(cmd, false, (uint16_t) (off + 2), -1);
+                if (++n > XCOPY_MAX_SEGMENTS)
+                        return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_TOO_MANY_SEGMENT_DESCRIPTORS);
         }
-        n_seg = 0;
-        for (off = 16 + tdl; off < end; off += 28) {
+        return SCSI_STEP_CONTINUE;
+}
+
+/* Run the block-to-block segments; *n_seg and *copied count what was done. CONTINUE if all
+ * succeeded (no status set yet), COMPLETE with sense otherwise. */
+static ScsiStep run_segments(struct scsi_cmd *cmd, const uint8_t *p, uint32_t off, uint32_t end,
+                             const struct cscd *cscd, unsigned n_cscd, unsigned *n_seg, uint64_t *copied) {
+        struct scsi_lu *lu = cmd_lu(cmd);
+
+        for (; off < end; off += 28) {
                 const uint8_t *s = p + off;
                 uint16_t si = get_be16(s + 4), di = get_be16(s + 6);
                 uint32_t n = get_be16(s + 10);
@@ -190,39 +160,66 @@ int exec_xcopy(struct scsi_cmd *cmd) {
                 if (si >= n_cscd || di >= n_cscd || !cscd[si].ok || !cscd[di].ok) {
                         uint16_t asc = si < n_cscd && !cscd[si].ok ? cscd[si].asc :
                                 di < n_cscd && !cscd[di].ok ? cscd[di].asc : ASC_COPY_TARGET_NOT_REACHABLE;
-                        cmd_fail(cmd, SCSI_SENSE_COPY_ABORTED, asc);
-                        goto failed;
+                        return cmd_fail(cmd, SCSI_SENSE_COPY_ABORTED, asc);
                 }
-                if (!lba_range_ok(lu, src, n) || !lba_range_ok(lu, dst, n)) {
-                        cmd_fail(cmd, SCSI_SENSE_COPY_ABORTED, ASC_NO_ADDITIONAL_SENSE);
-                        goto failed;
-                }
+                if (!lba_range_ok(lu, src, n) || !lba_range_ok(lu, dst, n))
+                        return cmd_fail(cmd, SCSI_SENSE_COPY_ABORTED, ASC_NO_ADDITIONAL_SENSE);
                 r = copy_blocks(lu, src, dst, n);
-                if (r < 0) {
-                        cmd_fail_errno(cmd, r, true);
-                        goto failed;
-                }
-                copied += (uint64_t) n << lu->block_shift;
-                n_seg++;
+                if (r < 0)
+                        return cmd_fail_errno(cmd, r, true);
+                *copied += (uint64_t) n << lu->block_shift;
+                (*n_seg)++;
         }
+        return SCSI_STEP_CONTINUE;
+}
+
+ScsiStep exec_xcopy(struct scsi_cmd *cmd) {
+        const uint8_t *p = cmd->buf;
+        uint32_t len = cmd->priv.xfer_len, tdl, sdl, inl;
+        struct cscd cscd[XCOPY_MAX_CSCD];
+        unsigned n_cscd = 0, n_seg = 0;
+        uint8_t list_id, usage;
+        uint64_t copied = 0;
+        ScsiStep r;
+
+        if (len == 0) {
+                cmd_good(cmd);
+                return SCSI_STEP_COMPLETE;
+        }
+        if (len < 16)
+                return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
+        list_id = p[0];
+        usage = (p[1] >> 3) & 3;
+        tdl = get_be16(p + 2);
+        sdl = get_be32(p + 8);
+        inl = get_be32(p + 12);
+        if (usage == 1 || (usage == 3 && list_id != 0))
+                return cmd_fail_field(cmd, false, usage == 1 ? 1 : 0, usage == 1 ? 4 : -1);
+        if ((uint64_t) tdl + sdl > XCOPY_MAX_LIST_LENGTH || 16 + (uint64_t) tdl + sdl + inl > len)
+                return cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, ASC_PARAMETER_LIST_LENGTH_ERROR);
+        if (inl > 0)
+                return cmd_fail_field(cmd, false, 12, -1);      /* no inline data */
+
+        if (parse_cscd_list(cmd, p, 16, 16 + tdl, cscd, &n_cscd) == SCSI_STEP_COMPLETE ||
+            check_segments(cmd, p, 16 + tdl, 16 + tdl + sdl) == SCSI_STEP_COMPLETE)
+                return SCSI_STEP_COMPLETE;
+
+        r = run_segments(cmd, p, 16 + tdl, 16 + tdl + sdl, cscd, n_cscd, &n_seg, &copied);
         if (usage == 0)
-                hold_results(cmd, list_id, 0x01, (uint16_t) n_seg, copied);
-        cmd_good(cmd);
-        return 1;
-failed:
-        if (usage == 0)
-                hold_results(cmd, list_id, 0x02, (uint16_t) n_seg, copied);
-        return 1;
+                hold_results(cmd, list_id, r == SCSI_STEP_CONTINUE ? 0x01 : 0x02, (uint16_t) n_seg, copied);
+        if (r == SCSI_STEP_CONTINUE)
+                cmd_good(cmd);
+        return SCSI_STEP_COMPLETE;
 }
 
 /* ---- RECEIVE COPY RESULTS ---- */
 
-int parse_rcr(struct scsi_cmd *cmd) {
+ScsiStep parse_rcr(struct scsi_cmd *cmd) {
         cmd->priv.xfer_len = get_be32(cmd->cdb + 10);
-        return 0;
+        return SCSI_STEP_CONTINUE;
 }
 
-int exec_rcr(struct scsi_cmd *cmd) {
+ScsiStep exec_rcr(struct scsi_cmd *cmd) {
         struct scsi_lu *lu = cmd_lu(cmd);
         uint8_t sa = cmd->cdb[1] & 0x1f;
         uint8_t *p;
@@ -230,7 +227,7 @@ int exec_rcr(struct scsi_cmd *cmd) {
 
         if (cmd_alloc_buf(cmd, 64) < 0) {
                 cmd_status(cmd, SCSI_STATUS_BUSY);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         p = cmd->buf;
         memset(p, 0, 64);
@@ -248,7 +245,7 @@ int exec_rcr(struct scsi_cmd *cmd) {
                 p[44] = 0x02;                                   /* block to block */
                 p[45] = 0xe4;                                   /* identification CSCD */
                 cmd_data_in(cmd, 46);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         /* COPY STATUS of a list whose results were held (LIST ID USAGE 00b). */
         pthread_mutex_lock(&lu->lock);
@@ -265,10 +262,10 @@ int exec_rcr(struct scsi_cmd *cmd) {
         pthread_mutex_unlock(&lu->lock);
         if (!found) {
                 cmd_fail_field(cmd, true, 2, -1);
-                return 1;
+                return SCSI_STEP_COMPLETE;
         }
         cmd_data_in(cmd, 12);
-        return 1;
+        return SCSI_STEP_COMPLETE;
 }
 
 /* Third-party Copy VPD page (0x8F) body after the 4-byte page header; returns its length. */

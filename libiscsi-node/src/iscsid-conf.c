@@ -6,16 +6,13 @@
 #include <strings.h>
 
 #include "iscsi-node/iscsid-conf.h"
+#include "iscsi-proto/isns.h"
 
 /* Keys iscsid.conf may carry that belong to no record: accepted without a warning. */
 static const char *const other_keys[] = {
         "iscsid.startup",
         "iscsid.safe_logout",
         "iscsid.ipc_auth_uid",
-        "isns.address",
-        "isns.port",
-        "discovery.isns.use_discoveryd",
-        "discovery.isns.discoveryd_poll_inval",
         "discovery.sendtargets.auth.chap_algs",
         NULL,
 };
@@ -25,6 +22,8 @@ IscsidConf *node_iscsid_conf_free(IscsidConf *c) {
                 return NULL;
         node_record_free(c->node);
         node_record_free(c->st);
+        node_record_free(c->isns);
+        free(c->isns_address);
         free(c->startup);
         free(c);
         return NULL;
@@ -37,16 +36,48 @@ int node_iscsid_conf_new(IscsidConf **ret) {
                 return -ENOMEM;
         c->node = node_record_new(&node_record_schema_node);
         c->st = node_record_new(&node_record_schema_st);
-        if (!c->node || !c->st)
+        c->isns = node_record_new(&node_record_schema_isns);
+        c->isns_port = ISNS_DEFAULT_PORT;
+        if (!c->node || !c->st || !c->isns)
                 return -ENOMEM;
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+/* isns.address, isns.port and the discovery.isns.* defaults; -ENOENT for other keys. */
+static int apply_isns(IscsidConf *c, const char *key, const char *value) {
+        int idx = node_record_key_index(&node_record_schema_isns, key);
+        char *end;
+        long port;
+
+        if (streq(key, "isns.address")) {
+                char *s = strdup(value);
+                if (!s)
+                        return -ENOMEM;
+                free(c->isns_address);
+                c->isns_address = s;
+                return 0;
+        }
+        if (streq(key, "isns.port")) {
+                port = strtol(value, &end, 10);
+                if (*end || port < 1 || port > 65535)
+                        return -EINVAL;
+                c->isns_port = (int) port;
+                return 0;
+        }
+        if (idx < 0 || strncmp(key, "discovery.isns.", strlen("discovery.isns.")) != 0)
+                return -ENOENT;
+        return node_record_set_index(c->isns, idx, value);
 }
 
 static int apply(IscsidConf *c, const char *key, const char *value) {
         int in_node = node_record_key_index(&node_record_schema_node, key);
         int in_st = node_record_key_index(&node_record_schema_st, key);
         int k;
+
+        k = apply_isns(c, key, value);
+        if (k != -ENOENT)
+                return k;
 
         if (in_node < 0 && in_st < 0) {
                 if (streq(key, "iscsid.startup")) {
@@ -119,6 +150,9 @@ int node_iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, Co
         return 0;
 }
 
+/* iscsid.conf is about 12 KiB with its comments: read in steps of this. */
+#define CONF_READ_CHUNK 8192
+
 int node_iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, IscsidConf **ret) {
         _cleanup_(node_iscsid_conf_freep) IscsidConf *c = NULL;
         _cleanup_fclose_ FILE *f = NULL;
@@ -137,14 +171,14 @@ int node_iscsid_conf_load(const char *path, ConfWarnFn warn, void *userdata, Isc
                 return 0;
         }
         for (;;) {
-                char *nb = realloc(buf, len + 8192 + 1);
+                char *nb = realloc(buf, len + CONF_READ_CHUNK + 1);
                 size_t n;
                 if (!nb)
                         return -ENOMEM;
                 buf = nb;
-                n = fread(buf + len, 1, 8192, f);
+                n = fread(buf + len, 1, CONF_READ_CHUNK, f);
                 len += n;
-                if (n < 8192)
+                if (n < CONF_READ_CHUNK)
                         break;
         }
         if (ferror(f))

@@ -62,6 +62,14 @@ int node_db_write_iface(NodeDb *db, const Record *iface) {
         return node_db_write_record(NULL, dir, name, iface);
 }
 
+int node_db_ensure_ifaces_dir(NodeDb *db) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (asprintf(&dir, "%s/ifaces", db->root) < 0)
+                return -ENOMEM;
+        return util_mkdir_parents(dir, 0755, true);
+}
+
 int node_db_delete_iface(NodeDb *db, const char *name) {
         _cleanup_free_ char *p = NULL;
 

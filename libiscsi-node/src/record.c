@@ -348,6 +348,9 @@ int node_record_parse(Record *r, const char *text, RecordWarnFn warn, void *user
         return n;
 }
 
+/* Records are a few KiB: read in steps of this. */
+#define RECORD_READ_CHUNK 4096
+
 int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         _cleanup_free_ char *buf = NULL;
@@ -358,13 +361,13 @@ int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *
                 return -errno;
         /* records are small; read it whole */
         for (;;) {
-                char *nb = realloc(buf, len + 4096 + 1);
+                char *nb = realloc(buf, len + RECORD_READ_CHUNK + 1);
                 if (!nb)
                         return -ENOMEM;
                 buf = nb;
-                n = fread(buf + len, 1, 4096, f);
+                n = fread(buf + len, 1, RECORD_READ_CHUNK, f);
                 len += n;
-                if (n < 4096)
+                if (n < RECORD_READ_CHUNK)
                         break;
         }
         if (ferror(f))

@@ -38,6 +38,34 @@ int iscsi_isns_build_initiator_reg(uint16_t xid, const char *initiator, struct i
         return msg_finish(&m, k, ret);
 }
 
+int iscsi_isns_build_initiator_scn_reg(uint16_t xid, const char *initiator, const char *address, uint16_t scn_port,
+                                       struct iscsi_isns_msg *ret) {
+        struct iscsi_isns_msg m;
+        int k;
+
+        msg_start(&m, ISNS_DEV_ATTR_REG, xid);
+        k = iscsi_isns_add_string(&m, ISNS_TAG_ISCSI_NAME, initiator);
+        if (k >= 0)
+                k = iscsi_isns_add_string(&m, ISNS_TAG_ENTITY_ID, initiator);
+        if (k >= 0)
+                k = iscsi_isns_add_delimiter(&m);
+        if (k >= 0)
+                k = iscsi_isns_add_string(&m, ISNS_TAG_ENTITY_ID, initiator);
+        if (k >= 0)
+                k = iscsi_isns_add_u32(&m, ISNS_TAG_ENTITY_PROTOCOL, ISNS_ENTITY_PROTOCOL_ISCSI);
+        if (k >= 0)
+                k = iscsi_isns_add_ip(&m, ISNS_TAG_PORTAL_IP, address);
+        if (k >= 0)
+                k = iscsi_isns_add_u32(&m, ISNS_TAG_PORTAL_PORT, scn_port);
+        if (k >= 0)
+                k = iscsi_isns_add_u32(&m, ISNS_TAG_SCN_PORT, scn_port);
+        if (k >= 0)
+                k = iscsi_isns_add_string(&m, ISNS_TAG_ISCSI_NAME, initiator);
+        if (k >= 0)
+                k = iscsi_isns_add_u32(&m, ISNS_TAG_ISCSI_NODE_TYPE, ISNS_NODE_INITIATOR);
+        return msg_finish(&m, k, ret);
+}
+
 int iscsi_isns_build_node_dereg(uint16_t xid, const char *name, struct iscsi_isns_msg *ret) {
         struct iscsi_isns_msg m;
         int k;

@@ -85,6 +85,9 @@ int iscsi_login_exit_code(const struct iscsi_login_result *r) {
         case ISCSI_LOGIN_FAIL_NONE:
                 return 0;
         case ISCSI_LOGIN_FAIL_AUTH:
+                /* the initiator refused the target (mutual CHAP, AuthMethod): open-iscsi
+                 * reports that as a non-retryable login failure, not as the target's refusal */
+                return 19; /* ISCSI_ERR_FATAL_LOGIN */
         case ISCSI_LOGIN_FAIL_AUTHORIZATION:
                 return 24; /* ISCSI_ERR_LOGIN_AUTH_FAILED */
         case ISCSI_LOGIN_FAIL_NOT_FOUND:

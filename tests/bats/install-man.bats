@@ -81,15 +81,18 @@ check_program() {   # check_program BINARY PAGE SOURCE...
         check_program iscsi-target/admin/iscsi-target iscsi-target.8 "$SRC"/iscsi-target/admin/main.c
 }
 
-@test "man: iscsiadm(8) EXIT STATUS lists every ISCSI_ERR_* code" {
-        local page=$SRC/man/iscsiadm.8.scd missing=""
-        codes=$(sed -nE 's/^ *ISCSI_ERR_[A-Z_]* *= *([0-9]+),.*/\1/p' "$SRC/libiscsi-node/include/iscsi-node/ipc.h")
-        [ "$(echo "$codes" | wc -l)" -ge 30 ]
-        section=$(sed -n '/^# EXIT STATUS/,/^# /p' "$page")
-        for c in 0 $codes; do
-                echo "$section" | grep -qE "^ *$c  [A-Za-z]" || missing+=" $c"
-        done
-        [ -z "$missing" ] || { echo "exit codes missing from iscsiadm(8):$missing"; return 1; }
+@test "man: iscsiadm(8) EXIT STATUS lists every exit code with its text (exit-code.h/.c)" {
+        local page=$SRC/man/iscsiadm.8.scd missing="" name code text
+        section=$(sed -n '/^# EXIT STATUS/,/^# [A-Z]/p' "$page")
+        n=0
+        while read -r name code; do
+                text=$(sed -nE "s/.*\[$name\] = \"(.*)\",.*/\1/p" "$SRC/libiscsi-node/src/exit-code.c")
+                [ -n "$text" ] || { missing+=" $code(no text in exit-code.c)"; continue; }
+                echo "$section" | grep -qxF -- "$(printf '%3s  %s' "$code" "$text")" || missing+=" $code"
+                n=$((n + 1))
+        done < <(sed -nE 's/^ *(ISCSI_[A-Z_]+) *= *([0-9]+),.*/\1 \2/p' "$SRC/libiscsi-node/include/iscsi-node/exit-code.h")
+        [ "$n" -ge 30 ]
+        [ -z "$missing" ] || { echo "exit codes missing from iscsiadm(8) or with another text:$missing"; return 1; }
 }
 
 @test "man: iscsid.conf(5) describes every key of the shipped iscsid.conf" {

@@ -68,8 +68,14 @@ tcp: [3] [::1]:3261,2 iqn.2003-01.org.example:t2 (non-flash)"
 		iSCSI Connection State: LOGGED IN
 		iSCSI Session State: LOGGED_IN
 		Internal iscsid Session State: NO CHANGE"
+        # without -P, -r prints the session's node record, as open-iscsi does
         run iscsiadm -m session -r /sys/class/iscsi_session/session1
-        assert_output "tcp: [1] 127.0.0.1:3260,1 iqn.2003-01.org.example:t1 (non-flash)"
+        assert_failure 21
+        assert_output "iscsiadm: No records found"
+        iscsiadm -m node -o new -T iqn.2003-01.org.example:t1 -p 127.0.0.1:3260,1
+        run iscsiadm -m session -r /sys/class/iscsi_session/session1
+        assert_success
+        assert_line "node.name = iqn.2003-01.org.example:t1"
         run iscsiadm -m session -r 9
         assert_failure 22
 }
@@ -110,14 +116,15 @@ import json,sys; s=json.load(sys.stdin)["sessions"][0]
 assert s["sid"]==1 and s["target"]=="iqn.2003-01.org.example:t1" and s["port"]==3260 and s["tpgt"]==1, s'
 }
 
-@test "logout without iscsid: the session is named, exit 20" {
+@test "logout without iscsid: the session is named, exit 21 as in open-iscsi 2.1.8" {
         fake_session 1 2 iqn.2003-01.org.example:t1 127.0.0.1 3260 1
         run iscsiadm -m node -T iqn.2003-01.org.example:t1 -u
-        assert_failure 20
+        # open-iscsi counts a session it could not log out as not found
+        assert_failure 21
         assert_output "Logging out of session [sid: 1, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260]
 iscsiadm: Could not logout of [sid: 1, target: iqn.2003-01.org.example:t1, portal: 127.0.0.1,3260].
 iscsiadm: initiator reported error (20 - could not connect to iscsid)
-iscsiadm: Could not logout of all requested sessions"
+iscsiadm: No matching sessions found"
         run iscsiadm -m node -T iqn.2003-01.org.example:other -u
         assert_failure 21
         assert_output "iscsiadm: No matching sessions found"

@@ -4,7 +4,10 @@
 (a regular file's bytes, a symlink's target, or its absence) must equal the same entry in OLD or
 in NEW. Temp files of an interrupted atomic write (".#NAME.XXXXXX", "NAME.XXXXXX") are not
 entries: they are counted and reported on stdout as "tmp N". Exit 1 and one line per mixed
-entry on stderr otherwise. --strict-tmp: leftover temp files are an error too."""
+entry on stderr otherwise. --strict-tmp: leftover temp files are an error too.
+--json-ignore=KEY: in *.json files that parse, KEY's values are compared as equal (values made
+at random by the program, e.g. a backstore's "wwn")."""
+import json
 import os
 import re
 import sys
@@ -15,6 +18,26 @@ SUFFIX = re.compile(r'\.[A-Za-z0-9]{6}$')
 def is_tmp(name, names):
     """libiscsi-util's ".#NAME.XXXXXX", or "NAME.XXXXXX" (mkstemp) beside NAME."""
     return name.startswith('.#') or (bool(SUFFIX.search(name)) and name[:-7] in names)
+
+
+IGNORE = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--json-ignore=')]
+
+
+def masked(o):
+    if isinstance(o, dict):
+        return {k: ('*' if k in IGNORE else masked(v)) for k, v in o.items()}
+    if isinstance(o, list):
+        return [masked(v) for v in o]
+    return o
+
+
+def content(path, data):
+    if IGNORE and path.endswith('.json'):
+        try:
+            return json.dumps(masked(json.loads(data)), sort_keys=True).encode()
+        except ValueError:
+            pass
+    return data
 
 
 def scan(root):
@@ -33,7 +56,7 @@ def scan(root):
                 entries[rel] = ('link', os.readlink(p))
             else:
                 with open(p, 'rb') as f:
-                    entries[rel] = ('file', f.read())
+                    entries[rel] = ('file', content(p, f.read()))
     return entries, tmps
 
 

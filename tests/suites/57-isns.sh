@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # iSNS against Debian's open-isns (isnsd, isnsadm) on loopback, in a private network and mount
 # namespace: iscsiadm -m discovery / -m discoverydb -t isns (targets registered by isnsadm and
-# by our iscsi-targetd), the discovery records compared with Debian's open-iscsi iscsiadm, and
-# iscsi-targetd's registration, refresh and deregistration. About 45 s (two 12 s
-# registration periods are waited out).
+# by our iscsi-targetd), records and listings compared with Debian's open-iscsi iscsiadm,
+# iscsid's SCN watch (registration, SCN -> node record + login started, vanished target logged,
+# a silent server), and iscsi-targetd's registration, refresh, reload and deregistration.
+# About 30 s on an idle host (20 s of it waits out a 12 s registration period).
 set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
 if [ "${ISNS_SUITE_NS:-}" != 1 ]; then
@@ -93,10 +94,16 @@ discovery.sendtargets.port = 3205
 discovery.isns.use_discoveryd = No
 discovery.isns.discoveryd_poll_inval = -1
 # END RECORD"
+# as open-iscsi 2.1.8: -m discovery -t isns writes node records only; -o new writes the record
+out=$("$A" -m discoverydb -t isns -p 127.0.0.1 -o show 2>&1); rc=$?
+[ $rc = 6 ] && [ "$out" = "iscsiadm: Discovery record [127.0.0.1,3205] not found." ] &&
+        tap ok "-m discovery -t isns writes no isns/ record (as open-iscsi)" ||
+        tap not-ok "-m discovery -t isns writes no isns/ record (as open-iscsi)" "rc=$rc: $out"
+"$A" -m discoverydb -t isns -p 127.0.0.1 -o new >/dev/null
 out=$("$A" -m discoverydb -t isns -p 127.0.0.1 -o show 2>&1)
 [ "$out" = "$expect" ] && [ -f "$ETC/isns/127.0.0.1,3205/isns_config" ] &&
-        tap ok "discovery wrote isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" ||
-        tap not-ok "discovery wrote isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" "$out"
+        tap ok "-o new writes isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" ||
+        tap not-ok "-o new writes isns/127.0.0.1,3205/isns_config; -o show prints it as open-iscsi 2.1.8" "$out"
 
 # a target that left the server: the next discovery removes its records
 isnsadm_ --deregister iscsi-name=$T2 >/dev/null
@@ -105,10 +112,55 @@ out=$("$A" -m discoverydb -t isns -p 127.0.0.1:3205 --discover 2>&1); rc=$?
         tap ok "discoverydb --discover drops the records of a target deregistered from the server" ||
         tap not-ok "discoverydb --discover drops the records of a target deregistered from the server" "rc=$rc: $out"
 
+expect="127.0.0.1:3205 via isns"
+out=$("$A" -m discovery 2>&1)
+[ "$out" = "$expect" ] && tap ok "-m discovery lists the record as 'via isns'" ||
+        tap not-ok "-m discovery lists the record as 'via isns'" "$out"
+
+expect="SENDTARGETS:
+No targets found.
+iSNS:
+DiscoveryAddress: 127.0.0.1,3205
+Target: $T1
+	Portal: 127.0.0.1:3260,1
+		Iface Name: default
+STATIC:
+No targets found.
+FIRMWARE:
+No targets found."
+out=$("$A" -m discoverydb -P 1 2>&1)
+[ "$out" = "$expect" ] && tap ok "-m discoverydb -P 1 shows the server with the nodes it found" ||
+        tap not-ok "-m discoverydb -P 1 shows the server with the nodes it found" "$out"
+
+# the same DB read by Debian's iscsiadm: the listings must match ours byte for byte
+list_differential() {
+        local copy=$T/listcopy args out_o out_d rc=0
+        rm -rf "$copy"; cp -a "$ETC" "$copy"
+        mount --bind "$copy" /etc/iscsi || return 2
+        for args in "-m discovery" "-m discoverydb -P 1" "-m discovery -P 1" "-m node" "-m node -P 1" \
+                "-m discoverydb -t isns -p 127.0.0.1 -o show" "-m node -T $T1 -p 127.0.0.1:3260"; do
+                # shellcheck disable=SC2086
+                out_o=$("$A" $args 2>&1)
+                # shellcheck disable=SC2086
+                out_d=$("$DEB" $args 2>&1)
+                [ "$out_o" = "$out_d" ] || { echo "'$args': ours <<$out_o>> debian <<$out_d>>"; rc=1; }
+        done
+        umount /etc/iscsi
+        return $rc
+}
+if [ ! -x "$DEB" ]; then
+        tap skip "listings of an iSNS-discovered DB identical to Debian's iscsiadm" "open-iscsi not installed"
+elif out=$(list_differential); then
+        tap ok "listings of an iSNS-discovered DB identical to Debian's iscsiadm"
+else
+        tap not-ok "listings of an iSNS-discovered DB identical to Debian's iscsiadm" "$out"
+fi
+
+# open-iscsi 2.1.8 deletes the record only; the nodes stay
 "$A" -m discoverydb -t isns -p 127.0.0.1 -o delete; rc=$?
-[ $rc = 0 ] && [ ! -e "$ETC/isns/127.0.0.1,3205" ] && [ ! -e "$ETC/nodes/$T1" ] &&
-        tap ok "discoverydb -o delete removes the record and the nodes it found" ||
-        tap not-ok "discoverydb -o delete removes the record and the nodes it found" "rc=$rc"
+[ $rc = 0 ] && [ ! -e "$ETC/isns/127.0.0.1,3205" ] && [ -e "$ETC/nodes/$T1" ] &&
+        tap ok "discoverydb -o delete removes the record and keeps the nodes, as open-iscsi" ||
+        tap not-ok "discoverydb -o delete removes the record and keeps the nodes, as open-iscsi" "rc=$rc"
 
 out=$("$A" -m discovery -t isns -p 127.0.0.1:1 2>&1); rc=$?
 [ $rc = 4 ] && tap ok "an unreachable iSNS server fails with exit 4" || tap not-ok "an unreachable iSNS server fails with exit 4" "rc=$rc: $out"
@@ -148,6 +200,86 @@ elif differential; then
 else
         tap not-ok "discoverydb -t isns new/show/update/delete identical to Debian's iscsiadm" "$(cat "$T/diff.log")"
 fi
+
+# ---- iscsid keeps an SCN registration (the login itself needs iscsi_tcp: VM scenario "isns scn login") ----
+ID="$BUILD_DIR/iscsid/iscsid"
+wait_log() {   # wait_log FILE REGEX: up to 10 s
+        for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.1; done
+        return 1
+}
+scn_test() {
+        local root=$T/scnroot log=$T/iscsid.log T3=iqn.2003-01.org.example:isns-t3 pid
+        new_root "$root"
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1 -o new >/dev/null
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1 -o update -n discovery.isns.use_discoveryd -v Yes
+        ISCSI_ROOT=$root "$ID" -f -s "$T/iscsid.sock" >"$log" 2>&1 &
+        pid=$!
+        wait_log "$log" "registered .* for state change notifications" &&
+                grep -qx "iqn.1993-08.org.debian:01:isnstest" <<<"$(isns_nodes)" &&
+                tap ok "iscsid registers for SCNs with use_discoveryd = Yes in the isns record" ||
+                tap not-ok "iscsid registers for SCNs with use_discoveryd = Yes in the isns record" "$(tail -3 "$log")"
+        isnsadm_ --register entity=e4 target=$T3 portal=127.0.0.1:3262 pg,pgt=3 >/dev/null
+        wait_log "$log" "state change notification .*node $T3" &&
+                wait_log "$log" "target $T3 at 127.0.0.1:3262,3 found" &&
+                wait_log "$log" "Logging in to .*target: $T3, portal: 127.0.0.1,3262\\|login to $T3 at 127.0.0.1:3262,3" &&
+                grep -qx "node.discovery_type = isns" "$root/etc/iscsi/nodes/$T3/127.0.0.1,3262,3/default" &&
+                tap ok "an SCN for a new target: iscsid stores its node record and starts a login (its success needs iscsi_tcp: VM)" ||
+                tap not-ok "an SCN for a new target: iscsid stores its node record and starts a login (its success needs iscsi_tcp: VM)" "$(tail -4 "$log")"
+        isnsadm_ --deregister iscsi-name=$T3 >/dev/null
+        wait_log "$log" "target $T3 at 127.0.0.1:3262,3 is gone" &&
+                tap ok "a target that leaves the server is reported in iscsid's log" ||
+                tap not-ok "a target that leaves the server is reported in iscsid's log" "$(tail -3 "$log")"
+        stop_pid "$pid"
+        ! grep -qx "iqn.1993-08.org.debian:01:isnstest" <<<"$(isns_nodes)" && grep -q "deregistered" "$log" &&
+                tap ok "iscsid deregisters from the iSNS server at exit" ||
+                tap not-ok "iscsid deregisters from the iSNS server at exit" "$(isns_nodes)"
+        # iscsid.conf's isns.address with discovery.isns.use_discoveryd = Yes, no DB record
+        rm -rf "$root"; new_root "$root"
+        printf 'isns.address = 127.0.0.1\nisns.port = 3205\ndiscovery.isns.use_discoveryd = Yes\n' >"$root/etc/iscsi/iscsid.conf"
+        ISCSI_ROOT=$root "$ID" -f -s "$T/iscsid.sock" >"$log" 2>&1 &
+        pid=$!
+        wait_log "$log" "registered .* for state change notifications" &&
+                tap ok "iscsid.conf isns.address + discovery.isns.use_discoveryd = Yes start the SCN watch too" ||
+                tap not-ok "iscsid.conf isns.address + discovery.isns.use_discoveryd = Yes start the SCN watch too" "$(tail -3 "$log")"
+        stop_pid "$pid"
+        blackhole_test
+}
+# An iSNS server that accepts and never answers must not hold up iscsid (the exchanges run in
+# threads; a blocking call would hold the loop for the client timeout, 10 s): an IPC request is
+# answered well within 5 s, and iscsid still exits promptly.
+start_blackhole() {   # a server on 127.0.0.1:3207 that accepts and never answers; pid in $BH_PID
+        python3 -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 3207)); s.listen(8); held = []
+while True: held.append(s.accept()[0])' &
+        BH_PID=$!
+        wait_port 3207
+}
+blackhole_test() {
+        local root=$T/bhroot log=$T/iscsid-bh.log pid start ms rc
+        start_blackhole
+        new_root "$root"
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1:3207 -o new >/dev/null
+        ISCSI_ROOT=$root "$A" -m discoverydb -t isns -p 127.0.0.1:3207 -o update -n discovery.isns.use_discoveryd -v Yes
+        ISCSI_ROOT=$root "$A" -m node -o new -T iqn.2003-01.org.example:bh -p 127.0.0.1:1 >/dev/null
+        ISCSI_ROOT=$root "$ID" -f -s "$T/bh.sock" >"$log" 2>&1 &
+        pid=$!
+        sleep 1   # the registration is now waiting for the silent server
+        start=$(date +%s%N)
+        ISCSI_ROOT=$root ISCSID_SOCKET=$T/bh.sock timeout 8 "$A" -m node -T iqn.2003-01.org.example:bh -p 127.0.0.1:1 \
+                --login >/dev/null 2>&1; rc=$?
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ $rc != 124 ] && [ $ms -lt 5000 ] &&
+                tap ok "iscsid answers IPC at once while the iSNS server is silent (${ms} ms)" ||
+                tap not-ok "iscsid answers IPC at once while the iSNS server is silent" "rc=$rc after ${ms} ms"
+        start=$(date +%s%N)
+        stop_pid "$pid"
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ $ms -lt 4000 ] && tap ok "iscsid exits within 4 s while an iSNS exchange hangs (${ms} ms)" ||
+                tap not-ok "iscsid exits within 4 s while an iSNS exchange hangs" "${ms} ms"
+        stop_pid "$BH_PID"
+}
+if [ -x "$ID" ]; then scn_test; else tap skip "iscsid SCN watch" "iscsid not built"; fi
 
 # ---- iscsi-targetd registers itself; a 12 s registration period on a fresh server ----
 if [ ! -x "$TD" ] || [ ! -x "$TA" ]; then
@@ -203,4 +335,19 @@ stop_pid "$TD_PID"; TD_PID=
 nodes=$(isns_nodes)
 ! grep -q "$OURS" <<<"$nodes" && grep -q "deregistered entity" "$T/targetd.log" &&
         tap ok "iscsi-targetd deregisters at shutdown" || tap not-ok "iscsi-targetd deregisters at shutdown" "$nodes"
+
+# a silent iSNS server does not hold up the target's main loop (accepts, reloads)
+start_blackhole
+"$TD" -f -c "$ISCSI_TARGET_CONFIG" -p "$ISCSI_TARGETD_PIDFILE" -t 1 --isns=127.0.0.1:3207 >"$T/targetd-bh.log" 2>&1 &
+TD_PID=$!
+wait_port "$PORT"
+sleep 0.5   # the registration now waits for the silent server
+start=$(date +%s%N)
+out=$(ISCSI_ROOT=$T/root2 timeout 8 "$A" -m discovery -t st -p 127.0.0.1:"$PORT" 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $rc = 0 ] && [ $ms -lt 1500 ] &&   # a blocking registration would hold the loop 3 s
+        tap ok "iscsi-targetd answers SendTargets at once while the iSNS server is silent (${ms} ms)" ||
+        tap not-ok "iscsi-targetd answers SendTargets at once while the iSNS server is silent" "rc=$rc ${ms} ms: $out"
+stop_pid "$TD_PID"; TD_PID=
+stop_pid "$BH_PID"
 echo "1..$N"

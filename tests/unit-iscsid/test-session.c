@@ -26,6 +26,7 @@
 #include "fake-sysfs.h"
 #include "iscsi-proto/login.h"
 #include "ipc-server.h"
+#include "login-run.h"
 #include "manager.h"
 #include "netlink.h"
 
@@ -48,6 +49,7 @@ struct fake {
         uint32_t logout_sids[8];        /* Logout PDUs sent, not answered yet */
         unsigned n_logout_sids;
         uint32_t next_sid;
+        char bound_dev[32], bound_source[48]; /* of the last socket handed over */
 };
 
 static struct fake *F(struct kernel_transport *t) {
@@ -76,7 +78,13 @@ static int f_destroy_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid
         return 0;
 }
 static int f_bind_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid, int fd) {
+        struct sockaddr_in local;
+        socklen_t dlen = sizeof F(t)->bound_dev, llen = sizeof local;
         F(t)->binds++;
+        F(t)->bound_dev[0] = 0;
+        (void) getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, F(t)->bound_dev, &dlen);
+        if (getsockname(fd, (struct sockaddr *) &local, &llen) == 0)
+                inet_ntop(AF_INET, &local.sin_addr, F(t)->bound_source, sizeof F(t)->bound_source);
         return fd >= 0 ? 0 : -EBADF;
 }
 static int f_set_param(struct kernel_transport *t, uint32_t sid, uint32_t cid, enum kiscsi_param p, const char *v) {
@@ -457,6 +465,62 @@ static void test_login_without_ipc(void **state) {
         assert_null(m->sessions);
 }
 
+/* An iface bound to a netdev and a source address: the socket handed to the kernel leaves by
+ * that device from that address; an unknown device fails the login and says why. */
+static void test_iface_binding(void **state) {
+        if (geteuid() != 0) {
+                print_message("SO_BINDTODEVICE needs CAP_NET_RAW: run as root\n");
+                skip();
+        }
+        struct target t;
+        target_start(&t, false);
+        struct call c = {};
+        req_init(&c.req, t.port);
+        c.req.iface = "lo-bound";
+        c.req.netdev = "lo";
+        c.req.ipaddress = "127.0.0.3";
+        call_run(&c);
+        assert_int_equal(c.login.status, ISCSI_SUCCESS);
+        assert_string_equal(fake->bound_dev, "lo");
+        assert_string_equal(fake->bound_source, "127.0.0.3");
+
+        struct call bad = {};
+        req_init(&bad.req, t.port);
+        bad.req.iface = "gone";
+        bad.req.netdev = "nosuchdev0";
+        bad.req.initial_login_retry_max = 0;
+        call_run(&bad);
+        assert_int_equal(bad.login.status, ISCSI_ERR_TRANS);
+        assert_non_null(strstr(bad.login.message, "network device nosuchdev0"));
+        assert_int_equal(fake->creates, 1);
+        target_stop(&t);
+}
+
+/* login_run: several logins at once, waited for, each with its own outcome. */
+static void test_login_run(void **state) {
+        struct target t, gone;
+        struct node_login_req reqs[3];
+        struct login_result res[3];
+
+        server = ipc_server_free(server);
+        target_start(&t, false);
+        target_start(&gone, false);
+        int closed_port = gone.port;
+        target_stop(&gone);
+        req_init(&reqs[0], t.port);
+        req_init(&reqs[1], closed_port);
+        reqs[1].initial_login_retry_max = 0;
+        req_init(&reqs[2], t.port); /* the same node as reqs[0]: refused at once */
+        assert_int_equal(login_run(m, reqs, 3, res), 0);
+        assert_int_equal(res[0].status, ISCSI_SUCCESS);
+        assert_int_equal(res[0].sid, 1);
+        assert_int_equal(res[1].status, ISCSI_ERR_TRANS);
+        assert_non_null(strstr(res[1].message, "cannot connect"));
+        assert_int_equal(res[2].status, ISCSI_ERR_SESS_EXISTS);
+        assert_int_equal(fake->creates, 1);
+        target_stop(&t);
+}
+
 static void test_wrong_chap(void **state) {
         struct target t;
         target_start(&t, true);
@@ -629,6 +693,47 @@ static void test_non_root_refused(void **state) {
         assert_int_equal(c.logout.status, ISCSI_ERR_SESS_NOT_FOUND);
 }
 
+static int connect_raw(void) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", sockpath);
+        assert_true(fd >= 0);
+        assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        return fd;
+}
+
+/* Has the daemon closed its end of fd? (EOF or reset on a read that must not block.) */
+static bool closed_by_daemon(int fd) {
+        char b;
+        ssize_t n = recv(fd, &b, 1, MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN);
+}
+
+/* A client that never sends, and one that announces a 100 MiB message, block nobody: another
+ * client is served meanwhile, the oversized one is dropped at once, the silent one after the
+ * request timeout. */
+static void test_ipc_hostile_clients(void **state) {
+        ipc_server_set_request_timeout(server, 300 * 1000);
+        int silent = connect_raw(), big = connect_raw();
+        uint32_t be = htonl(100u << 20);
+        assert_int_equal(write(big, &be, sizeof be), (ssize_t) sizeof be);
+        char chunk[4096] = "{";
+        (void) send(big, chunk, sizeof chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        struct call c = { .is_logout = true };
+        c.logout_req = (struct session_logout_req) { .sid = 42 };
+        call_run(&c);
+        assert_int_equal(c.logout.status, ISCSI_ERR_SESS_NOT_FOUND);
+        assert_true(closed_by_daemon(big));
+        assert_false(closed_by_daemon(silent));
+
+        for (int i = 0; i < 40 && !closed_by_daemon(silent); i++)
+                sd_event_run(m->event, 20000);
+        assert_true(closed_by_daemon(silent));
+        close(silent);
+        close(big);
+}
+
 static void test_bad_version(void **state) {
         /* A request with a future version gets 16 and the daemon's version. */
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -653,11 +758,14 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_login_logout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_login_without_ipc, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_login_run, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_iface_binding, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_chap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ipc_hostile_clients, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_kernel_iscsi, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
         };

@@ -133,7 +133,7 @@ static inline int fx_run_full(struct fx *f, struct scsi_lu *lu, struct scsi_nexu
                 if (out && edtl)
                         memcpy(cmd->buf, out, edtl);
         }
-        if (scsi_cmd_submit(f->e, cmd) == 0) {
+        if (scsi_cmd_submit(f->e, cmd) == SCSI_SUBMIT_IN_FLIGHT) {
                 assert_true(scsi_cmd_in_flight(cmd));
                 while (!done)
                         assert_true(scsi_engine_wait(f->e) >= 0);

@@ -501,7 +501,7 @@ static void test_async_many(void **state) {
         }
         scsi_engine_set_batching(f->e, true);
         for (int i = 0; i < N; i++) {
-                if (scsi_cmd_submit(f->e, &cmds[i]) == 1)
+                if (scsi_cmd_submit(f->e, &cmds[i]) == SCSI_SUBMIT_COMPLETED)
                         done[i] = 1;
                 else
                         inflight++;

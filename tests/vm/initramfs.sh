@@ -52,7 +52,13 @@ for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/iscsi-iname /usr/sbin/tgt
   case $b in */tgt*) d=/opt/tgt/sbin ;; *) d=/opt/debian/sbin ;; esac
   copy_bin "$b" "$d/$(basename "$b")"
 done
-for b in /usr/sbin/parted /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair; do
+# open-isns (iSNS server and client) for the isns-* scenarios, in /opt/isns/sbin; optional.
+for b in /usr/sbin/isnsd /usr/sbin/isnsadm; do
+  [ -x "$b" ] && copy_bin "$b" "/opt/isns/sbin/$(basename "$b")"
+done
+# iproute2's ip and tc: network namespaces, veth pairs and netem for the network-fault scenarios;
+# dmsetup: device-mapper error/zero tables for the failing-backing-store scenario.
+for b in /usr/sbin/parted /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair /usr/sbin/ip /usr/sbin/tc /usr/sbin/dmsetup; do
   [ -x "$b" ] || { echo "initramfs.sh: missing $b on the host (scripts/install-deps.sh)" >&2; exit 1; }
   copy_bin "$b" "$b"
 done
@@ -77,7 +83,7 @@ if [ -d "$SRC_DIR/etc" ]; then
 fi
 
 # Kernel modules: the dependency chain of each wanted module, in load order.
-want="virtio_pci virtio_net scsi_mod scsi_transport_iscsi libiscsi libiscsi_tcp iscsi_tcp sd_mod crc32c_intel libcrc32c xfs"
+want="virtio_pci virtio_net scsi_mod scsi_transport_iscsi libiscsi libiscsi_tcp iscsi_tcp sd_mod crc32c_intel libcrc32c xfs veth sch_netem dm-mod dm-zero"
 mods=$(for m in $want; do modprobe -d "$KDIR" -S "$KVER" --show-depends "$m"; done \
        | awk '$1=="insmod"{print $2}' | awk '!seen[$0]++')
 mroot=/lib/modules/$KVER

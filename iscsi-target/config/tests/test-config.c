@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "config/alua.h"
 #include "config/saveconfig.h"
 #include "config/config-edit.h"
 #include "iscsi-util/macro.h"
@@ -78,6 +79,26 @@ static char *parse_error(const char *text, int expect) {
         return err;
 }
 
+/* The node ACLs of the fixture's first TPG: CHAP, mutual CHAP, mapped LUNs. */
+static void check_fixture_acls(TcTpg *tpg) {
+        TcNodeAcl *acl;
+
+        acl = tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:node01.initiator01");
+        assert_non_null(acl);
+        assert_string_equal(acl->chap.userid, "username");
+        assert_string_equal(acl->chap.password, "password");
+        assert_null(acl->chap.mutual_userid);
+        assert_int_equal(acl->n_mapped_luns, 2);
+        assert_true(tc_acl_find_mapped_lun(acl, 1)->write_protect);
+        assert_false(tc_acl_find_mapped_lun(acl, 0)->write_protect);
+        acl = tc_tpg_find_acl(tpg, "iqn.1993-08.org.debian:01:8b2f3c4d5e6f");
+        assert_non_null(acl);
+        assert_string_equal(acl->chap.mutual_userid, "targetname");
+        assert_string_equal(acl->chap.mutual_password, "mutualsecret1");
+        assert_int_equal(tc_acl_find_mapped_lun(acl, 0)->tpg_lun, 1);
+        assert_null(tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:nobody"));
+}
+
 static void test_fixture_loads(void **state) {
         _cleanup_free_ char *path = fixture_path("targetcli-saveconfig.json");
         _cleanup_tc_config_ TargetConfig *c = NULL;
@@ -123,20 +144,7 @@ static void test_fixture_loads(void **state) {
                          tc_config_find_storage_object(c, TC_BACKSTORE_BLOCK, "block1"));
         assert_non_null(tc_tpg_find_portal(tpg, "0.0.0.0", 3260));
 
-        TcNodeAcl *acl = tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:node01.initiator01");
-        assert_non_null(acl);
-        assert_string_equal(acl->chap.userid, "username");
-        assert_string_equal(acl->chap.password, "password");
-        assert_null(acl->chap.mutual_userid);
-        assert_int_equal(acl->n_mapped_luns, 2);
-        assert_true(tc_acl_find_mapped_lun(acl, 1)->write_protect);
-        assert_false(tc_acl_find_mapped_lun(acl, 0)->write_protect);
-        acl = tc_tpg_find_acl(tpg, "iqn.1993-08.org.debian:01:8b2f3c4d5e6f");
-        assert_non_null(acl);
-        assert_string_equal(acl->chap.mutual_userid, "targetname");
-        assert_string_equal(acl->chap.mutual_password, "mutualsecret1");
-        assert_int_equal(tc_acl_find_mapped_lun(acl, 0)->tpg_lun, 1);
-        assert_null(tc_tpg_find_acl(tpg, "iqn.2022-08.com.test:nobody"));
+        check_fixture_acls(tpg);
 
         t = tc_config_find_target(c, "iqn.2003-01.org.linux-iscsi.demo.x8664:sn.4f3a2b1c0d9e");
         assert_non_null(t);
@@ -490,6 +498,66 @@ static void test_edit_and_cascade(void **state) {
         assert_int_equal(c->n_targets, 0);
 }
 
+/* ALUA groups: LIO's default, create/set/get/delete with LIO's ranges, a LUN's group, and
+ * the JSON written as rtslib writes it. */
+static void test_alua_groups(void **state) {
+        _cleanup_tc_config_ TargetConfig *c = tc_config_new();
+        _cleanup_free_ char *json = NULL, *v = NULL, *g = NULL;
+        TcStorageObject *so;
+        TcAluaGroup *groups = NULL;
+        TcTarget *t;
+        TcTpg *tpg;
+        TcLun *lun;
+        size_t n;
+
+        assert_non_null(c);
+        assert_int_equal(tc_config_add_storage_object(c, TC_BACKSTORE_RAMDISK, "rd", NULL, 1 << 20, NULL, &so), 0);
+        assert_int_equal(tc_alua_groups(so, &groups, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(groups[0].name, TC_ALUA_DEFAULT_GROUP);
+        assert_int_equal(groups[0].id, 0);
+        assert_int_equal(groups[0].access_state, 0);
+        assert_int_equal(groups[0].access_type, 3);
+        assert_int_equal(groups[0].supported, 0xcf);
+        tc_alua_groups_free(groups, n);
+
+        assert_int_equal(tc_alua_group_create(so, "path_b", 1), 0);
+        assert_int_equal(tc_alua_group_create(so, "path_c", 1), -EEXIST);
+        assert_int_equal(tc_alua_group_create(so, "path_b", 2), -EEXIST);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "alua_access_state", "2"), 0);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "alua_access_state", "5"), -EINVAL);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "alua_support_standby", "0"), 0);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "tg_pt_gp_id", "4"), -EPERM);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "bogus", "1"), -ENOENT);
+        assert_int_equal(tc_alua_group_set(so, "nosuch", "preferred", "1"), -ENOENT);
+        assert_int_equal(tc_alua_group_get(so, "path_b", "alua_access_state", &v), 0);
+        assert_string_equal(v, "2");
+        assert_int_equal(tc_alua_groups(so, &groups, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(groups[1].access_state, 2);
+        assert_int_equal(groups[1].supported, 0xcf & ~0x04);
+        tc_alua_groups_free(groups, n);
+
+        assert_int_equal(tc_config_add_target(c, "iqn.2022-08.com.test:alua", &t), 0);
+        assert_int_equal(tc_target_add_tpg(t, 0, &tpg), 0);
+        assert_int_equal(tc_tpg_add_lun(c, tpg, 0, "/backstores/ramdisk/rd", &lun), 0);
+        assert_int_equal(tc_lun_alua_group(lun, &g), 0);
+        assert_string_equal(g, TC_ALUA_DEFAULT_GROUP);
+        assert_int_equal(tc_lun_set_alua_group(so, lun, "nosuch"), -ENOENT);
+        assert_int_equal(tc_lun_set_alua_group(so, lun, "path_b"), 0);
+        assert_int_equal(tc_config_to_json(c, &json), 0);
+        assert_non_null(strstr(json, "\"alua_tg_pt_gp_name\": \"path_b\""));
+        assert_non_null(strstr(json, "\"name\": \"path_b\""));
+
+        /* Deleting the group moves its LUNs back to the default group. */
+        assert_int_equal(tc_alua_group_delete(c, so, TC_ALUA_DEFAULT_GROUP), -EPERM);
+        assert_int_equal(tc_alua_group_delete(c, so, "path_b"), 0);
+        free(g);
+        g = NULL;
+        assert_int_equal(tc_lun_alua_group(lun, &g), 0);
+        assert_string_equal(g, TC_ALUA_DEFAULT_GROUP);
+}
+
 int main(int argc, char **argv) {
         if (argc > 1)
                 fixture_dir = argv[1];
@@ -504,6 +572,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(test_load_missing_file),
                 cmocka_unit_test(test_empty_object_and_python_escapes),
                 cmocka_unit_test(test_edit_and_cascade),
+                cmocka_unit_test(test_alua_groups),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * iscsid.conf: node.* keys become the defaults of new node records, discovery.sendtargets.*
- * those of new SendTargets discovery records, iscsid.* configure the daemon side.
+ * those of new SendTargets discovery records, discovery.isns.* those of new iSNS discovery
+ * records, iscsid.* and isns.address/isns.port configure the daemon side.
  */
 #pragma once
 
@@ -13,6 +14,9 @@
 typedef struct IscsidConf {
         Record *node; /* node record defaults with the file applied */
         Record *st;   /* SendTargets record defaults with the file applied */
+        Record *isns; /* iSNS discovery record defaults (discovery.isns.*) with the file applied */
+        char *isns_address; /* isns.address: the server iscsid watches (use_discoveryd), or NULL */
+        int isns_port;      /* isns.port, ISNS_DEFAULT_PORT when not set */
         char *startup;   /* iscsid.startup */
         bool safe_logout; /* iscsid.safe_logout */
 } IscsidConf;

@@ -48,6 +48,7 @@
         X(initiator_name, STR, IFACE_INITIATORNAME, 0, 0, NULL, INITIATOR_NAME, 0)                                \
         X(initiator_alias, STR, NONE, 0, 0, NULL, NONE, 0)                                                        \
         X(netdev, STR, IFACE_NET_IFACENAME, 0, 0, NULL, NONE, 0)                                                  \
+        X(ipaddress, STR, IFACE_IPADDRESS, 0, 0, NULL, NONE, 0)                                                   \
         X(hwaddress, STR, IFACE_HWADDRESS, 0, 0, NULL, NONE, 0)                                                   \
         X(scan, STR, SCAN, 0, 0, NULL, NONE, 0)                                                                   \
         X(auth_method, STR, AUTHMETHOD, 0, 0, NULL, NONE, 0)                                                      \

@@ -87,6 +87,8 @@ int node_db_read_iface(NodeDb *db, const char *name, Record **ret);
 int node_db_write_iface(NodeDb *db, const Record *iface);
 int node_db_delete_iface(NodeDb *db, const char *name);
 int node_db_list_ifaces(NodeDb *db, Record ***ret, size_t *ret_n);
+/* Create ifaces/ (empty), as open-iscsi does whenever it sets up its interfaces. */
+int node_db_ensure_ifaces_dir(NodeDb *db);
 bool node_iface_is_builtin(const char *name);
 
 void node_records_free(Record **r, size_t n);

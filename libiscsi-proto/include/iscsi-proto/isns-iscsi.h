@@ -18,6 +18,15 @@
 /* DevAttrReg of one initiator node (its own entity is assigned by the server). */
 int iscsi_isns_build_initiator_reg(uint16_t xid, const char *initiator, struct iscsi_isns_msg *ret);
 
+/*
+ * DevAttrReg of an initiator that wants State Change Notifications: its node and one portal
+ * (address, and scn_port as both its port and its SCN port: the server connects there to
+ * deliver SCNs, RFC 4171 §5.6.5.8), in an entity named after the initiator (open-isns wants
+ * an entity key before the other operating attributes).
+ */
+int iscsi_isns_build_initiator_scn_reg(uint16_t xid, const char *initiator, const char *address, uint16_t scn_port,
+                                       struct iscsi_isns_msg *ret);
+
 /* DevDereg of the node named name (the source). */
 int iscsi_isns_build_node_dereg(uint16_t xid, const char *name, struct iscsi_isns_msg *ret);
 

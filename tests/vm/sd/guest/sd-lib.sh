@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Sourced by systemd-guest scenarios (tests/vm/sd/scenarios/*.sh), bash. Brings in the step API
 # of tests/vm/guest/lib.sh (step, step_sh, step_rc, run, ok, not_ok, skip, wait_for, expect_out,
 # bg, at_exit, ...) and adds:

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # The initiator guest of the two-guest layout (run-pair.sh sd-target sd-initiator): the project
 # as installed by meson install, driven the way an admin does. Steps are named after the issue's
 # scenarios ("boot with no nodes: ...", ...); tests/suites/65-systemd.sh folds them into one
@@ -7,9 +8,9 @@
 #         three nodes, XFS + fstab _netdev line, data d1; reboot
 # boot 2  boot auto-login, startup modes, iscsid restart; data d2, writer running; poweroff
 # boot 3  shutdown order (journal of boot 2, clean XFS mount), reboot loop: check, d3, reboot
-# boot 4  reboot loop: check, d4, reboot
-# boot 5  reboot loop: all data intact after the third reboot
-# sd-boots: 5
+# boot 4  reboot loop: all data intact after the third reboot (d1, d2, d3 were each written
+#         before one of the three: reboot, poweroff, reboot)
+# sd-boots: 4
 # sd-timeout: 240
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.sd
@@ -17,8 +18,8 @@ INI=iqn.2026-12.org.example.sd:initiator
 P=10.0.3.1
 MNT=/mnt/iscsi
 onmnt="grep -q ' $MNT xfs ' /proc/mounts"
-sessions_of() { iscsiadm -m session 2>/dev/null | grep -c "$BASE:$1\$"; }
-sid_of() { iscsiadm -m session 2>/dev/null | sed -n "s/^tcp: \[\([0-9]*\)\].*$BASE:$1\$/\1/p"; }
+# sessions NAME: how many sessions to $BASE:NAME ("tcp: [1] 10.0.3.1:3260,1 IQN (non-flash)")
+sessions() { iscsiadm -m session 2>/dev/null | grep -c " $BASE:$1 "; }
 
 # write_data N: 8 MiB random file dN on the iSCSI XFS, its checksum kept on the root disk
 write_data() {
@@ -84,7 +85,7 @@ case $VM_BOOT in
 2)
   # ---- boot auto-login ------------------------------------------------------------------
   run iscsiadm -m session
-  step_sh "boot auto-login: the automatic node is logged in" "[ \$(iscsiadm -m session | grep -c '$BASE:disk\$') = 1 ]"
+  step_sh "boot auto-login: the automatic node is logged in" "[ $(sessions disk) = 1 ]"
   step_sh "boot auto-login: $MNT mounted (XFS, _netdev)" "$onmnt && findmnt $MNT"
   check_data "boot auto-login"
   run systemctl list-units --failed --no-pager
@@ -92,21 +93,22 @@ case $VM_BOOT in
     '[ "$(systemctl is-system-running)" = running ] && [ -z "$(systemctl list-units --failed --plain --no-legend)" ]'
   step_sh "boot auto-login: iscsi.service pulled in by iscsi-generator, logged in" \
     'ls -l /run/systemd/generator/remote-fs.target.wants/iscsi.service && [ "$(systemctl show -P ActiveState iscsi.service)" = active ]'
+  run systemd-analyze critical-chain --no-pager remote-fs.target
   run journalctl -b -u iscsid.service -u iscsi.service --no-pager -o short-monotonic
   step_sh "boot auto-login: iscsid logs to the journal" "journalctl -b _COMM=iscsid -o cat | grep -q ."
   # ---- startup modes --------------------------------------------------------------------
   step_sh "startup modes: manual and onboot nodes not logged in at boot" \
-    "[ \$(iscsiadm -m session | grep -c '$BASE:manual\$') = 0 ] && [ \$(iscsiadm -m session | grep -c '$BASE:onboot\$') = 0 ]"
+    "[ $(sessions manual) = 0 ] && [ $(sessions onboot) = 0 ]"
   step "startup modes: --loginall=manual" iscsiadm -m node --loginall=manual
   step_sh "startup modes: only the manual node joined" \
-    "[ \$(iscsiadm -m session | grep -c '$BASE:manual\$') = 1 ] && [ \$(iscsiadm -m session | grep -c '$BASE:onboot\$') = 0 ]"
+    "[ $(sessions manual) = 1 ] && [ $(sessions onboot) = 0 ]"
   step "startup modes: --logoutall=manual" iscsiadm -m node --logoutall=manual
   step_sh "startup modes: manual session gone, automatic one kept" \
-    "[ \$(iscsiadm -m session | grep -c '$BASE:manual\$') = 0 ] && [ \$(iscsiadm -m session | grep -c '$BASE:disk\$') = 1 ]"
+    "[ $(sessions manual) = 0 ] && [ $(sessions disk) = 1 ]"
   step "startup modes: --loginall=onboot (what an initramfs does)" iscsiadm -m node --loginall=onboot
-  step_sh "startup modes: onboot node logged in" "[ \$(iscsiadm -m session | grep -c '$BASE:onboot\$') = 1 ]"
+  step_sh "startup modes: onboot node logged in" "[ $(sessions onboot) = 1 ]"
   # ---- iscsid restart -------------------------------------------------------------------
-  sid=$(iscsiadm -m session | sed -n "s/^tcp: \[\([0-9]*\)\].*$BASE:disk\$/\1/p")
+  sid=$(iscsiadm -m session | sed -n "s/^tcp: \[\([0-9]*\)\] .* $BASE:disk .*/\1/p")
   note "session of the mounted disk: sid $sid"
   cat > /tmp/writer.sh <<W
 i=0
@@ -142,9 +144,9 @@ W
   expect_journal_order "shutdown order: unmount before logout before the network goes down" -1 \
     'Unmounted (/mnt/iscsi|mnt-iscsi.mount)' \
     "Logout of \\[sid: [0-9]+, target: $BASE:disk" \
-    'Stopping Network Configuration|Stopped target Network\.'
+    'Stopping systemd-networkd.service|Stopped target network.target'
   expect_journal_order "shutdown order: iscsid stops after the logout" -1 \
-    "Logout of \\[sid: [0-9]+, target: $BASE:disk" 'Stopped iSCSI initiator daemon'
+    "Logout of \\[sid: [0-9]+, target: $BASE:disk" 'Stopped iscsid.service'
   step_sh "shutdown order: the onboot session was not logged out (open-iscsi PR 186)" \
     "! journalctl -b -1 -o cat | grep -q 'Logout of .*$BASE:onboot'"
   step_sh "shutdown order: XFS mounted without log recovery" \
@@ -156,13 +158,8 @@ W
   sd_next reboot
   ;;
 4)
-  check_data "reboot loop"
-  write_data 4
-  sd_next reboot
-  ;;
-5)
   run iscsiadm -m session
   check_data "reboot loop"
-  step_sh "reboot loop: three reboots happened" "[ \$(journalctl --list-boots --no-pager | wc -l) -ge 5 ]"
+  step_sh "reboot loop: three reboots happened (4 boots in the journal)" "journalctl --list-boots --no-pager; [ \$(journalctl --list-boots --no-pager | grep -cE '[0-9a-f]{32}') -ge 4 ]"
   ;;
 esac

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # The target guest of the two-guest layout (run-pair.sh FIRST), and the "target unit" checks:
 # boot 1: the admin enables iscsi-targetd.service and configures three targets with
 #   iscsi-target (each change saved to /etc/target/saveconfig.json, the daemon reloads);
@@ -11,7 +12,6 @@
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.sd
 INI=iqn.2026-12.org.example.sd:initiator
-T=10.0.3.1
 
 # discovery over the guest's own loopback shows what the running daemon serves
 served() { iscsiadm -m discovery -t sendtargets -p 127.0.0.1 2>&1; }
@@ -47,6 +47,10 @@ case $VM_BOOT in
   step "target unit: iscsi-target saveconfig" iscsi-target saveconfig
   step_sh "target unit: served after saveconfig (daemon reloaded)" \
     "iscsiadm -m discovery -t sendtargets -p 127.0.0.1 | grep -q '$BASE:spare'"
+  step "target unit: delete the 4th target (saved, daemon signalled)" sh -c "
+      iscsi-target /iscsi delete $BASE:spare && iscsi-target /backstores/fileio delete spare"
+  step_sh "target unit: no longer served (daemon reloaded)" \
+    "! iscsiadm -m discovery -t sendtargets -p 127.0.0.1 | grep -q '$BASE:spare'"
   run systemctl status --no-pager iscsi-targetd.service
   run rm -rf /etc/iscsi/nodes /etc/iscsi/send_targets
   sd_ready

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# 65-systemd: the toolkit installed like a distribution ships it (issue 10).
+#  1. bats: man pages against --help and the option tables, bash completion functions;
+#  2. a reference boot of the systemd guest without the project (tests/vm/sd, SD_PACKAGE=0);
+#  3. two systemd guests (tests/vm/sd/run-pair.sh sd-target sd-initiator): the target guest with
+#     iscsi-targetd.service, the initiator guest with exactly `meson install --destdir` output,
+#     five boots of it.
+# Prints every detail step, then one TAP step per scenario of the issue: ok iff it has steps
+# and all of them passed. Wall time ~6-8 min on 2 shared cores (see tests/vm/README.md).
+set -uo pipefail
+: "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
+export SRC_DIR BUILD_DIR OUT_DIR
+out=$OUT_DIR/65-systemd
+rm -rf "$out"; mkdir -p "$out"
+scenarios=("boot auto-login" "shutdown order" "boot with no nodes" "socket activation"
+           "iscsid restart" "reboot loop" "startup modes" "target unit")
+
+if command -v bats >/dev/null; then
+  setsid timeout 300 bats --formatter tap "$SRC_DIR"/tests/bats/install-man.bats \
+    "$SRC_DIR"/tests/bats/install-completion.bats > "$out/bats.tap" 2>&1
+else
+  echo "ok 1 - install bats # SKIP bats not installed" > "$out/bats.tap"
+fi
+
+# The reference boot uses the initiator's NIC setup (a UDP peer that is not there).
+read -r p1 p2 < <(python3 -c '
+import socket
+s = [socket.socket(type=socket.SOCK_DGRAM) for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+SD_PACKAGE=0 SD_OUT=$out/baseline SD_NET=udp:$p1:$p2 SD_IP=10.0.3.2/24 SD_MAC=52:54:00:00:03:02 \
+  "$SRC_DIR/tests/vm/sd/run.sh" sd-baseline > "$out/baseline.tap" 2> "$out/baseline.log"
+SD_OUT=$out/pair "$SRC_DIR/tests/vm/sd/run-pair.sh" sd-target sd-initiator > "$out/pair.tap" 2> "$out/pair.log"
+
+mark() { sed -n "s/^# sd\/[^ ]* mark $1 //p" "$out"/*.tap | head -1; }
+with=$(mark userspace_with_package) without=$(mark userspace_without_package)
+
+n=0 failed=0
+declare -A seen bad
+while IFS= read -r line; do
+  if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -?\ ?(.*)$ ]]; then
+    n=$((n + 1)); res=${BASH_REMATCH[1]} desc=${BASH_REMATCH[2]}
+    echo "$res $n - $desc"
+    [ "$res" = "not ok" ] && failed=1
+    d=${desc#sd/*: }
+    for s in "${scenarios[@]}"; do
+      if [[ $d == "$s:"* ]]; then
+        seen[$s]=1
+        [[ $res == "not ok" ]] && bad[$s]=1
+        [[ $res == ok && $desc == *"# SKIP"* ]] && bad[$s]=${bad[$s]:-skip}
+      fi
+    done
+  elif [[ $line == "#"* ]]; then
+    echo "$line"
+  fi
+done < <(cat "$out/bats.tap" "$out/baseline.tap" "$out/pair.tap")
+
+ratio=""
+if [ -n "$with" ] && [ -n "$without" ]; then
+  ratio=$(awk -v a="$with" -v b="$without" 'BEGIN{printf "%.2f", a/b}')
+  echo "# boot with no nodes: userspace boot ${with}s with the package, ${without}s without (ratio $ratio)"
+fi
+for s in "${scenarios[@]}"; do
+  n=$((n + 1))
+  extra=""
+  [ "$s" = "boot with no nodes" ] && [ -n "$ratio" ] && extra=" (boot time ratio with/without the package: $ratio)"
+  if [ -z "${seen[$s]:-}" ]; then
+    echo "not ok $n - $s: no step ran (see $out/*.log)"; failed=1
+  elif [ "${bad[$s]:-}" = 1 ]; then
+    echo "not ok $n - $s"; failed=1
+  elif [ "${bad[$s]:-}" = skip ]; then
+    echo "ok $n - $s # SKIP (see the detail steps)"
+  else
+    echo "ok $n - $s$extra"
+  fi
+done
+if [ $failed = 1 ]; then
+  echo "# 65-systemd: logs in $out (baseline.log, pair.log; per boot: pair/{first,second}/boot-N/)"
+  tail -n 80 "$out/pair.log" >&2
+fi
+echo "1..$n"
+exit $failed
