@@ -11,7 +11,7 @@
 #    control channel on 10.0.3.1:9999 lets the initiator guest ask for "grow" (the LUN becomes
 #    128 MiB, by iscsi-target commands and a reload) and "done" (the scenario ends).
 # sd-packages: targetcli-fb python3-rtslib-fb dbus
-# sd-timeout: 600
+# sd-timeout: 1000
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.consumers
 BRICK_INI=$BASE:brick-host
@@ -160,8 +160,8 @@ PY
 sd_ready
 sd_next stay
 note "serving os-brick's initiator; control channel on 10.0.3.1:9999"
-STEP_TIMEOUT=500
-run python3 /root/ctl.py 480
+STEP_TIMEOUT=820
+run python3 /root/ctl.py 800
 STEP_TIMEOUT=120
 step_sh "os-brick target: the LUN was grown to 128 MiB on the initiator's request (iscsi-target + reload)" \
   "grep -qx 'grow 0' /tmp/ctl.results && [ \$(stat -c %s $DISKS/brick.img) = 134217728 ]"
