@@ -190,3 +190,5 @@ stop_bg libvirtd
 run sh -c "grep -oE \"(About to run|Child process|unexpected exit).*iscsiadm.*\" /tmp/libvirtd.log | cut -c1-250"
 STEP_TIMEOUT=120
 step "os-brick: tell the target guest we are done" ctl done
+if wait_for 120 'ctl finished'; then ok "os-brick: the target guest reported all its steps"
+else not_ok "os-brick: the target guest reported all its steps (no answer in 120 s)"; fi

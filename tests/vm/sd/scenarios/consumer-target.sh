@@ -9,7 +9,9 @@
 #      iscsi-target/SAVECONFIG-COMPAT.md lists them).
 # 2. os-brick's target: iscsi-targetd.service with a CHAP-protected 64 MiB LUN; sd_ready; then a
 #    control channel on 10.0.3.1:9999 lets the initiator guest ask for "grow" (the LUN becomes
-#    128 MiB, by iscsi-target commands and a reload) and "done" (the scenario ends).
+#    128 MiB, by iscsi-target commands and a reload) and "done" (the initiator is done); after its
+#    last steps this guest answers "finished", so the initiator guest (and with it run-pair.sh,
+#    which then powers this guest off) waits until every step here is reported.
 # sd-packages: targetcli-fb python3-rtslib-fb dbus
 # sd-timeout: 1000
 . /usr/local/lib/vmtest/sd-lib.sh
@@ -153,7 +155,7 @@ while True:
         rc = p.returncode; print(p.stdout.decode(), flush=True)
     print(f"{cmd} {rc}", file=log, flush=True); print(f"control: {cmd} -> rc {rc}", flush=True)
     f.write(f"rc {rc}\n"); f.flush(); c.close()
-    if cmd == "done":
+    if cmd in ("done", "finished"):
         break
 PY
 : > /tmp/ctl.results
@@ -167,3 +169,5 @@ step_sh "os-brick target: the LUN was grown to 128 MiB on the initiator's reques
   "grep -qx 'grow 0' /tmp/ctl.results && [ \$(stat -c %s $DISKS/brick.img) = 134217728 ]"
 step_sh "os-brick target: the initiator reported its end (done)" "grep -qx 'done 0' /tmp/ctl.results"
 run journalctl -b -u iscsi-targetd.service --no-pager -o short-monotonic
+note "tell the initiator guest this scenario is finished (run-pair.sh then ends this guest)"
+run python3 /root/ctl.py 120
