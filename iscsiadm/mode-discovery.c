@@ -16,7 +16,7 @@
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))
                 return 0;
-        if (streq(t, "fw") || streq(t, "slp")) {
+        if (streq(t, "slp")) {
                 log_error("%s discovery is not supported", t);
                 return ISCSI_ERR_OP_NOT_SUPP;
         }
@@ -39,7 +39,8 @@ static int list_discovery_records(Context *c, Record ***ret, size_t *ret_n) {
                 node_records_free(isns, n_isns);
                 return k < 0 ? k : -ENOMEM;
         }
-        memcpy(v + n_st, isns, n_isns * sizeof(Record *));
+        if (n_isns > 0) /* isns is NULL when there are none: memcpy must not see it */
+                memcpy(v + n_st, isns, n_isns * sizeof(Record *));
         free(isns);
         *ret = v;
         *ret_n = n_st + n_isns;
@@ -415,6 +416,8 @@ int mode_discovery(Context *c, bool db_mode) {
                 return list_records(c);
         if (streq_ptr(o->type, "isns"))
                 return mode_discovery_isns(c, db_mode);
+        if (streq_ptr(o->type, "fw"))
+                return mode_fw_discovery(c);
         k = check_type(o->type);
         if (k)
                 return k;

@@ -11,7 +11,7 @@
 # boot 4  reboot loop: all data intact after the third reboot (d1, d2, d3 were each written
 #         before one of the three: reboot, poweroff, reboot)
 # sd-boots: 4
-# sd-timeout: 240
+# sd-timeout: 420
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.sd
 INI=iqn.2026-12.org.example.sd:initiator
@@ -53,7 +53,7 @@ case $VM_BOOT in
   step_sh "boot with no nodes: initiatorname.iscsi created on first boot (iscsi-init.service)" \
     'cat /etc/iscsi/initiatorname.iscsi && grep -Eq "^InitiatorName=iqn\.[0-9]{4}-[0-9]{2}\.[^:]+:[0-9a-f]{12}$" /etc/iscsi/initiatorname.iscsi &&
      [ "$(systemctl show -P Result iscsi-init.service)" = success ]'
-  sd_mark userspace_with_package "$(systemd-analyze time | sed -n 's/.*+ \([0-9.]*\)s (userspace).*/\1/p')"
+  sd_mark userspace_with_package "$(boot_userspace_seconds)"
   run systemd-analyze time
 
   # ---- socket activation --------------------------------------------------------------
@@ -132,6 +132,8 @@ W
   sleep 2
   step_sh "iscsid restart: session $sid kept, I/O continues after kill -9" \
     "grep -qx LOGGED_IN /sys/class/iscsi_session/session$sid/state && [ \$(wc -l < $MNT/writer.log) -gt $n1 ]"
+  step_sh "iscsid restart: the iscsid started by Restart= adopted session $sid too" \
+    "[ \$(journalctl -b -u iscsid.service -o cat | grep -c 'adopted session $sid ') -ge 2 ]"
   # ---- shutdown order (checked on boot 3) -----------------------------------------------
   write_data 2
   note "poweroff with $MNT mounted, the writer running and the onboot session logged in"
