@@ -358,6 +358,28 @@ t "-m discoverydb -P 1 after IPv6 discovery (lines sorted)" -m discoverydb -P 1
 NORM=cat
 
 resync
+# --- records of several kinds meeting ---------------------------------------------------
+t "-m node -o new: a static record discovery will find too" -m node -T $T1 -p 127.0.0.1:3261,1 -I ifd -o new
+t "-m node -o new: a legacy record (no tpgt) discovery will convert" -m node -T $T2 -p 127.0.0.1:3261 -I ifd -o new
+t "-m node -o new of an existing record" -m node -T $T2 -p 127.0.0.1:3261 -I ifd -o new
+t "-m node -T T (static and legacy records)" -m node -T $T2
+t "-m discovery -t st -I ifd -p P: takes over the static record, converts the legacy one" -m discovery -t st -I ifd -p $DP
+t "-m node after the takeover" -m node
+NORM=sort
+t "-m discoverydb -P 1 after the takeover (lines sorted)" -m discoverydb -P 1
+NORM=cat
+t "-m discovery (list of discovery records)" -m discovery
+t "-m node -o update -n node.conn[0].iscsi.HeaderDigest -v CRC32C,None" \
+        -m node -T $T1 -o update -n 'node.conn[0].iscsi.HeaderDigest' -v CRC32C,None
+t "-m node -o update -n node.session.nr_sessions -v 2" -m node -T $T1 -o update -n node.session.nr_sessions -v 2
+t "-m node -T T -o show after the updates" -m node -T $T1 -o show
+t "-m node -o new -p localhost:3260 (a host name)" -m node -T $T1 -p localhost:3260 -o new
+t "-m node -T T -p localhost" -m node -T $T1 -p localhost
+t "-m node -L automatic: nothing automatic" -m node -L automatic
+t "-m node -L bogus" -m node -L bogus
+t "-m node -U bogus" -m node -U bogus
+
+resync
 # --- IPv6 portals -------------------------------------------------------------------------
 t "-m node -o new -p [::1]:3260,1" -m node -T $T1 -p '[::1]:3260,1' -o new
 t "-m node -o new -p [fe80::1%lo]:3260,1 (link-local with zone)" -m node -T $T2 -p '[fe80::1%lo]:3260,1' -o new
