@@ -41,8 +41,9 @@ for p in $OURS_PORT $TGT_PORT $IPERF_PORT; do
         if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "port $p busy" >&2; exit 1; fi
 done
 
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$BUILD_DIR" -I"$SRC_DIR/libiscsi-node" "$SRC_DIR/bench/target-writeload.c" \
-        "$BUILD_DIR/libiscsi-node/libiscsi-proto.a" -lcrypto -lisal -o "$WORK/writeload" || exit 1
+cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$BUILD_DIR" -I"$SRC_DIR/libiscsi-proto/include" -I"$SRC_DIR/libiscsi-util/include" \
+        "$SRC_DIR/bench/target-writeload.c" "$BUILD_DIR/libiscsi-proto/libiscsi-proto.a" \
+        "$BUILD_DIR/libiscsi-util/libiscsi-util.a" -lcrypto -lisal -o "$WORK/writeload" || exit 1
 
 truncate -s 1G "$IMG"
 dd if=/dev/zero of="$IMG" bs=1M count=1024 conv=notrunc status=none   # allocate the pages once

@@ -16,7 +16,7 @@
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))
                 return 0;
-        if (streq(t, "fw") || streq(t, "slp")) {
+        if (streq(t, "slp")) {
                 log_error("%s discovery is not supported", t);
                 return ISCSI_ERR_OP_NOT_SUPP;
         }
@@ -416,6 +416,8 @@ int mode_discovery(Context *c, bool db_mode) {
                 return list_records(c);
         if (streq_ptr(o->type, "isns"))
                 return mode_discovery_isns(c, db_mode);
+        if (streq_ptr(o->type, "fw"))
+                return mode_fw_discovery(c);
         k = check_type(o->type);
         if (k)
                 return k;

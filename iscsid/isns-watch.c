@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* iSNS SCN registration, SCN reception and the logins they lead to; see isns-watch.h.
- * Calls to the server are short blocking exchanges (NODE_ISNS_TIMEOUT_MS) on the main loop;
- * SCNs arrive on a listening socket driven by sd-event. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
+/* iSNS servers watched for state changes and the logins they lead to; see isns-watch.h.
+ * The exchanges with a server run in isns-job.c's threads; everything here runs on the loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "iscsi-node/initiatorname.h"
@@ -16,22 +15,18 @@
 #include "iscsi-node/isns-client.h"
 #include "iscsi-node/nodedb.h"
 #include "iscsi-node/paths.h"
+#include "isns-job.h"
+#include "isns-scn.h"
 #include "isns-watch.h"
 #include "log.h"
 #include "manager.h"
 
 #define USEC_PER_SEC_ 1000000ULL
 #define RETRY_USEC (10 * USEC_PER_SEC_)
+#define DEFAULT_REFRESH_USEC (60 * USEC_PER_SEC_)
+#define EXIT_WAIT_MS 2000
 
-struct scn_conn {
-        struct isns_server *srv;
-        int fd;
-        sd_event_source *io;
-        struct iscsi_isns_reasm reasm;
-        struct scn_conn *next;
-};
-
-/* One portal of one target, as the server lists it. */
+/* One portal of one target, as a server lists it. */
 struct found {
         char *target, *address;
         int port, tpgt;
@@ -42,14 +37,10 @@ struct isns_server {
         char *host;
         int port;
         int poll_sec;                   /* discoveryd_poll_inval; <= 0: SCNs only */
-        int listen_fd;
-        uint16_t scn_port;
-        char local[INET6_ADDRSTRLEN];   /* our address as the server sees it */
-        sd_event_source *listen_io, *timer;
-        struct scn_conn *conns;
+        sd_event_source *timer;         /* next registration refresh (or retry, or poll) */
         uint16_t xid;
-        bool registered;
-        uint64_t refresh_usec;
+        bool registered, busy;
+        bool again, again_register;     /* a job was asked for while one ran */
         struct found *known;
         size_t n_known;
         struct isns_server *next;
@@ -59,10 +50,14 @@ struct isns_watch {
         struct manager *m;
         char *initiator;
         struct isns_server *servers;
+        struct isns_scn_listener *scn;
+        int job_pipe[2];
+        sd_event_source *job_io;
+        unsigned jobs_running;
 };
 
 static void found_free(struct found *f, size_t n) {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; f && i < n; i++) {
                 free(f[i].target);
                 free(f[i].address);
         }
@@ -100,47 +95,50 @@ static int flatten(const struct iscsi_st_list *l, struct found **ret, size_t *re
         return 0;
 }
 
-/* The node record for f: the stored one, else iscsid.conf's defaults (then stored too, with
- * the server as its discovery, as iscsiadm -m discovery -t isns would). */
-static int node_record_for(struct isns_server *s, const struct found *f, Record **ret) {
-        _cleanup_(node_db_freep) NodeDb *db = NULL;
+/* A new node record for f from iscsid.conf's defaults, with the server as its discovery. */
+static Record *new_node_record(const struct isns_server *s, const struct found *f) {
         _cleanup_(node_iscsid_conf_freep) IscsidConf *conf = NULL;
-        _cleanup_free_ char *conf_path = node_path_config("iscsid.conf");
+        _cleanup_free_ char *path = node_path_config("iscsid.conf");
+        char port[16], tpgt[16], dport[16];
+        Record *r;
+
+        if (!path || node_iscsid_conf_load(path, NULL, NULL, &conf) < 0 || !(r = node_record_copy(conf->node)))
+                return NULL;
+        snprintf(port, sizeof(port), "%d", f->port);
+        snprintf(tpgt, sizeof(tpgt), "%d", f->tpgt);
+        snprintf(dport, sizeof(dport), "%d", s->port);
+        (void) node_record_set_index(r, NODE_KEY_NAME, f->target);
+        (void) node_record_set_index(r, NODE_KEY_CONN_ADDRESS, f->address);
+        (void) node_record_set_index(r, NODE_KEY_CONN_PORT, port);
+        (void) node_record_set_index(r, NODE_KEY_TPGT, tpgt);
+        (void) node_record_set_index(r, NODE_KEY_DISCOVERY_TYPE, "isns");
+        (void) node_record_set_index(r, NODE_KEY_DISCOVERY_ADDRESS, s->host);
+        (void) node_record_set_index(r, NODE_KEY_DISCOVERY_PORT, dport);
+        return r;
+}
+
+/* The node record for f: the stored one, else a new one (stored too, as iscsiadm -m discovery
+ * -t isns would). */
+static int node_record_for(const struct isns_server *s, const struct found *f, Record **ret) {
+        _cleanup_(node_db_freep) NodeDb *db = NULL;
         NodeFilter nf = { .target = f->target, .address = f->address, .port = f->port, .tpgt = f->tpgt,
                           .iface = "default" };
         NodeEntry *e = NULL;
         size_t ne = 0;
         Record *r;
-        char buf[16];
         int k;
 
         k = node_db_open(&db);
         if (k >= 0)
                 k = node_db_find_nodes(db, &nf, &e, &ne);
-        if (k >= 0 && ne > 0) {
-                r = node_record_copy(e[0].rec);
-                node_entries_free(e, ne);
-                return r ? (*ret = r, 0) : -ENOMEM;
-        }
-        node_entries_free(e, ne);
-        k = k < 0 ? k : conf_path ? node_iscsid_conf_load(conf_path, NULL, NULL, &conf) : -ENOMEM;
         if (k < 0)
                 return k;
-        r = node_record_copy(conf->node);
+        r = ne > 0 ? node_record_copy(e[0].rec) : new_node_record(s, f);
+        if (r && ne == 0 && (node_db_lock(db) < 0 || node_db_write_node(db, r) < 0))
+                log_warning("iSNS: cannot store the node record of %s", f->target);
+        node_entries_free(e, ne);
         if (!r)
                 return -ENOMEM;
-        (void) node_record_set_index(r, NODE_KEY_NAME, f->target);
-        (void) node_record_set_index(r, NODE_KEY_CONN_ADDRESS, f->address);
-        snprintf(buf, sizeof(buf), "%d", f->port);
-        (void) node_record_set_index(r, NODE_KEY_CONN_PORT, buf);
-        snprintf(buf, sizeof(buf), "%d", f->tpgt);
-        (void) node_record_set_index(r, NODE_KEY_TPGT, buf);
-        (void) node_record_set_index(r, NODE_KEY_DISCOVERY_TYPE, "isns");
-        (void) node_record_set_index(r, NODE_KEY_DISCOVERY_ADDRESS, s->host);
-        snprintf(buf, sizeof(buf), "%d", s->port);
-        (void) node_record_set_index(r, NODE_KEY_DISCOVERY_PORT, buf);
-        if (node_db_lock(db) < 0 || node_db_write_node(db, r) < 0)
-                log_warning("iSNS: cannot store the node record of %s", f->target);
         *ret = r;
         return 0;
 }
@@ -173,19 +171,13 @@ static void login(struct isns_server *s, const struct found *f) {
         (void) manager_login(s->w->m, &req, on_login_done, what); /* on_login_done frees what */
 }
 
-/* Ask the server for its targets now; log in to new portals, report vanished ones. */
-static void rescan(struct isns_server *s) {
-        _cleanup_st_list_ struct iscsi_st_list list = {};
+/* What the server lists now: log in to new portals, report vanished ones. */
+static void apply_targets(struct isns_server *s, const struct iscsi_st_list *list) {
         struct found *now = NULL;
         size_t n = 0;
-        uint32_t status = 0;
-        int k;
 
-        k = node_isns_discover_targets(s->host, s->port, s->w->initiator, &list, &status);
-        if (k == -ENOMSG)
-                log_warning("iSNS server %s:%d: %s", s->host, s->port, iscsi_isns_status_name(status));
-        if (k < 0 || flatten(&list, &now, &n) < 0) {
-                log_errno(LOG_WARNING, k < 0 ? k : -ENOMEM, "iSNS: query of %s:%d failed", s->host, s->port);
+        if (flatten(list, &now, &n) < 0) {
+                log_error("iSNS: out of memory");
                 return;
         }
         for (size_t i = 0; i < s->n_known; i++)
@@ -203,215 +195,112 @@ static void rescan(struct isns_server *s) {
         s->n_known = n;
 }
 
-static void scn_conn_free(struct scn_conn *c) {
-        struct scn_conn **p = &c->srv->conns;
+static void start_job(struct isns_server *s, bool do_register) {
+        struct isns_job *j;
 
-        while (*p && *p != c)
-                p = &(*p)->next;
-        if (*p)
-                *p = c->next;
-        sd_event_source_unref(c->io);
-        safe_close(c->fd);
-        iscsi_isns_reasm_clear(&c->reasm);
-        free(c);
-}
-
-/* One whole message from the server on an SCN connection: answer it; an SCN starts a rescan. */
-static void scn_message(struct scn_conn *c, const struct iscsi_isns_msg *m) {
-        _cleanup_isns_msg_ struct iscsi_isns_msg reply = {};
-        struct iscsi_isns_scn scn;
-
-        if (m->function != ISNS_SCN && m->function != ISNS_ESI)
+        if (s->busy) {
+                s->again = true;
+                s->again_register |= do_register;
                 return;
-        if (iscsi_isns_build_reply(m, &reply) >= 0)
-                (void) node_isns_send(c->fd, &reply, NODE_ISNS_TIMEOUT_MS);
-        if (m->function != ISNS_SCN)
+        }
+        j = isns_job_new(s->host, s->port, s->w->initiator, isns_scn_port(s->w->scn), do_register, s->xid, s);
+        if (!j || isns_job_start(j, s->w->job_pipe[1]) < 0) {
+                log_error("iSNS: cannot start an exchange with %s:%d", s->host, s->port);
+                isns_job_free(j);
                 return;
-        if (iscsi_isns_parse_scn(m, &scn) >= 0)
-                log_info("iSNS: state change notification from %s:%d (bitmap 0x%x%s%s)", c->srv->host, c->srv->port,
-                         scn.bitmap, scn.node ? ", node " : "", scn.node ?: "");
-        rescan(c->srv);
+        }
+        s->xid += 8;
+        s->busy = true;
+        s->w->jobs_running++;
 }
 
-static int on_scn_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
-        struct scn_conn *c = userdata;
-        uint8_t buf[4096];
-        ssize_t n;
-        int k;
+static void schedule(struct isns_server *s, uint64_t usec) {
+        uint64_t now;
 
-        n = recv(fd, buf, MIN(sizeof(buf), iscsi_isns_reasm_want(&c->reasm)), MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return 0;
-        if (n <= 0) {
-                scn_conn_free(c);
-                return 0;
+        if (s->poll_sec > 0)
+                usec = MIN(usec, (uint64_t) s->poll_sec * USEC_PER_SEC_);
+        (void) sd_event_now(s->w->m->event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_source_set_time(s->timer, now + usec);
+        (void) sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+}
+
+static void registration_done(struct isns_server *s, const struct isns_job *j) {
+        if (j->reg_error < 0) {
+                if (j->reg_error == -EPROTO)
+                        log_warning("iSNS server %s:%d: %s", s->host, s->port, iscsi_isns_status_name(j->status));
+                log_errno(LOG_WARNING, j->reg_error, "iSNS: SCN registration with %s:%d failed, retrying", s->host,
+                          s->port);
+                schedule(s, RETRY_USEC);
+                return;
         }
-        k = iscsi_isns_reasm_feed(&c->reasm, buf, (size_t) n);
-        if (k == 1) {
-                _cleanup_isns_msg_ struct iscsi_isns_msg m = {};
-                k = iscsi_isns_reasm_take(&c->reasm, &m);
-                if (k >= 0)
-                        scn_message(c, &m);
+        if (!s->registered)
+                log_info("iSNS: registered %s for state change notifications with %s:%d (SCN port %u)",
+                         s->w->initiator, s->host, s->port, isns_scn_port(s->w->scn));
+        s->registered = true;
+        /* refresh well before the server's registration period runs out */
+        schedule(s, j->period > 0 ? (uint64_t) j->period * USEC_PER_SEC_ * 2 / 3 : DEFAULT_REFRESH_USEC);
+}
+
+static void job_done(struct isns_job *j) {
+        struct isns_server *s = j->userdata;
+
+        s->busy = false;
+        s->w->jobs_running--;
+        if (j->do_register)
+                registration_done(s, j);
+        if (j->query_error == -ENOMSG)
+                log_warning("iSNS server %s:%d refused the query: %s", s->host, s->port,
+                            iscsi_isns_status_name(j->status));
+        else if (j->query_error < 0 && j->reg_error >= 0)
+                log_errno(LOG_WARNING, j->query_error, "iSNS: query of %s:%d failed", s->host, s->port);
+        else if (j->query_error >= 0)
+                apply_targets(s, &j->targets);
+        if (s->again) {
+                bool reg = s->again_register;
+                s->again = s->again_register = false;
+                start_job(s, reg);
         }
-        if (k < 0) {
-                log_errno(LOG_WARNING, k, "iSNS: bad message on the SCN connection from %s:%d", c->srv->host,
-                          c->srv->port);
-                scn_conn_free(c);
+}
+
+static int on_job_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
+        struct isns_job *j;
+
+        while (read(fd, &j, sizeof(j)) == sizeof(j)) {
+                job_done(j);
+                isns_job_free(j);
         }
         return 0;
-}
-
-static int on_scn_accept(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
-        struct isns_server *s = userdata;
-        struct scn_conn *c;
-        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-        if (cfd < 0)
-                return 0;
-        c = calloc(1, sizeof(*c));
-        if (!c || sd_event_add_io(sd_event_source_get_event(es), &c->io, cfd, EPOLLIN, on_scn_io, c) < 0) {
-                free(c);
-                safe_close(cfd);
-                return 0;
-        }
-        c->srv = s;
-        c->fd = cfd;
-        iscsi_isns_reasm_init(&c->reasm, 0);
-        c->next = s->conns;
-        s->conns = c;
-        return 0;
-}
-
-static int open_listener(struct isns_server *s) {
-        struct sockaddr_storage ss = {};
-        socklen_t len;
-        int fd, k;
-
-        if (inet_pton(AF_INET, s->local, &((struct sockaddr_in *) &ss)->sin_addr) == 1) {
-                ss.ss_family = AF_INET;
-                len = sizeof(struct sockaddr_in);
-        } else if (inet_pton(AF_INET6, s->local, &((struct sockaddr_in6 *) &ss)->sin6_addr) == 1) {
-                ss.ss_family = AF_INET6;
-                len = sizeof(struct sockaddr_in6);
-        } else
-                return -EINVAL;
-        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &ss, len) < 0 || listen(fd, 8) < 0 ||
-            getsockname(fd, (struct sockaddr *) &ss, &len) < 0) {
-                k = -errno;
-                safe_close(fd);
-                return k;
-        }
-        s->scn_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port
-                                                    : ((struct sockaddr_in6 *) &ss)->sin6_port);
-        k = sd_event_add_io(s->w->m->event, &s->listen_io, fd, EPOLLIN, on_scn_accept, s);
-        if (k < 0) {
-                safe_close(fd);
-                return k;
-        }
-        s->listen_fd = fd;
-        return 0;
-}
-
-static int local_address(int fd, char *buf, size_t size) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
-        const void *a;
-
-        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
-                return -errno;
-        a = ss.ss_family == AF_INET ? (const void *) &((struct sockaddr_in *) &ss)->sin_addr
-                                    : (const void *) &((struct sockaddr_in6 *) &ss)->sin6_addr;
-        return inet_ntop(ss.ss_family, a, buf, (socklen_t) size) ? 0 : -errno;
-}
-
-/* One request on fd; -EPROTO (logged) for a status other than success. */
-static int call(struct isns_server *s, int fd, int build, struct iscsi_isns_msg *req, struct iscsi_isns_msg *ret) {
-        int k = build;
-
-        if (k >= 0)
-                k = node_isns_call(fd, req, NODE_ISNS_TIMEOUT_MS, ret);
-        iscsi_isns_msg_clear(req);
-        if (k >= 0 && ret->status != ISNS_STATUS_SUCCESS) {
-                log_warning("iSNS server %s:%d: %s", s->host, s->port, iscsi_isns_status_name(ret->status));
-                k = -EPROTO;
-        }
-        return k;
-}
-
-/* Register the initiator with its SCN portal and for SCNs; *ret_period: what the server grants. */
-static int register_scn(struct isns_server *s, uint32_t *ret_period) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_isns_msg_ struct iscsi_isns_msg rsp = {}, rsp2 = {};
-        struct iscsi_isns_msg req = {};
-        const char *iname = s->w->initiator;
-        int k;
-
-        k = node_isns_connect(s->host, s->port, NODE_ISNS_TIMEOUT_MS, &fd);
-        if (k >= 0 && s->listen_fd < 0)
-                k = local_address(fd, s->local, sizeof(s->local)) ?: open_listener(s);
-        if (k < 0)
-                return k;
-        k = call(s, fd, iscsi_isns_build_initiator_scn_reg(s->xid++, iname, s->local, s->scn_port, &req), &req, &rsp);
-        if (k >= 0)
-                k = call(s, fd,
-                         iscsi_isns_build_scn_reg(s->xid++, iname,
-                                                  ISNS_SCN_OBJECT_ADDED | ISNS_SCN_OBJECT_REMOVED |
-                                                          ISNS_SCN_OBJECT_UPDATED | ISNS_SCN_DD_MEMBER_ADDED |
-                                                          ISNS_SCN_DD_MEMBER_REMOVED,
-                                                  &req),
-                         &req, &rsp2);
-        if (k >= 0 && iscsi_isns_granted_period(&rsp, ret_period) < 0)
-                *ret_period = 0;
-        return k;
 }
 
 static int on_timer(sd_event_source *es, uint64_t usec, void *userdata) {
-        struct isns_server *s = userdata;
-        uint64_t next = RETRY_USEC, now;
-        uint32_t period = 0;
-        bool first = !s->registered;
-        int k;
+        start_job(userdata, true); /* refresh the registration, then ask for the targets */
+        return 0;
+}
 
-        k = register_scn(s, &period);
-        if (k < 0)
-                log_errno(LOG_WARNING, k, "iSNS: SCN registration with %s:%d failed, retrying", s->host, s->port);
-        else {
-                if (first)
-                        log_info("iSNS: registered %s for state change notifications with %s:%d (SCN port %u)",
-                                 s->w->initiator, s->host, s->port, s->scn_port);
-                s->registered = true;
-                next = period > 0 ? (uint64_t) period * USEC_PER_SEC_ * 2 / 3 : 60 * USEC_PER_SEC_;
-                if (s->poll_sec > 0)
-                        next = MIN(next, (uint64_t) s->poll_sec * USEC_PER_SEC_);
-                if (first || s->poll_sec > 0)
-                        rescan(s);
-        }
-        (void) sd_event_now(sd_event_source_get_event(es), CLOCK_MONOTONIC, &now);
-        (void) sd_event_source_set_time(es, now + next);
-        return sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
+static void on_scn(const struct iscsi_isns_scn *scn, void *userdata) {
+        struct isns_watch *w = userdata;
+
+        log_info("iSNS: state change notification (bitmap 0x%x%s%s)", scn->bitmap, scn->node ? ", node " : "",
+                 scn->node ?: "");
+        for (struct isns_server *s = w->servers; s; s = s->next)
+                start_job(s, false);
 }
 
 static void server_deregister(struct isns_server *s) {
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_isns_msg_ struct iscsi_isns_msg rsp = {};
-        struct iscsi_isns_msg req = {};
+        _cleanup_isns_msg_ struct iscsi_isns_msg req = {}, rsp = {};
 
-        if (!s->registered || node_isns_connect(s->host, s->port, NODE_ISNS_TIMEOUT_MS, &fd) < 0)
+        if (!s->registered || node_isns_connect(s->host, s->port, NODE_ISNS_TIMEOUT_MS, &fd) < 0 ||
+            iscsi_isns_build_node_dereg(s->xid++, s->w->initiator, &req) < 0 ||
+            node_isns_call(fd, &req, NODE_ISNS_TIMEOUT_MS, &rsp) < 0)
                 return;
-        if (call(s, fd, iscsi_isns_build_node_dereg(s->xid++, s->w->initiator, &req), &req, &rsp) >= 0)
+        if (rsp.status == ISNS_STATUS_SUCCESS)
                 log_info("iSNS: deregistered %s from %s:%d", s->w->initiator, s->host, s->port);
 }
 
 static void server_free(struct isns_server *s) {
         server_deregister(s);
-        while (s->conns)
-                scn_conn_free(s->conns);
         sd_event_source_unref(s->timer);
-        sd_event_source_unref(s->listen_io);
-        safe_close(s->listen_fd);
         found_free(s->known, s->n_known);
         free(s->host);
         free(s);
@@ -427,7 +316,7 @@ static int server_add(struct isns_watch *w, const char *host, int port, int poll
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        *s = (struct isns_server) { .w = w, .host = strdup(host), .port = port, .poll_sec = poll_sec, .listen_fd = -EBADF };
+        *s = (struct isns_server) { .w = w, .host = strdup(host), .port = port, .poll_sec = poll_sec };
         (void) getrandom(&s->xid, sizeof(s->xid), GRND_NONBLOCK);
         k = s->host ? sd_event_add_time_relative(w->m->event, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s) : -ENOMEM;
         if (k < 0) {
@@ -448,21 +337,20 @@ static int add_configured_servers(struct isns_watch *w) {
         _cleanup_free_ char *conf_path = node_path_config("iscsid.conf");
         Record **r = NULL;
         size_t n = 0;
-        int k;
+        int k = 0;
 
         if (node_db_open(&db) >= 0 && node_db_list_isns(db, &r, &n) >= 0)
-                for (size_t i = 0; i < n; i++) {
+                for (size_t i = 0; i < n && k >= 0; i++) {
                         int port = ISNS_DEFAULT_PORT, poll = -1;
                         if (!node_record_get_bool(r[i], ISNS_KEY_USE_DISCOVERYD))
                                 continue;
                         (void) node_record_get_int(r[i], ISNS_KEY_PORT, &port);
                         (void) node_record_get_int(r[i], ISNS_KEY_DISCOVERYD_POLL_INVAL, &poll);
                         k = server_add(w, node_record_get(r[i], ISNS_KEY_ADDRESS), port, poll);
-                        if (k < 0)
-                                break;
                 }
         node_records_free(r, n);
-        k = conf_path ? node_iscsid_conf_load(conf_path, NULL, NULL, &conf) : -ENOMEM;
+        if (k >= 0)
+                k = conf_path ? node_iscsid_conf_load(conf_path, NULL, NULL, &conf) : -ENOMEM;
         if (k >= 0 && conf->isns_address && node_record_get_bool(conf->isns, ISNS_KEY_USE_DISCOVERYD)) {
                 int poll = -1;
                 (void) node_record_get_int(conf->isns, ISNS_KEY_DISCOVERYD_POLL_INVAL, &poll);
@@ -471,25 +359,36 @@ static int add_configured_servers(struct isns_watch *w) {
         return k;
 }
 
-int isns_watch_start(struct manager *m, struct isns_watch **ret) {
+/* What the servers need besides the configuration: the initiator name, the job pipe, the SCN port. */
+static int watch_setup(struct isns_watch *w) {
         _cleanup_free_ char *ipath = node_path_config("initiatorname.iscsi");
-        struct isns_watch *w;
         int k;
 
-        w = calloc(1, sizeof(*w));
-        if (!w || !ipath) {
-                free(w);
+        if (!ipath)
                 return -ENOMEM;
-        }
-        w->m = m;
+        k = node_initiatorname_read(ipath, &w->initiator, NULL);
+        if (k < 0)
+                return log_errno(LOG_WARNING, k, "iSNS: no initiator name in %s", ipath);
+        if (pipe2(w->job_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+        k = sd_event_add_io(w->m->event, &w->job_io, w->job_pipe[0], EPOLLIN, on_job_io, w);
+        if (k >= 0)
+                k = isns_scn_listen(w->m->event, on_scn, w, &w->scn);
+        return k;
+}
+
+int isns_watch_start(struct manager *m, struct isns_watch **ret) {
+        struct isns_watch *w = calloc(1, sizeof(*w));
+        int k;
+
+        if (!w)
+                return -ENOMEM;
+        *w = (struct isns_watch) { .m = m, .job_pipe = { -EBADF, -EBADF } };
         k = add_configured_servers(w);
-        if (k >= 0 && w->servers) {
-                k = node_initiatorname_read(ipath, &w->initiator, NULL);
-                if (k < 0)
-                        log_errno(LOG_WARNING, k, "iSNS: no initiator name in %s", ipath);
-        }
+        if (k >= 0 && w->servers)
+                k = watch_setup(w);
         if (k < 0 || !w->servers) {
-                w = isns_watch_free(w);
+                isns_watch_free(w);
                 *ret = NULL;
                 return k < 0 ? k : 0;
         }
@@ -497,14 +396,35 @@ int isns_watch_start(struct manager *m, struct isns_watch **ret) {
         return 0;
 }
 
+/* Let running exchanges end (they are bounded by the client timeouts, but exit should not wait
+ * that long): up to EXIT_WAIT_MS. */
+static void wait_for_jobs(struct isns_watch *w) {
+        while (w->jobs_running > 0) {
+                struct pollfd p = { .fd = w->job_pipe[0], .events = POLLIN };
+                if (poll(&p, 1, EXIT_WAIT_MS) <= 0)
+                        break;
+                on_job_io(NULL, w->job_pipe[0], 0, w);
+        }
+}
+
 struct isns_watch *isns_watch_free(struct isns_watch *w) {
         if (!w)
                 return NULL;
+        wait_for_jobs(w);
         while (w->servers) {
                 struct isns_server *s = w->servers;
                 w->servers = s->next;
                 server_free(s);
         }
+        isns_scn_listener_free(w->scn);
+        sd_event_source_unref(w->job_io);
+        safe_close(w->job_pipe[0]);
+        /* A thread still running only touches its job and the pipe's write end: both stay (the
+         * process is exiting), so its final write fails with EPIPE instead of hitting a reused fd. */
+        if (w->jobs_running == 0)
+                safe_close(w->job_pipe[1]);
+        else
+                log_warning("iSNS: %u exchanges still running at exit", w->jobs_running);
         free(w->initiator);
         free(w);
         return NULL;

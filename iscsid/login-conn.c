@@ -49,6 +49,10 @@ struct login_conn *login_conn_free(struct login_conn *lc) {
 }
 
 int login_conn_take_fd(struct login_conn *lc) {
+        /* Out of epoll before the socket goes: the kernel keeps the file open after BIND_CONN,
+         * so closing our descriptor would not end the registration, and its events would
+         * reach a freed source. */
+        lc->io = sd_event_source_disable_unref(lc->io);
         return TAKE_FD(lc->fd);
 }
 

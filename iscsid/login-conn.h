@@ -51,5 +51,5 @@ int login_conn_start(sd_event *e, const struct node_login_req *cfg, uint32_t cmd
                      struct login_conn_report *ret_report);
 /* Closes the socket unless it was taken. */
 struct login_conn *login_conn_free(struct login_conn *lc);
-/* After DONE: the socket, now the caller's. */
+/* After DONE: the socket, now the caller's (no longer watched by the event loop). */
 int login_conn_take_fd(struct login_conn *lc);

@@ -5,7 +5,8 @@
  * time reports its end through a callback. iscsid's IPC server is one user; iscsistart is
  * another.
  *
- * One login without a daemon (iscsistart), the session left in the kernel for iscsid to adopt:
+ * One login without a daemon, the session left in the kernel for iscsid to adopt (login-run.h
+ * wraps this for several logins waited for, as iscsistart needs):
  *
  *      static void on_login(const struct session_result *res, void *userdata) {
  *              struct manager *m = userdata;

@@ -53,6 +53,8 @@ typedef enum NodeKind {
         NODE_MAPPED_LUN,
         NODE_PORTALS,
         NODE_PORTAL,
+        NODE_ALUA,              /* /backstores/TYPE/NAME/alua */
+        NODE_ALUA_GROUP,        /* .../alua/GROUP (an ALUA target port group) */
 } NodeKind;
 
 typedef struct Node {
@@ -65,6 +67,7 @@ typedef struct Node {
         TcNodeAcl *acl;
         TcMappedLun *mlun;
         TcPortal *portal;
+        char alua_group[64];    /* NODE_ALUA_GROUP: the group's name */
 } Node;
 
 /* Resolve path (absolute, or relative to cwd; ".." and "." allowed). -ENOENT with a message
@@ -102,6 +105,11 @@ int cmd_acl_create(ConfigLock *s, const Node *n, const Args *a);
 int cmd_acl_delete(ConfigLock *s, const Node *n, const Args *a);
 int cmd_portals_create(ConfigLock *s, const Node *n, const Args *a);
 int cmd_portals_delete(ConfigLock *s, const Node *n, const Args *a);
+int cmd_alua_create(ConfigLock *s, const Node *n, const Args *a);
+int cmd_alua_delete(ConfigLock *s, const Node *n, const Args *a);
+/* "set alua k=v" / "get alua [k]" at an ALUA group or a LUN (cmd-alua.c). */
+int cmd_alua_set(ConfigLock *s, const Node *n, const Args *a);
+int cmd_alua_get(ConfigLock *s, const Node *n, const Args *a);
 int cmd_set(ConfigLock *s, const Node *n, const Args *a);
 int cmd_get(ConfigLock *s, const Node *n, const Args *a);
 int cmd_clearconfig(ConfigLock *s, const Node *n, const Args *a);

@@ -219,7 +219,14 @@ static int check_secret(const char *field, const char *value) {
         return 0;
 }
 
+static bool is_alua(const Node *n, const Args *a) {
+        return (n->kind == NODE_ALUA_GROUP || n->kind == NODE_LUN) &&
+               (a->n_pos == 0 ? n->kind == NODE_ALUA_GROUP : streq(a->pos[0], "alua"));
+}
+
 int cmd_set(ConfigLock *cl, const Node *n, const Args *a) {
+        if (is_alua(n, a) && a->n_pos > 0)
+                return cmd_alua_set(cl, n, a);
         if (a->n_pos != 1 || a->n_kv == 0) {
                 cli_error("usage: set <group> name=value ... (groups here: see 'get')");
                 return -EINVAL;
@@ -366,6 +373,8 @@ int cmd_get(ConfigLock *cl, const Node *n, const Args *a) {
                 cli_error("usage: get [group] [name...]");
                 return -EINVAL;
         }
+        if (is_alua(n, a))
+                return cmd_alua_get(cl, n, a);
         if (a->n_pos == 0) {
                 bool any = false;
                 for (int g = 0; g < _GROUP_MAX; g++)

@@ -69,6 +69,8 @@ static const Verb verbs[] = {
         { "delete", NODE_ACL, false, cmd_acl_delete, "delete mapped_lun" },
         { "create", NODE_PORTALS, false, cmd_portals_create, "create [ip_address] [ip_port]" },
         { "delete", NODE_PORTALS, false, cmd_portals_delete, "delete ip_address ip_port" },
+        { "create", NODE_ALUA, false, cmd_alua_create, "create name tag" },
+        { "delete", NODE_ALUA, false, cmd_alua_delete, "delete name" },
 };
 
 static bool is_verb_name(const char *w) {

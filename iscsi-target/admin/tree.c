@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "config/alua.h"
 #include "iscsi-util/macro.h"
 
 static const char *const backstore_dirs[] = { "block", "fileio", "ramdisk" };
@@ -46,6 +47,25 @@ static TcPortal *find_portal_by_name(const TcTpg *tpg, const char *name) {
         return tc_tpg_find_portal(tpg, ip, (uint16_t) port);
 }
 
+/* "alua" under a storage object, and its groups. */
+static int child_alua(const Node *n, const char *name, Node *ret) {
+        _cleanup_free_ char *v = NULL;
+        Node x = *n;
+
+        if (n->kind == NODE_STORAGE_OBJECT) {
+                if (!streq(name, "alua"))
+                        return -ENOENT;
+                x.kind = NODE_ALUA;
+        } else {
+                if (strlen(name) >= sizeof(x.alua_group) || tc_alua_group_get(n->so, name, "name", &v) < 0)
+                        return -ENOENT;
+                strcpy(x.alua_group, name);
+                x.kind = NODE_ALUA_GROUP;
+        }
+        *ret = x;
+        return 0;
+}
+
 static int child(const TargetConfig *c, const Node *n, const char *name, Node *ret) {
         Node x = *n;
         switch (n->kind) {
@@ -69,6 +89,9 @@ static int child(const TargetConfig *c, const Node *n, const char *name, Node *r
                         return -ENOENT;
                 x.kind = NODE_STORAGE_OBJECT;
                 break;
+        case NODE_STORAGE_OBJECT:
+        case NODE_ALUA:
+                return child_alua(n, name, ret);
         case NODE_ISCSI:
                 x.target = tc_config_find_target(c, name);
                 if (!x.target || !streq(x.target->fabric, "iscsi"))
@@ -216,6 +239,8 @@ char *node_name(const Node *n) {
                         return NULL;
                 return s;
         case NODE_PORTALS: return strdup("portals");
+        case NODE_ALUA: return strdup("alua");
+        case NODE_ALUA_GROUP: return strdup(n->alua_group);
         case NODE_PORTAL:
                 if (asprintf(&s, "%s:%u", n->portal->ip_address, n->portal->port) < 0)
                         return NULL;
@@ -236,6 +261,8 @@ static NodeKind parent_kind(NodeKind k) {
         case NODE_ACL: return NODE_ACLS;
         case NODE_MAPPED_LUN: return NODE_ACL;
         case NODE_PORTAL: return NODE_PORTALS;
+        case NODE_ALUA: return NODE_STORAGE_OBJECT;
+        case NODE_ALUA_GROUP: return NODE_ALUA;
         default: return NODE_ROOT;
         }
 }
@@ -265,6 +292,31 @@ static int cmp_nodes(const void *a, const void *b) {
                 return strcmp(nx ? nx : "", ny ? ny : "");
         }
         }
+}
+
+/* The ALUA groups of a storage object, in the order of its alua_tpgs. */
+static int alua_children(const Node *n, Node **ret, size_t *ret_n) {
+        TcAluaGroup *g = NULL;
+        size_t ng = 0;
+        Node *v;
+        int r;
+
+        r = tc_alua_groups(n->so, &g, &ng);
+        if (r < 0)
+                return r;
+        v = calloc(ng ?: 1, sizeof(Node));
+        if (!v) {
+                tc_alua_groups_free(g, ng);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < ng; i++) {
+                v[i] = (Node) { .kind = NODE_ALUA_GROUP, .bs = n->bs, .so = n->so };
+                snprintf(v[i].alua_group, sizeof(v[i].alua_group), "%s", g[i].name);
+        }
+        tc_alua_groups_free(g, ng);
+        *ret = v;
+        *ret_n = ng;
+        return 0;
 }
 
 int node_children(const TargetConfig *c, const Node *n, Node **ret, size_t *ret_n) {
@@ -330,6 +382,12 @@ int node_children(const TargetConfig *c, const Node *n, Node **ret, size_t *ret_
                 for (size_t i = 0; i < n->tpg->n_portals; i++)
                         ADD({ .kind = NODE_PORTAL, .bs = b.bs, .target = b.target, .tpg = b.tpg, .portal = b.tpg->portals[i] });
                 break;
+        case NODE_STORAGE_OBJECT:
+                ADD({ .kind = NODE_ALUA, .bs = b.bs, .so = b.so });
+                break;
+        case NODE_ALUA:
+                free(v);
+                return alua_children(n, ret, ret_n);
         default:
                 break;
         }
@@ -402,16 +460,45 @@ static char *iscsi_summary(const TargetConfig *c) {
         return r < 0 ? NULL : s;
 }
 
+/* targetcli's names of the ALUA access states. */
+static const char *alua_state_name(unsigned state) {
+        static const char *const names[16] = {
+                [0] = "Active/optimized", [1] = "Active/non-optimized", [2] = "Standby",
+                [3] = "Unavailable", [4] = "LBA Dependent", [14] = "Offline", [15] = "Transitioning",
+        };
+        return state < ELEMENTSOF(names) && names[state] ? names[state] : "?";
+}
+
+static char *alua_summary(const TcStorageObject *so, const char *group) {
+        TcAluaGroup *g = NULL;
+        size_t n = 0;
+        char *s = NULL;
+        int r = -ENOENT;
+
+        if (tc_alua_groups(so, &g, &n) < 0)
+                return NULL;
+        if (!group)
+                r = asprintf(&s, "ALUA Groups: %zu", n);
+        for (size_t i = 0; group && i < n; i++)
+                if (streq(g[i].name, group))
+                        r = asprintf(&s, "ALUA state: %s", alua_state_name(g[i].access_state));
+        tc_alua_groups_free(g, n);
+        return r < 0 ? NULL : s;
+}
+
 static char *lun_summary(const TargetConfig *c, const TcLun *lun) {
         const TcStorageObject *so = tc_config_lun_storage_object(c, lun);
         const char *bs = so ? tc_backstore_type_to_string(so->type) : "?";
+        _cleanup_free_ char *group = NULL;
         char *s = NULL;
         int r;
 
+        if (tc_lun_alua_group(lun, &group) < 0)
+                return NULL;
         if (so && so->dev)
-                r = asprintf(&s, "%s/%s (%s) (default_tg_pt_gp)", bs, so->name, so->dev);
+                r = asprintf(&s, "%s/%s (%s) (%s)", bs, so->name, so->dev, group);
         else if (so)
-                r = asprintf(&s, "%s/%s (default_tg_pt_gp)", bs, so->name);
+                r = asprintf(&s, "%s/%s (%s)", bs, so->name, group);
         else
                 r = asprintf(&s, "%s (missing)", lun->storage_object);
         return r < 0 ? NULL : s;
@@ -473,6 +560,10 @@ char *node_summary(const TargetConfig *c, const Node *n) {
                 break;
         case NODE_PORTAL:
                 return strdup(n->portal->iser ? "iser" : "OK");
+        case NODE_ALUA:
+                return alua_summary(n->so, NULL);
+        case NODE_ALUA_GROUP:
+                return alua_summary(n->so, n->alua_group);
         }
         return r < 0 ? NULL : s;
 }

@@ -14,15 +14,6 @@
 #include "model-internal.h"
 #include "iscsi-util/macro.h"
 
-/* The ALUA group LIO gives every storage object, as rtslib dumps it. */
-static const char default_alua_tpgs[] =
-        "[{\"alua_access_state\":0,\"alua_access_status\":0,\"alua_access_type\":3,"
-        "\"alua_support_active_nonoptimized\":1,\"alua_support_active_optimized\":1,"
-        "\"alua_support_offline\":1,\"alua_support_standby\":1,\"alua_support_transitioning\":1,"
-        "\"alua_support_unavailable\":1,\"alua_write_metadata\":0,\"implicit_trans_secs\":0,"
-        "\"name\":\"default_tg_pt_gp\",\"nonop_delay_msecs\":100,\"preferred\":0,"
-        "\"tg_pt_gp_id\":0,\"trans_delay_msecs\":0}]";
-
 static int random_bytes(uint8_t *buf, size_t n) {
         size_t have = 0;
         while (have < n) {
@@ -113,7 +104,7 @@ int tc_config_add_storage_object(TargetConfig *c, TcBackstoreType type, const ch
         so->write_back = type == TC_BACKSTORE_FILEIO;
         if (!so->write_back)
                 r = tc_attr_set(&so->attributes, "emulate_write_cache", "0", false);
-        if (r < 0 || (r = tc_extra_add(&so->extra, "alua_tpgs", default_alua_tpgs)) < 0)
+        if (r < 0 || (r = tc_alua_add_default(so)) < 0)
                 return r;
         if ((r = TC_APPEND(c->storage_objects, c->n_storage_objects, so)) < 0)
                 return r;

@@ -12,6 +12,13 @@ void tc_extra_list_clear(TcExtraList *l);
 void tc_chap_clear(TcChap *c);
 int tc_extra_add(TcExtraList *l, const char *key, const char *json);
 const char *tc_extra_get(const TcExtraList *l, const char *key);
+/* Replace the value of key (or add it). */
+int tc_extra_set(TcExtraList *l, const char *key, const char *json);
+
+/* alua.c: give a new storage object LIO's default_tg_pt_gp; move the LUNs of a deleted group
+ * back to it. */
+int tc_alua_add_default(TcStorageObject *so);
+int tc_alua_group_unlink_luns(TargetConfig *c, const TcStorageObject *so, const char *name);
 bool tc_value_is_integer(const char *v);
 
 int tc_ptr_array_append(void ***array, size_t *n, void *item);

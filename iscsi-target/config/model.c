@@ -55,6 +55,19 @@ int tc_extra_add(TcExtraList *l, const char *key, const char *json) {
         return 0;
 }
 
+int tc_extra_set(TcExtraList *l, const char *key, const char *json) {
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].key, key)) {
+                        char *j = strdup(json);
+                        if (!j)
+                                return -ENOMEM;
+                        free(l->items[i].json);
+                        l->items[i].json = j;
+                        return 0;
+                }
+        return tc_extra_add(l, key, json);
+}
+
 const char *tc_extra_get(const TcExtraList *l, const char *key) {
         for (size_t i = 0; i < l->n; i++)
                 if (streq(l->items[i].key, key))

@@ -27,8 +27,9 @@
  *                          "mapped_luns": [ { "index": int, "tpg_lun": int,
  *                                             "write_protect": bool, "alias": str } ] } ] } ] } ] }
  *
- * Keys of the schema this target does not act on (alua_tpgs, aio, alua_tg_pt_gp_name, ...)
- * and keys it does not know at all are kept verbatim in the object's `extra` list, so a file
+ * Keys of the schema this target does not model as fields (aio, alua_tpgs and
+ * alua_tg_pt_gp_name, which alua.h reads and edits, ...) and keys it does not know at all are
+ * kept verbatim in the object's `extra` list, so a file
  * saved by real targetcli loads and saves back without losing anything.  Unknown keys and
  * unknown attribute/parameter names produce warnings (never errors).
  *

@@ -20,7 +20,7 @@ typedef struct DaemonOptions {
         bool foreground;
         bool debug;
         unsigned n_workers;     /* 0: one per CPU */
-        const char *isns_server; /* --isns: register with this iSNS server (isns.h), or NULL */
+        const char *isns_server; /* --isns: register with this iSNS server (isns.h); NULL/"": none */
 } DaemonOptions;
 
 /* Every live session of the daemon (iscsi-session.c keeps it, under Daemon.lock). */

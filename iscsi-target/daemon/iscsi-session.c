@@ -99,7 +99,7 @@ static uint64_t acl_seconds_locked(Daemon *d, const Session *s, const char *attr
 }
 
 /* Under Daemon.lock: the LUN view and ACL attributes of a normal session, and reinstatement of
- * an older session with the same initiator, ISID and target (RFC 7143 §6.3.5). */
+ * an older session with the same initiator, ISID, target and TPG (RFC 7143 §6.3.5). */
 static int attach_target_locked(Daemon *d, Session *s) {
         int r;
 
@@ -112,7 +112,9 @@ static int attach_target_locked(Daemon *d, Session *s) {
         s->nopin_timeout_usec = acl_seconds_locked(d, s, "nopin_response_timeout", NOPIN_TIMEOUT_DEFAULT_SEC);
 
         for (Session *o = d->sessions.head; o; o = o->reg_next) {
-                if (o->discovery || o->reinstated || memcmp(o->isid, s->isid, 6) != 0 ||
+                /* The session identifier includes the target portal group: a login through
+                 * another TPG (multipath) is a separate session. */
+                if (o->discovery || o->reinstated || memcmp(o->isid, s->isid, 6) != 0 || o->tpgt != s->tpgt ||
                     strcasecmp(o->initiator, s->initiator) != 0 || strcasecmp(o->target, s->target) != 0)
                         continue;
                 o->reinstated = true;

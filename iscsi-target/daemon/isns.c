@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* iSNS registration of the target's entity, portals, nodes and portal groups; see isns.h.
- * The exchanges are short blocking calls on the main thread (connect and reply bounded by
- * ISNS_CALL_TIMEOUT_MS); the data path runs on the worker threads and is not held up. */
+ * A registration runs in its own thread (connect and reply bounded by ISNS_CALL_TIMEOUT_MS),
+ * which reads the configuration under Daemon.lock like the workers, and reports back through
+ * a pipe, so the main loop never waits for the server. The deregistration at exit is a direct
+ * call. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +27,17 @@
 
 struct IsnsRegistrar {
         Daemon *daemon;
+        sd_event *event;
         char *host;
         int port;
         char entity[256];
-        sd_event_source *timer;
-        uint16_t xid;
+        sd_event_source *timer, *done_io;
+        int done_pipe[2];               /* the registration thread writes one byte when done */
+        pthread_t thread;
+        bool busy, again;               /* a thread runs; a refresh was asked for meanwhile */
+        int result;                     /* of the last thread: 0 or negative errno */
+        uint32_t period;                /* granted by the server */
+        uint16_t xid;                   /* used by one thread at a time */
         bool registered;
 };
 
@@ -159,31 +168,69 @@ static int exchange(IsnsRegistrar *r, bool dereg, uint32_t *ret_period) {
         return 0;
 }
 
+static void *registration_thread(void *userdata) {
+        IsnsRegistrar *r = userdata;
+        char b = 1;
+
+        r->period = 0;
+        r->result = exchange(r, false, &r->period);
+        while (write(r->done_pipe[1], &b, 1) < 0 && errno == EINTR)
+                ;
+        return NULL;
+}
+
+static void schedule(IsnsRegistrar *r, uint64_t usec) {
+        uint64_t now;
+
+        (void) sd_event_now(r->event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_source_set_time(r->timer, now + usec);
+        (void) sd_event_source_set_enabled(r->timer, SD_EVENT_ONESHOT);
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         IsnsRegistrar *r = userdata;
-        uint64_t next = ISNS_RETRY_USEC, now;
-        uint32_t period = 0;
         int k;
 
-        k = exchange(r, false, &period);
-        if (k == -ENODATA)
+        if (r->busy) {
+                r->again = true;
+                return 0;
+        }
+        k = -pthread_create(&r->thread, NULL, registration_thread, r);
+        if (k < 0) {
+                log_warning("iSNS: cannot start the registration: %s; retrying", strerror(-k));
+                schedule(r, ISNS_RETRY_USEC);
+                return 0;
+        }
+        r->busy = true;
+        return 0;
+}
+
+static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        IsnsRegistrar *r = userdata;
+        uint64_t next = ISNS_RETRY_USEC;
+        char b;
+
+        if (read(fd, &b, 1) != 1 || !r->busy)
+                return 0;
+        (void) pthread_join(r->thread, NULL);
+        r->busy = false;
+        if (r->result == -ENODATA)
                 log_debug("iSNS: no targets to register");
-        else if (k < 0)
-                log_warning("iSNS registration with %s:%d failed: %s; retrying", r->host, r->port, strerror(-k));
+        else if (r->result < 0)
+                log_warning("iSNS registration with %s:%d failed: %s; retrying", r->host, r->port,
+                            strerror(-r->result));
         else {
                 if (!r->registered)
                         log_info("registered entity %s with iSNS server %s:%d (period %us)", r->entity, r->host,
-                                 r->port, period);
+                                 r->port, r->period);
                 r->registered = true;
                 /* refresh well before the server's registration period runs out */
-                if (period > 0)
-                        next = MAX((uint64_t) period * 1000000ULL * 2 / 3, ISNS_MIN_REFRESH_USEC);
-                else
-                        next = 60 * 1000000ULL;
+                next = r->period > 0 ? MAX((uint64_t) r->period * 1000000ULL * 2 / 3, ISNS_MIN_REFRESH_USEC)
+                                     : 60 * 1000000ULL;
         }
-        (void) sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now);
-        (void) sd_event_source_set_time(s, now + next);
-        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        schedule(r, r->again ? 0 : next);
+        r->again = false;
+        return 0;
 }
 
 int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegistrar **ret) {
@@ -191,22 +238,32 @@ int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegis
         char host[200] = "localhost";
         int k;
 
+        if (!server || !*server) {
+                *ret = NULL;
+                return 0;
+        }
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
         r->daemon = d;
+        r->event = event;
+        r->done_pipe[0] = r->done_pipe[1] = -EBADF;
         k = parse_server(server, &r->host, &r->port);
         if (k < 0) {
+                log_error("invalid iSNS server '%s' (expected HOST, HOST:PORT or [IPv6]:PORT)", server);
                 free(r);
                 return k;
         }
         (void) gethostname(host, sizeof(host) - 1);
         snprintf(r->entity, sizeof(r->entity), "iscsi-targetd:%s", host);
         (void) getrandom(&r->xid, sizeof(r->xid), GRND_NONBLOCK);
-        k = sd_event_add_time_relative(event, &r->timer, CLOCK_MONOTONIC, 0, 0, on_timer, r);
+        k = pipe2(r->done_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
+        if (k >= 0)
+                k = sd_event_add_io(event, &r->done_io, r->done_pipe[0], EPOLLIN, on_done, r);
+        if (k >= 0)
+                k = sd_event_add_time_relative(event, &r->timer, CLOCK_MONOTONIC, 0, 0, on_timer, r);
         if (k < 0) {
-                free(r->host);
-                free(r);
+                isns_registrar_free(r);
                 return k;
         }
         *ret = r;
@@ -214,10 +271,8 @@ int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegis
 }
 
 void isns_registrar_refresh(IsnsRegistrar *r) {
-        if (!r)
-                return;
-        (void) sd_event_source_set_time_relative(r->timer, 0);
-        (void) sd_event_source_set_enabled(r->timer, SD_EVENT_ONESHOT);
+        if (r)
+                schedule(r, 0);
 }
 
 IsnsRegistrar *isns_registrar_free(IsnsRegistrar *r) {
@@ -226,7 +281,9 @@ IsnsRegistrar *isns_registrar_free(IsnsRegistrar *r) {
 
         if (!r)
                 return NULL;
-        if (r->registered) {
+        if (r->busy) /* bounded by the client timeouts */
+                (void) pthread_join(r->thread, NULL);
+        if (r->registered || (r->busy && r->result >= 0)) {
                 k = exchange(r, true, &period);
                 if (k < 0)
                         log_warning("iSNS deregistration from %s:%d failed: %s", r->host, r->port, strerror(-k));
@@ -234,6 +291,9 @@ IsnsRegistrar *isns_registrar_free(IsnsRegistrar *r) {
                         log_info("deregistered entity %s from iSNS server %s:%d", r->entity, r->host, r->port);
         }
         sd_event_source_unref(r->timer);
+        sd_event_source_unref(r->done_io);
+        safe_close(r->done_pipe[0]);
+        safe_close(r->done_pipe[1]);
         free(r->host);
         free(r);
         return NULL;

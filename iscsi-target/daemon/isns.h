@@ -13,7 +13,8 @@
 typedef struct Daemon Daemon;
 typedef struct IsnsRegistrar IsnsRegistrar;
 
-/* server is "host", "host:port" or "[v6]:port". Schedules the first registration now. */
+/* server is "host", "host:port" or "[v6]:port"; NULL or "" = no iSNS (*ret = NULL).
+ * Schedules the first registration now. -EINVAL for an unparsable server. */
 int isns_registrar_new(sd_event *event, Daemon *d, const char *server, IsnsRegistrar **ret);
 /* Register again now (after a reload). NULL-safe. */
 void isns_registrar_refresh(IsnsRegistrar *r);

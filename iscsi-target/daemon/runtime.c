@@ -90,6 +90,70 @@ static int rtlu_open(RtLu *l, const char *name) {
         return r;
 }
 
+/* Port p joins group g (each TPG tag once: a TPG exports an LU under one group). */
+static void alua_add_port(struct scsi_alua_group *g, uint16_t port) {
+        for (size_t i = 0; i < g->n_ports; i++)
+                if (g->ports[i] == port)
+                        return;
+        if (g->n_ports < SCSI_ALUA_MAX_PORTS)
+                g->ports[g->n_ports++] = port;
+}
+
+/* Every TPG that exports so becomes a port of the group its LUN names. */
+static int alua_collect_ports(const TargetConfig *cfg, const TcStorageObject *so, const TcAluaGroup *groups,
+                              struct scsi_alua_group *g, size_t n) {
+        for (size_t i = 0; i < cfg->n_targets; i++)
+                for (size_t j = 0; j < cfg->targets[i]->n_tpgs; j++) {
+                        const TcTpg *tpg = cfg->targets[i]->tpgs[j];
+                        for (size_t k = 0; k < tpg->n_luns; k++) {
+                                _cleanup_free_ char *name = NULL;
+                                size_t gi = 0;
+                                int r;
+
+                                if (tc_config_lun_storage_object(cfg, tpg->luns[k]) != so)
+                                        continue;
+                                r = tc_lun_alua_group(tpg->luns[k], &name);
+                                if (r < 0)
+                                        return r;
+                                for (size_t x = 0; x < n; x++)
+                                        if (streq(groups[x].name, name))
+                                                gi = x;
+                                alua_add_port(&g[gi], tpg->tag);
+                        }
+                }
+        return 0;
+}
+
+/* The storage object's ALUA target port groups (alua_tpgs) with their member ports. */
+static int rtlu_apply_alua(const TargetConfig *cfg, const TcStorageObject *so, struct scsi_lu *lu) {
+        struct scsi_alua_group g[SCSI_ALUA_MAX_GROUPS] = {};
+        TcAluaGroup *groups = NULL;
+        size_t n = 0;
+        int r;
+
+        r = tc_alua_groups(so, &groups, &n);
+        if (r < 0)
+                return r;
+        if (n > SCSI_ALUA_MAX_GROUPS) {
+                log_warning("storage object %s: only the first %u ALUA groups are used", so->name,
+                            SCSI_ALUA_MAX_GROUPS);
+                n = SCSI_ALUA_MAX_GROUPS;
+        }
+        for (size_t i = 0; i < n; i++)
+                g[i] = (struct scsi_alua_group) {
+                        .id = groups[i].id,
+                        .state = groups[i].access_state,
+                        .supported = groups[i].supported,
+                        .access = groups[i].access_type,
+                        .preferred = groups[i].preferred,
+                };
+        r = alua_collect_ports(cfg, so, groups, g, n);
+        tc_alua_groups_free(groups, n);
+        if (r < 0)
+                return r;
+        return scsi_lu_set_alua_groups(lu, g, n);
+}
+
 Runtime *runtime_free(Runtime *rt) {
         if (!rt)
                 return NULL;
@@ -140,6 +204,9 @@ int runtime_new(TargetConfig *cfg, const Runtime *old, Runtime **ret) {
                         log_info("storage object %s ready (%s, %" PRIu64 " blocks of %u bytes)", l->path,
                                  l->dev ?: "memory", scsi_lu_get_blocks(l->lu), scsi_lu_get_block_size(l->lu));
                 }
+                r = rtlu_apply_alua(cfg, so, l->lu);
+                if (r < 0)
+                        log_warning("storage object %s: ALUA groups ignored: %s", l->path, strerror(-r));
                 rt->lus[rt->n_lus++] = l;
         }
         *ret = rt;

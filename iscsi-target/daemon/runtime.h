@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config/alua.h"
 #include "config/saveconfig.h"
 #include "scsi.h"
 

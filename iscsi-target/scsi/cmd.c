@@ -17,17 +17,17 @@
 
 const struct scsi_op scsi_ops[] = {
         { SCSI_OP_TEST_UNIT_READY, SCSI_SA_NONE, OP_PR_ALLOWED, 6, { 0x00, 0, 0, 0, 0, 0x07 }, parse_no_data, exec_good, NULL },
-        { SCSI_OP_REQUEST_SENSE, SCSI_SA_NONE, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED, 6, { 0x03, 0x01, 0, 0, 0xff, 0x07 },
+        { SCSI_OP_REQUEST_SENSE, SCSI_SA_NONE, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED | OP_ALUA_ANY, 6, { 0x03, 0x01, 0, 0, 0xff, 0x07 },
           parse_request_sense, exec_request_sense, NULL },
         { SCSI_OP_READ_6, SCSI_SA_NONE, MEDIUM_RD, 6, { 0x08, 0x1f, 0xff, 0xff, 0xff, 0x07 }, parse_rw, exec_read, io_done_read },
         { SCSI_OP_WRITE_6, SCSI_SA_NONE, MEDIUM_WR, 6, { 0x0a, 0x1f, 0xff, 0xff, 0xff, 0x07 }, parse_rw, exec_write, io_done_write },
-        { SCSI_OP_INQUIRY, SCSI_SA_NONE, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED, 6, { 0x12, 0x01, 0xff, 0xff, 0xff, 0x07 },
+        { SCSI_OP_INQUIRY, SCSI_SA_NONE, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED | OP_ALUA_ANY, 6, { 0x12, 0x01, 0xff, 0xff, 0xff, 0x07 },
           parse_inquiry, exec_inquiry, NULL },
-        { SCSI_OP_MODE_SELECT_6, SCSI_SA_NONE, OP_MEDIUM_WRITE | OP_DATA_OUT, 6, { 0x15, 0x11, 0, 0, 0xff, 0x07 },
+        { SCSI_OP_MODE_SELECT_6, SCSI_SA_NONE, OP_MEDIUM_WRITE | OP_DATA_OUT | OP_ALUA_STANDBY, 6, { 0x15, 0x11, 0, 0, 0xff, 0x07 },
           parse_mode_select, exec_mode_select, NULL },
         { SCSI_OP_RESERVE_6, SCSI_SA_NONE, OP_MEDIUM_WRITE, 6, { 0x16, 0, 0, 0, 0, 0x07 }, parse_reserve, exec_reserve, NULL },
         { SCSI_OP_RELEASE_6, SCSI_SA_NONE, OP_MEDIUM_WRITE | OP_RES6_ALLOWED, 6, { 0x17, 0, 0, 0, 0, 0x07 }, parse_reserve, exec_release, NULL },
-        { SCSI_OP_MODE_SENSE_6, SCSI_SA_NONE, OP_MEDIUM_READ | OP_DATA_IN, 6, { 0x1a, 0x08, 0xff, 0xff, 0xff, 0x07 },
+        { SCSI_OP_MODE_SENSE_6, SCSI_SA_NONE, OP_MEDIUM_READ | OP_DATA_IN | OP_ALUA_STANDBY, 6, { 0x1a, 0x08, 0xff, 0xff, 0xff, 0x07 },
           parse_mode_sense, exec_mode_sense, NULL },
         { SCSI_OP_START_STOP_UNIT, SCSI_SA_NONE, OP_MEDIUM_WRITE, 6, { 0x1b, 0x01, 0, 0x0f, 0xf7, 0x07 }, parse_start_stop, exec_good, NULL },
         { SCSI_OP_PREVENT_ALLOW_MEDIUM_REMOVAL, SCSI_SA_NONE, OP_MEDIUM_WRITE, 6, { 0x1e, 0, 0, 0, 0x03, 0x07 }, parse_prevent_allow, exec_good, NULL },
@@ -49,18 +49,18 @@ const struct scsi_op scsi_ops[] = {
           parse_write_same, exec_write_same, io_done_simple },
         { SCSI_OP_UNMAP, SCSI_SA_NONE, OP_MEDIUM_WRITE | OP_DATA_OUT | OP_WRITE_PROTECT, 10,
           { 0x42, 0, 0, 0, 0, 0, 0x1f, 0xff, 0xff, 0x07 }, parse_unmap, exec_unmap, io_done_simple },
-        { SCSI_OP_MODE_SELECT_10, SCSI_SA_NONE, OP_MEDIUM_WRITE | OP_DATA_OUT, 10, { 0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 },
+        { SCSI_OP_MODE_SELECT_10, SCSI_SA_NONE, OP_MEDIUM_WRITE | OP_DATA_OUT | OP_ALUA_STANDBY, 10, { 0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 },
           parse_mode_select, exec_mode_select, NULL },
         { SCSI_OP_RESERVE_10, SCSI_SA_NONE, OP_MEDIUM_WRITE, 10, { 0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0x07 }, parse_reserve, exec_reserve, NULL },
         { SCSI_OP_RELEASE_10, SCSI_SA_NONE, OP_MEDIUM_WRITE | OP_RES6_ALLOWED, 10, { 0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0x07 },
           parse_reserve, exec_release, NULL },
-        { SCSI_OP_MODE_SENSE_10, SCSI_SA_NONE, OP_MEDIUM_READ | OP_DATA_IN, 10, { 0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07 },
+        { SCSI_OP_MODE_SENSE_10, SCSI_SA_NONE, OP_MEDIUM_READ | OP_DATA_IN | OP_ALUA_STANDBY, 10, { 0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07 },
           parse_mode_sense, exec_mode_sense, NULL },
-        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_READ_KEYS, INFO, 10, { 0x5e, 0x00, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
-        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_READ_RESERVATION, INFO, 10, { 0x5e, 0x01, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
-        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_REPORT_CAPABILITIES, INFO, 10, { 0x5e, 0x02, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
-        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_READ_FULL_STATUS, INFO, 10, { 0x5e, 0x03, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
-#define PR_OUT(sa) { SCSI_OP_PERSISTENT_RESERVE_OUT, sa, OP_PR_ALLOWED | OP_DATA_OUT, 10, \
+        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_READ_KEYS, INFO | OP_ALUA_STANDBY, 10, { 0x5e, 0x00, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_READ_RESERVATION, INFO | OP_ALUA_STANDBY, 10, { 0x5e, 0x01, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_REPORT_CAPABILITIES, INFO | OP_ALUA_STANDBY, 10, { 0x5e, 0x02, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+        { SCSI_OP_PERSISTENT_RESERVE_IN, SCSI_SA_PR_IN_READ_FULL_STATUS, INFO | OP_ALUA_STANDBY, 10, { 0x5e, 0x03, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07 }, parse_pr_in, exec_pr_in, NULL },
+#define PR_OUT(sa) { SCSI_OP_PERSISTENT_RESERVE_OUT, sa, OP_PR_ALLOWED | OP_DATA_OUT | OP_ALUA_STANDBY, 10, \
           { 0x5f, sa, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x07 }, parse_pr_out, exec_pr_out, NULL }
         PR_OUT(0), PR_OUT(1), PR_OUT(2), PR_OUT(3), PR_OUT(4), PR_OUT(5), PR_OUT(6),
         { SCSI_OP_EXTENDED_COPY, SCSI_SA_EXTENDED_COPY_LID1, OP_MEDIUM_WRITE | OP_DATA_OUT | OP_WRITE_PROTECT, 16,
@@ -88,10 +88,14 @@ const struct scsi_op scsi_ops[] = {
           parse_read_capacity16, exec_read_capacity16, NULL },
         { SCSI_OP_SERVICE_ACTION_IN_16, SCSI_SA_GET_LBA_STATUS, OP_MEDIUM_READ | OP_DATA_IN, 16, { 0x9e, 0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
           parse_get_lba_status, exec_get_lba_status, NULL },
-        { SCSI_OP_REPORT_LUNS, SCSI_SA_NONE, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED, 12, { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
+        { SCSI_OP_REPORT_LUNS, SCSI_SA_NONE, OP_NO_LU | OP_NO_UA | INFO | OP_RES6_ALLOWED | OP_ALUA_ANY, 12, { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
           parse_report_luns, exec_report_luns, NULL },
-        { SCSI_OP_MAINTENANCE_IN, SCSI_SA_REPORT_SUPPORTED_OPCODES, INFO, 12, { 0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
+        { SCSI_OP_MAINTENANCE_IN, SCSI_SA_REPORT_TARGET_PORT_GROUPS, INFO | OP_ALUA_ANY, 12,
+          { 0xa3, 0xea, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 }, parse_report_tpg, exec_report_tpg, NULL },
+        { SCSI_OP_MAINTENANCE_IN, SCSI_SA_REPORT_SUPPORTED_OPCODES, INFO | OP_ALUA_ANY, 12, { 0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07 },
           parse_rsoc, exec_rsoc, NULL },
+        { SCSI_OP_MAINTENANCE_OUT, SCSI_SA_SET_TARGET_PORT_GROUPS, OP_PR_ALLOWED | OP_DATA_OUT | OP_ALUA_ANY, 12,
+          { 0xa4, 0x0a, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07 }, parse_set_tpg, exec_set_tpg, NULL },
         { SCSI_OP_READ_12, SCSI_SA_NONE, MEDIUM_RD, 12, RW12_USAGE(0xa8), parse_rw, exec_read, io_done_read },
         { SCSI_OP_WRITE_12, SCSI_SA_NONE, MEDIUM_WR, 12, RW12_USAGE(0xaa), parse_rw, exec_write, io_done_write },
         { SCSI_OP_WRITE_AND_VERIFY_12, SCSI_SA_NONE, MEDIUM_WR, 12, { 0xae, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07 },
@@ -111,6 +115,7 @@ int scsi_op_sa(const uint8_t *cdb) {
         case SCSI_OP_RECEIVE_COPY_RESULTS:
         case SCSI_OP_SERVICE_ACTION_IN_16:
         case SCSI_OP_MAINTENANCE_IN:
+        case SCSI_OP_MAINTENANCE_OUT:
                 return cdb[1] & 0x1f;
         default:
                 return SCSI_SA_NONE;
@@ -251,6 +256,8 @@ enum scsi_prep_result scsi_cmd_prepare(struct scsi_lu *lu, struct scsi_cmd *cmd)
                 return prep_complete(cmd);
         }
         if (lu && cmd->nexus && prep_unit_attention(lu, cmd, op) == SCSI_STEP_COMPLETE)
+                return prep_complete(cmd);
+        if (lu && alua_check(lu, cmd, op) == SCSI_STEP_COMPLETE)
                 return prep_complete(cmd);
         if (op->parse && op->parse(cmd) == SCSI_STEP_COMPLETE)
                 return prep_complete(cmd);

@@ -96,6 +96,7 @@ int scsi_lu_new(const struct scsi_lu_params *p, struct backstore *bs, struct scs
         }
         pthread_mutex_init(&lu->lock, NULL);
         pthread_mutex_init(&lu->caw_lock, NULL);
+        alua_init(lu);
         *ret = lu;
         return 0;
 }

@@ -37,6 +37,11 @@ enum {
         ASC_REGISTRATIONS_PREEMPTED = 0x2a05,
         ASC_SAVING_PARAMETERS_NOT_SUPPORTED = 0x3900,
         ASC_INTERNAL_TARGET_FAILURE = 0x4400,
+        ASC_NOT_READY_ALUA_TRANSITION = 0x040a,
+        ASC_NOT_READY_ALUA_STANDBY = 0x040b,
+        ASC_NOT_READY_ALUA_UNAVAILABLE = 0x040c,
+        ASC_NOT_READY_OFFLINE = 0x0412,
+        ASC_ASYMMETRIC_ACCESS_STATE_CHANGED = 0x2a06,
         ASC_INSUFFICIENT_REGISTRATION_RESOURCES = 0x5504,
         ASC_MEDIUM_NOT_PRESENT = 0x3a00,
         ASC_MEDIUM_REMOVAL_PREVENTED = 0x5302,
@@ -143,6 +148,13 @@ struct scsi_lu {
         uint8_t pr_type;
         struct pr_reg pr_holder;  /* copy of iport/tport of the holder (not for AR types) */
 
+        /* ALUA target port groups; alua_all_active lets the data path skip the lock. */
+        struct scsi_alua_group alua[SCSI_ALUA_MAX_GROUPS];
+        uint8_t alua_configured[SCSI_ALUA_MAX_GROUPS];  /* state last set by the configuration */
+        uint8_t alua_status[SCSI_ALUA_MAX_GROUPS];      /* RTPG status code: what changed it */
+        size_t n_alua;
+        atomic_bool alua_all_active;
+
         struct {                /* EXTENDED COPY results held for RECEIVE COPY RESULTS */
                 char *iport;
                 bool held;
@@ -189,6 +201,8 @@ enum {
         OP_DATA_OUT = 1 << 6,     /* parameter data / blocks come from the initiator */
         OP_DATA_IN = 1 << 7,
         OP_WRITE_PROTECT = 1 << 8, /* fails with DATA PROTECT on a read-only mapping */
+        OP_ALUA_STANDBY = 1 << 9,  /* allowed through a port in standby */
+        OP_ALUA_ANY = 1 << 10,     /* allowed in every ALUA state (unavailable, offline, ...) */
 };
 
 /* What one step of a command (parse, exec, io_done) reports. */
@@ -252,6 +266,13 @@ void lu_ua_add_all(struct scsi_lu *lu, uint16_t asc, const char *except_iport); 
 void lu_ua_add_port(struct scsi_lu *lu, const char *iport, uint16_t asc);        /* lock held */
 bool lu_ua_take(struct scsi_lu *lu, const char *iport, uint16_t *ret_asc);        /* lock held */
 void lu_nexus_seen(struct scsi_lu *lu, struct scsi_nexus *n);
+
+/* ---- ALUA (alua.c) ---- */
+void alua_init(struct scsi_lu *lu);
+/* Refuse the command if the state of the port's group does not allow it (SPC-5 5.16.2.4). */
+ScsiStep alua_check(struct scsi_lu *lu, struct scsi_cmd *cmd, const struct scsi_op *op);
+/* The group of relative target port `port` (for VPD 0x83 and INQUIRY). LU lock NOT held. */
+void alua_port_info(struct scsi_lu *lu, uint16_t port, uint16_t *ret_group, uint8_t *ret_access);
 
 /* ---- reservations (pr.c) ---- */
 /* Returns true if the command must fail with RESERVATION CONFLICT. LU lock held. */

@@ -71,6 +71,12 @@ ScsiStep exec_caw(struct scsi_cmd *cmd);
 ScsiStep parse_orwrite(struct scsi_cmd *cmd);
 ScsiStep exec_orwrite(struct scsi_cmd *cmd);
 
+/* alua.c */
+ScsiStep parse_report_tpg(struct scsi_cmd *cmd);
+ScsiStep exec_report_tpg(struct scsi_cmd *cmd);
+ScsiStep parse_set_tpg(struct scsi_cmd *cmd);
+ScsiStep exec_set_tpg(struct scsi_cmd *cmd);
+
 /* xcopy.c */
 ScsiStep parse_xcopy(struct scsi_cmd *cmd);
 ScsiStep exec_xcopy(struct scsi_cmd *cmd);

@@ -186,6 +186,55 @@ void scsi_cmd_release(struct scsi_cmd *cmd);
  * command themselves, e.g. a Data-Out digest error → ABORTED COMMAND 47/05). */
 void scsi_cmd_set_sense(struct scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq);
 
+/* ---------------- ALUA target port groups (SPC-5 5.16) ---------------- */
+
+enum scsi_alua_state {
+        SCSI_ALUA_ACTIVE_OPTIMIZED      = 0x0,
+        SCSI_ALUA_ACTIVE_NON_OPTIMIZED  = 0x1,
+        SCSI_ALUA_STANDBY               = 0x2,
+        SCSI_ALUA_UNAVAILABLE           = 0x3,
+        SCSI_ALUA_OFFLINE               = 0xe,
+        SCSI_ALUA_TRANSITIONING         = 0xf,
+};
+
+/* Which states a group supports: byte 1 of a REPORT TARGET PORT GROUPS descriptor. */
+enum scsi_alua_support {
+        SCSI_ALUA_SUP_ACTIVE_OPTIMIZED          = 0x01,
+        SCSI_ALUA_SUP_ACTIVE_NON_OPTIMIZED      = 0x02,
+        SCSI_ALUA_SUP_STANDBY                   = 0x04,
+        SCSI_ALUA_SUP_UNAVAILABLE               = 0x08,
+        SCSI_ALUA_SUP_OFFLINE                   = 0x40,
+        SCSI_ALUA_SUP_TRANSITIONING             = 0x80,
+};
+
+/* How states may change (rtslib's alua_access_type; INQUIRY TPGS field). */
+enum scsi_alua_access {
+        SCSI_ALUA_IMPLICIT = 0x1,       /* the target changes states (here: the configuration) */
+        SCSI_ALUA_EXPLICIT = 0x2,       /* SET TARGET PORT GROUPS */
+};
+
+#define SCSI_ALUA_MAX_GROUPS 8
+#define SCSI_ALUA_MAX_PORTS 16
+
+struct scsi_alua_group {
+        uint16_t id;                    /* target port group identifier */
+        uint8_t state;                  /* enum scsi_alua_state */
+        uint8_t supported;              /* enum scsi_alua_support bits */
+        uint8_t access;                 /* enum scsi_alua_access bits */
+        bool preferred;
+        uint16_t ports[SCSI_ALUA_MAX_PORTS];    /* relative target port identifiers */
+        uint8_t n_ports;
+};
+
+/* Replace the LU's target port groups (configuration load or reload). A state set by SET
+ * TARGET PORT GROUPS survives unless the configured state of that group changed. A state
+ * change raises ASYMMETRIC ACCESS STATE CHANGED for every I_T nexus. With n == 0 the LU has
+ * one group (id 0, every port, active/optimized, implicit and explicit), as LIO's
+ * default_tg_pt_gp. Returns -EINVAL if n is over SCSI_ALUA_MAX_GROUPS. */
+int scsi_lu_set_alua_groups(struct scsi_lu *lu, const struct scsi_alua_group *groups, size_t n);
+/* State of the group that holds relative target port `port`. */
+enum scsi_alua_state scsi_lu_get_alua_state(struct scsi_lu *lu, uint16_t port);
+
 /* ---------------- engines (one per thread) ---------------- */
 
 /* queue_depth: io_uring entries (rounded up by the kernel); 0 picks a default (256). */

@@ -46,6 +46,13 @@ static uint32_t inquiry_standard(struct scsi_cmd *cmd, uint8_t *p) {
         p[2] = 0x06;                    /* SPC-4 */
         p[3] = 0x12;                    /* HISUP, response data format 2 */
         p[4] = 74 - 5;
+        if (lu && cmd->nexus) {
+                uint16_t group;
+                uint8_t access;
+
+                alua_port_info(lu, cmd->nexus->tpgt, &group, &access);
+                p[5] = (uint8_t) ((access & 0x3) << 4);  /* TPGS: implicit (01b), explicit (10b) ALUA */
+        }
         p[7] = 0x02;                    /* CMDQUE */
         pad_copy(p + 8, VENDOR_ID, 8);
         pad_copy(p + 16, lu ? lu->product : "", 16);
@@ -95,18 +102,21 @@ static uint32_t vpd_device_id(struct scsi_cmd *cmd, uint8_t *p) {
 
         if (cmd->nexus) {
                 const struct scsi_nexus *n = cmd->nexus;
+                uint16_t group;
+                uint8_t access;
 
+                alua_port_info(lu, n->tpgt, &group, &access);
                 /* Relative target port identifier. */
                 d[0] = 0x51;
                 d[1] = 0x80 | 0x10 | 0x04;
                 d[3] = 4;
                 put_be16(d + 6, n->tpgt);
                 d += 8;
-                /* Target port group. */
+                /* Target port group (ALUA). */
                 d[0] = 0x51;
                 d[1] = 0x80 | 0x10 | 0x05;
                 d[3] = 4;
-                put_be16(d + 6, n->tpgt);
+                put_be16(d + 6, group);
                 d += 8;
                 /* SCSI name strings of the target port and the target device. */
                 d += put_name_designator(d, 0x10, n->target_port);

@@ -54,6 +54,8 @@ Created mapped LUN 0."
   | o- block ... [Storage Objects: 0]
   | o- fileio ... [Storage Objects: 1]
   | | o- disk01 ... [$DISKS/disk01.img (10.0GiB) write-back activated]
+  | |   o- alua ... [ALUA Groups: 1]
+  | |     o- default_tg_pt_gp ... [ALUA state: Active/optimized]
   | o- ramdisk ... [Storage Objects: 0]
   o- iscsi ... [Targets: 1]
     o- $TGT ... [TPGs: 1]

@@ -138,3 +138,36 @@ hups() {
         assert_success
         assert_line --regexp '^Lun:0 +Type:DIRECT_ACCESS'
 }
+
+@test "an ALUA state set with iscsi-target is applied by a running iscsi-targetd" {
+        [ -x "$TARGETD" ] || skip "iscsi-targetd is not built in $BUILD_DIR"
+        command -v iscsi-readcapacity16 >/dev/null || skip "iscsi-readcapacity16 (libiscsi-bin) not installed"
+        port=$(free_port)
+        it /backstores/ramdisk create rd1 16M
+        it /iscsi create "$TGT"
+        it "/iscsi/$TGT/tpg1/luns" create /backstores/ramdisk/rd1
+        it "/iscsi/$TGT/tpg1" set attribute generate_node_acls=1
+        it "/iscsi/$TGT/tpg1/portals" delete 0.0.0.0 3260
+        it "/iscsi/$TGT/tpg1/portals" create 127.0.0.1 "$port"
+        "$TARGETD" -f -c "$CONF" -p "$ISCSI_TARGETD_PIDFILE" 2>"$BATS_TEST_TMPDIR/targetd.log" &
+        PIDS_TO_KILL+=($!)
+        wait_for "ss -ltnH 'sport = :$port' | grep -q 127.0.0.1"
+        url="iscsi://127.0.0.1:$port/$TGT/0"
+        run timeout 20 iscsi-readcapacity16 -i "$INI" "$url"
+        assert_success
+        # standby: the port refuses medium access with NOT READY / 04h 0Bh (libiscsi's login
+        # ends with TEST UNIT READY, which a standby port refuses too)
+        run it /backstores/ramdisk/rd1/alua/default_tg_pt_gp set alua alua_access_state=2
+        assert_success
+        assert_output "Parameter alua_access_state is now '2'."
+        wait_for "grep -c 'configuration reloaded' '$BATS_TEST_TMPDIR/targetd.log' | grep -q 1"
+        run timeout 20 iscsi-readcapacity16 -i "$INI" "$url"
+        assert_failure
+        assert_output --partial "NOT READY"
+        assert_output --partial "0x040b"
+        # and back to active/optimized
+        it /backstores/ramdisk/rd1/alua/default_tg_pt_gp set alua alua_access_state=0
+        wait_for "grep -c 'configuration reloaded' '$BATS_TEST_TMPDIR/targetd.log' | grep -q 2"
+        run timeout 20 iscsi-readcapacity16 -i "$INI" "$url"
+        assert_success
+}

@@ -3,9 +3,11 @@
 """Write the saveconfig.json used by the target conformance suite.
 
 Usage: target-config.py WORKDIR PORT [--extra-portal PORT2] [--ipv6-portal PORT3] [--discovery-auth]
-                        [--extra-target] [--plain-lun1]
+                        [--extra-target] [--plain-lun1] [--multipath MPPORT [--mp-state N]]
 Targets (all on 127.0.0.1:PORT):
-  CONF   fileio LUN 0 for libiscsi's iscsi-test-cu initiators (no auth)
+  CONF   fileio LUN 0 for libiscsi's iscsi-test-cu initiators (no auth); with --multipath
+         the same LU also through TPG 2 on 127.0.0.1:MPPORT, in ALUA group "path_b" (id 1,
+         access state N, default 1 = active/non-optimized) next to default_tg_pt_gp (TPG 1)
   CHAP   ramdisk LUNs 0 and 1 (1 write-protected) for CHAP_INIT (one-way CHAP),
          MUTUAL_INIT (mutual CHAP) and LUN 0 only for PLAIN_INIT (no CHAP)
   HIDDEN one LUN, ACL for another initiator only
@@ -31,8 +33,8 @@ def acl(name, luns, chap=None):
     return a
 
 
-def tpg(luns, acls, ports, auth=0):
-    return {"tag": 1, "enable": True,
+def tpg(luns, acls, ports, auth=0, tag=1):
+    return {"tag": tag, "enable": True,
             "attributes": {"authentication": auth, "generate_node_acls": 0, "demo_mode_write_protect": 1},
             "parameters": {},
             "luns": [{"index": i, "storage_object": so} for i, so in luns],
@@ -79,6 +81,24 @@ cfg = {
             ports, auth=0)]},
     ],
 }
+if "--multipath" in args:
+    mp_port = int(args[args.index("--multipath") + 1])
+    mp_state = int(args[args.index("--mp-state") + 1]) if "--mp-state" in args else 1
+
+    def alua_group(name, gid, state):
+        g = {"alua_access_state": state, "alua_access_status": 0, "alua_access_type": 3,
+             "alua_write_metadata": 0, "implicit_trans_secs": 0, "name": name, "nonop_delay_msecs": 100,
+             "preferred": 0, "tg_pt_gp_id": gid, "trans_delay_msecs": 0}
+        for s in ("active_nonoptimized", "active_optimized", "offline", "standby", "transitioning", "unavailable"):
+            g["alua_support_" + s] = 1
+        return g
+    cfg["storage_objects"][0]["alua_tpgs"] = [alua_group("default_tg_pt_gp", 0, 0),
+                                               alua_group("path_b", 1, mp_state)]
+    conf = next(t for t in cfg["targets"] if t["wwn"] == f"{P}:conf")
+    second = tpg([(0, "/backstores/fileio/conf0")], conf["tpgs"][0]["node_acls"], [mp_port], tag=2)
+    second["portals"] = [portal(mp_port)]
+    second["luns"][0]["alua_tg_pt_gp_name"] = "path_b"
+    conf["tpgs"].append(second)
 if "--discovery-auth" in args:
     cfg["fabric_modules"] = [{"name": "iscsi", "discovery_enable_auth": True,
                               "discovery_userid": "discuser", "discovery_password": "discsecret12"}]

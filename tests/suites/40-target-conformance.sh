@@ -38,7 +38,8 @@ trap cleanup EXIT INT TERM
 PORT=$(free_port)
 PORT2=$(free_port)
 PORT6=$(free_port)
-python3 "$INTEROP/target-config.py" "$WORK" "$PORT" --ipv6-portal "$PORT6"
+MPPORT=$(free_port)     # TPG 2 of the conformance target: the second path to its LU
+python3 "$INTEROP/target-config.py" "$WORK" "$PORT" --ipv6-portal "$PORT6" --multipath "$MPPORT"
 echo "# config in $WORK, port $PORT" >&2
 
 "$TARGETD" -f -d -c "$WORK/saveconfig.json" --pidfile "$WORK/targetd.pid" -t 2 \
@@ -57,8 +58,10 @@ URL=iscsi://127.0.0.1:$PORT
 if command -v iscsi-test-cu >/dev/null; then
         for family in SCSI iSCSI; do
                 log=$OUT_DIR/40-iscsi-test-cu-$family.log
-                # The LUN's URL twice: the second is the "multipath" path of the MultipathIO suite.
-                timeout 600 iscsi-test-cu --dataloss -v -t "$family" "$URL/$P:conf/0" "$URL/$P:conf/0" >"$log" 2>&1
+                # Two paths to one LU (TPG 1 and TPG 2, ALUA groups active/optimized and
+                # active/non-optimized): the MultipathIO suite uses the second.
+                timeout 600 iscsi-test-cu --dataloss -v -t "$family" "$URL/$P:conf/0" \
+                        "iscsi://127.0.0.1:$MPPORT/$P:conf/0" >"$log" 2>&1
                 tap_lines < <(python3 "$INTEROP/target-cunit-tap.py" "$family" "$log")
         done
         # A write-protected mapping: the ReadOnly suite needs one.
@@ -68,6 +71,34 @@ if command -v iscsi-test-cu >/dev/null; then
         tap_lines < <(python3 "$INTEROP/target-cunit-tap.py" "SCSI-writeprotected" "$log")
 else
         tap skip "libiscsi iscsi-test-cu conformance" "iscsi-test-cu not installed (Debian libiscsi-bin)"
+fi
+
+# ---- multipath: one LU through two portals (two TPGs), the same identity on both ----
+if command -v iscsi-inq >/dev/null; then
+        mp_ok=true
+        for page in 128 131; do        # VPD 0x80 unit serial, 0x83 device identification
+                a=$(iscsi-inq -i "$LIBISCSI:iscsi-test" -e 1 -c "$page" "$URL/$P:conf/0" 2>&1)
+                b=$(iscsi-inq -i "$LIBISCSI:iscsi-test" -e 1 -c "$page" "iscsi://127.0.0.1:$MPPORT/$P:conf/0" 2>&1)
+                printf '%s\n--- path 2 ---\n%s\n' "$a" "$b" >>"$OUT_DIR/40-target-commands.log"
+                if [ "$page" = 128 ]; then
+                        [ -n "$a" ] && [ "$a" = "$b" ] || mp_ok=false
+                else
+                        # the logical unit's NAA designator is the same, the target port's differ
+                        lu_a=$(grep -a -A1 "Designator Type:(3) NAA" <<<"$a")
+                        lu_b=$(grep -a -A1 "Designator Type:(3) NAA" <<<"$b")
+                        [ -n "$lu_a" ] && [ "$lu_a" = "$lu_b" ] && [ "$a" != "$b" ] || mp_ok=false
+                fi
+        done
+        if $mp_ok; then tap ok "multipath: both portals report the same unit serial and NAA (VPD 0x80, 0x83)"
+        else tap not-ok "multipath: both portals report the same unit serial and NAA (VPD 0x80, 0x83)" "see 40-target-commands.log"; fi
+        if grep -q "found matching" "$OUT_DIR/40-iscsi-test-cu-SCSI.log" 2>/dev/null &&
+           grep -q "Suite: MultipathIO" "$OUT_DIR/40-iscsi-test-cu-SCSI.log"; then
+                tap ok "multipath: iscsi-test-cu recognised the two URLs as paths to one LU"
+        else
+                tap not-ok "multipath: iscsi-test-cu recognised the two URLs as paths to one LU" "no 'found matching' in 40-iscsi-test-cu-SCSI.log"
+        fi
+else
+        tap skip "multipath identity" "iscsi-inq not installed (Debian libiscsi-bin)"
 fi
 
 # ---- discovery, login, CHAP, ACLs with libiscsi's tools ----
@@ -168,7 +199,7 @@ if command -v iscsi-perf >/dev/null && command -v iscsi-ls >/dev/null; then
                 >"$WORK/perf.log" 2>&1 &
         perf=$!
         sleep 2
-        python3 "$INTEROP/target-config.py" "$WORK" "$PORT" --extra-portal "$PORT2" --extra-target --discovery-auth
+        python3 "$INTEROP/target-config.py" "$WORK" "$PORT" --extra-portal "$PORT2" --extra-target --discovery-auth --multipath "$MPPORT"
         kill -HUP "$PID"
         if wait_port "$PORT2"; then tap ok "reload: a new portal starts listening"; else tap not-ok "reload: a new portal starts listening" "port $PORT2 closed"; fi
         check_fails "reload: discovery CHAP now refuses SendTargets without credentials" \
@@ -185,7 +216,7 @@ if command -v iscsi-perf >/dev/null && command -v iscsi-ls >/dev/null; then
         else
                 tap not-ok "reload: a session doing I/O across the reload is not dropped" "iscsi-perf exit $rc: $(tail -c 300 "$WORK/perf.log" | tr '\r\n' '  ')"
         fi
-        python3 "$INTEROP/target-config.py" "$WORK" "$PORT"
+        python3 "$INTEROP/target-config.py" "$WORK" "$PORT" --multipath "$MPPORT"
         kill -HUP "$PID"
         sleep 1
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$PORT2") 2>/dev/null; then tap ok "reload: a removed portal stops listening"

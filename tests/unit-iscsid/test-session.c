@@ -26,6 +26,7 @@
 #include "fake-sysfs.h"
 #include "iscsi-proto/login.h"
 #include "ipc-server.h"
+#include "login-run.h"
 #include "manager.h"
 #include "netlink.h"
 
@@ -495,6 +496,31 @@ static void test_iface_binding(void **state) {
         target_stop(&t);
 }
 
+/* login_run: several logins at once, waited for, each with its own outcome. */
+static void test_login_run(void **state) {
+        struct target t, gone;
+        struct node_login_req reqs[3];
+        struct login_result res[3];
+
+        server = ipc_server_free(server);
+        target_start(&t, false);
+        target_start(&gone, false);
+        int closed_port = gone.port;
+        target_stop(&gone);
+        req_init(&reqs[0], t.port);
+        req_init(&reqs[1], closed_port);
+        reqs[1].initial_login_retry_max = 0;
+        req_init(&reqs[2], t.port); /* the same node as reqs[0]: refused at once */
+        assert_int_equal(login_run(m, reqs, 3, res), 0);
+        assert_int_equal(res[0].status, ISCSI_SUCCESS);
+        assert_int_equal(res[0].sid, 1);
+        assert_int_equal(res[1].status, ISCSI_ERR_TRANS);
+        assert_non_null(strstr(res[1].message, "cannot connect"));
+        assert_int_equal(res[2].status, ISCSI_ERR_SESS_EXISTS);
+        assert_int_equal(fake->creates, 1);
+        target_stop(&t);
+}
+
 static void test_wrong_chap(void **state) {
         struct target t;
         target_start(&t, true);
@@ -732,6 +758,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_login_logout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_login_without_ipc, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_login_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_iface_binding, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_chap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),

@@ -192,6 +192,30 @@ static void test_st_and_ifaces(void **state) {
         assert_int_equal(node_db_delete_iface(db, "../x"), -EINVAL);
 }
 
+static void test_isns_records(void **state) {
+        _cleanup_(node_db_freep) NodeDb *db = NULL;
+        _cleanup_(node_record_freep) Record *r = node_record_new(&node_record_schema_isns), *back = NULL;
+        Record **v = NULL;
+        size_t n = 0;
+
+        assert_int_equal(node_db_open(&db), 0);
+        assert_string_equal(node_record_get(r, ISNS_KEY_PORT), "3205");
+        assert_string_equal(node_record_get(r, ISNS_KEY_TYPE), "isns");
+        assert_int_equal(node_record_set_index(r, ISNS_KEY_ADDRESS, "192.0.2.7"), 0);
+        assert_int_equal(node_record_set(r, "discovery.isns.use_discoveryd", "Yes"), 0);
+        assert_int_equal(node_db_write_isns(db, r), 0);
+        assert_true(file_mode("isns/192.0.2.7,3205/isns_config") != 0);
+        assert_int_equal(node_db_read_isns(db, "192.0.2.7", 3205, &back), 0);
+        assert_true(node_record_get_bool(back, ISNS_KEY_USE_DISCOVERYD));
+        assert_int_equal(node_db_list_isns(db, &v, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(node_record_get(v[0], ST_KEY_ADDRESS), "192.0.2.7"); /* shared index */
+        node_records_free(v, n);
+        assert_int_equal(node_db_delete_isns(db, "192.0.2.7", 3205), 0);
+        assert_int_equal(node_db_read_isns(db, "192.0.2.7", 3205, &back), -ENOENT);
+        assert_int_equal(node_db_read_isns(db, "../x", 3205, &back), -EINVAL);
+}
+
 static unsigned problems[4];
 static unsigned lines[4];
 
@@ -232,6 +256,28 @@ static void test_iscsid_conf(void **state) {
         assert_int_equal(lines[CONF_BAD_VALUE], 7);
 }
 
+static void test_iscsid_conf_isns(void **state) {
+        _cleanup_(node_iscsid_conf_freep) IscsidConf *c = NULL;
+        const char *text = "isns.address = 192.0.2.9\n"
+                           "isns.port = 3206\n"
+                           "discovery.isns.use_discoveryd = Yes\n"
+                           "discovery.isns.discoveryd_poll_inval = 30\n"
+                           "isns.port = 0\n"
+                           "discovery.sendtargets.address = 10.0.0.1\n";
+
+        memset(problems, 0, sizeof(problems));
+        assert_int_equal(node_iscsid_conf_new(&c), 0);
+        assert_int_equal(c->isns_port, 3205);
+        assert_int_equal(node_iscsid_conf_parse(c, "test.conf", text, conf_warn, NULL), 0);
+        assert_string_equal(c->isns_address, "192.0.2.9");
+        assert_int_equal(c->isns_port, 3206);
+        assert_true(node_record_get_bool(c->isns, ISNS_KEY_USE_DISCOVERYD));
+        assert_string_equal(node_record_get(c->isns, ISNS_KEY_DISCOVERYD_POLL_INVAL), "30");
+        assert_null(node_record_get(c->isns, ISNS_KEY_ADDRESS)); /* identity keys are no default */
+        assert_int_equal(problems[CONF_BAD_VALUE], 1);         /* isns.port = 0 */
+        assert_int_equal(lines[CONF_BAD_VALUE], 5);
+}
+
 static void test_missing_conf(void **state) {
         _cleanup_(node_iscsid_conf_freep) IscsidConf *c = NULL;
         assert_int_equal(node_iscsid_conf_load("/nonexistent/iscsid.conf", NULL, NULL, &c), 0);
@@ -256,7 +302,8 @@ int main(void) {
                 cmocka_unit_test(test_paths),          cmocka_unit_test(test_layout),
                 cmocka_unit_test(test_reads_open_iscsi_file), cmocka_unit_test(test_st_and_ifaces),
                 cmocka_unit_test(test_iscsid_conf),    cmocka_unit_test(test_missing_conf),
-                cmocka_unit_test(test_initiatorname),
+                cmocka_unit_test(test_initiatorname),  cmocka_unit_test(test_isns_records),
+                cmocka_unit_test(test_iscsid_conf_isns),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

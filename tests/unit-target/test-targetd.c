@@ -27,7 +27,8 @@
 #define TARGET "iqn.2026-12.org.iscsi-tools.unit:disk"
 #define INITIATOR "iqn.2026-12.org.iscsi-tools.unit:init"
 #define STRANGER "iqn.2026-12.org.iscsi-tools.unit:stranger"
-#define PORTAL_PORT 3260
+#define PORTAL_PORT 3260        /* TPG 1 */
+#define PORTAL2_PORT 3261       /* TPG 2: a second path to the same LU */
 #define BLOCK 512u
 #define PUMP_LIMIT 2000         /* worker rounds of 1 ms before a wait gives up */
 
@@ -40,6 +41,14 @@ static const char config_json[] =
         "    \"parameters\": {},\n"
         "    \"luns\": [ { \"index\": 0, \"storage_object\": \"/backstores/ramdisk/rd0\" } ],\n"
         "    \"portals\": [ { \"ip_address\": \"127.0.0.1\", \"iser\": false, \"offload\": false, \"port\": 3260 } ],\n"
+        "    \"node_acls\": [ { \"node_wwn\": \"" INITIATOR "\", \"attributes\": {},\n"
+        "                     \"mapped_luns\": [ { \"index\": 0, \"tpg_lun\": 0, \"write_protect\": false } ] } ]\n"
+        "  }, {\n"
+        "    \"tag\": 2, \"enable\": true,\n"
+        "    \"attributes\": { \"authentication\": 0, \"generate_node_acls\": 0 },\n"
+        "    \"parameters\": {},\n"
+        "    \"luns\": [ { \"index\": 0, \"storage_object\": \"/backstores/ramdisk/rd0\" } ],\n"
+        "    \"portals\": [ { \"ip_address\": \"127.0.0.1\", \"iser\": false, \"offload\": false, \"port\": 3261 } ],\n"
         "    \"node_acls\": [ { \"node_wwn\": \"" INITIATOR "\", \"attributes\": {},\n"
         "                     \"mapped_luns\": [ { \"index\": 0, \"tpg_lun\": 0, \"write_protect\": false } ] } ]\n"
         "  } ] } ] }\n";
@@ -107,7 +116,7 @@ static int teardown(void **state) {
 
 /* A connection as if accepted on 127.0.0.1:3260: a socketpair, handed to the worker the way
  * the listener does, with the local address the portal lookup sees set to the portal's. */
-static Peer *peer_connect(void) {
+static Peer *peer_connect_to(uint16_t port) {
         struct sockaddr_in *sa;
         Peer *p = calloc(1, sizeof(*p));
         Conn *c;
@@ -124,9 +133,13 @@ static Peer *peer_connect(void) {
         assert_non_null(c);
         assert_int_equal(c->io.fd, sv[0]);
         sa = (struct sockaddr_in *) &c->local_sa;
-        *sa = (struct sockaddr_in) { .sin_family = AF_INET, .sin_port = htons(PORTAL_PORT) };
+        *sa = (struct sockaddr_in) { .sin_family = AF_INET, .sin_port = htons(port) };
         assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &sa->sin_addr), 1);
         return p;
+}
+
+static Peer *peer_connect(void) {
+        return peer_connect_to(PORTAL_PORT);
 }
 
 static void peer_free(Peer *p) {
@@ -612,6 +625,31 @@ static void test_reinstatement(void **state) {
         peer_free(p);
 }
 
+/* One initiator, one ISID, two paths (TPG 1 and TPG 2): two sessions, not a reinstatement,
+ * and the LU behind both has one identity (same NAA in VPD 0x83, one port per TPG). */
+static void test_two_paths(void **state) {
+        static const uint8_t vpd83[16] = { 0x12, 1, 0x83, 0, 255, 0 };
+        Peer *a = logged_in(isid_a), *b = peer_connect_to(PORTAL2_PORT);
+        uint8_t va[255] = {}, vb[255] = {}, key;
+
+        assert_int_equal(do_login(b, INITIATOR, TARGET, ISCSI_SESSION_NORMAL, isid_a), ISCSI_LOGIN_DONE);
+        pump(0);
+        assert_int_equal(n_sessions(), 2);
+        clear_unit_attention(a);
+        clear_unit_attention(b);
+        assert_int_equal(scsi_read_cmd(a, vpd83, va, sizeof(va), &key), 0);
+        assert_int_equal(scsi_read_cmd(b, vpd83, vb, sizeof(vb), &key), 0);
+        /* NAA designator first: identical; the relative target ports (TPG tags) differ. */
+        assert_int_equal(va[4 + 1] & 0x0f, 0x03);
+        assert_memory_equal(va + 8, vb + 8, 16);
+        assert_memory_not_equal(va, vb, sizeof(va));
+        logout(a);
+        logout(b);
+        assert_int_equal(n_sessions(), 0);
+        peer_free(a);
+        peer_free(b);
+}
+
 /* Reload with the ACL gone: the session is closed on the next command. */
 static void test_reload_drops_unauthorised_session(void **state) {
         static const uint8_t tur[16] = { 0x00 };
@@ -647,6 +685,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_discovery_session, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_drop_with_open_task, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reinstatement, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_two_paths, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload_drops_unauthorised_session, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "config/alua.h"
 #include "config/saveconfig.h"
 #include "config/config-edit.h"
 #include "iscsi-util/macro.h"
@@ -497,6 +498,66 @@ static void test_edit_and_cascade(void **state) {
         assert_int_equal(c->n_targets, 0);
 }
 
+/* ALUA groups: LIO's default, create/set/get/delete with LIO's ranges, a LUN's group, and
+ * the JSON written as rtslib writes it. */
+static void test_alua_groups(void **state) {
+        _cleanup_tc_config_ TargetConfig *c = tc_config_new();
+        _cleanup_free_ char *json = NULL, *v = NULL, *g = NULL;
+        TcStorageObject *so;
+        TcAluaGroup *groups = NULL;
+        TcTarget *t;
+        TcTpg *tpg;
+        TcLun *lun;
+        size_t n;
+
+        assert_non_null(c);
+        assert_int_equal(tc_config_add_storage_object(c, TC_BACKSTORE_RAMDISK, "rd", NULL, 1 << 20, NULL, &so), 0);
+        assert_int_equal(tc_alua_groups(so, &groups, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(groups[0].name, TC_ALUA_DEFAULT_GROUP);
+        assert_int_equal(groups[0].id, 0);
+        assert_int_equal(groups[0].access_state, 0);
+        assert_int_equal(groups[0].access_type, 3);
+        assert_int_equal(groups[0].supported, 0xcf);
+        tc_alua_groups_free(groups, n);
+
+        assert_int_equal(tc_alua_group_create(so, "path_b", 1), 0);
+        assert_int_equal(tc_alua_group_create(so, "path_c", 1), -EEXIST);
+        assert_int_equal(tc_alua_group_create(so, "path_b", 2), -EEXIST);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "alua_access_state", "2"), 0);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "alua_access_state", "5"), -EINVAL);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "alua_support_standby", "0"), 0);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "tg_pt_gp_id", "4"), -EPERM);
+        assert_int_equal(tc_alua_group_set(so, "path_b", "bogus", "1"), -ENOENT);
+        assert_int_equal(tc_alua_group_set(so, "nosuch", "preferred", "1"), -ENOENT);
+        assert_int_equal(tc_alua_group_get(so, "path_b", "alua_access_state", &v), 0);
+        assert_string_equal(v, "2");
+        assert_int_equal(tc_alua_groups(so, &groups, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(groups[1].access_state, 2);
+        assert_int_equal(groups[1].supported, 0xcf & ~0x04);
+        tc_alua_groups_free(groups, n);
+
+        assert_int_equal(tc_config_add_target(c, "iqn.2022-08.com.test:alua", &t), 0);
+        assert_int_equal(tc_target_add_tpg(t, 0, &tpg), 0);
+        assert_int_equal(tc_tpg_add_lun(c, tpg, 0, "/backstores/ramdisk/rd", &lun), 0);
+        assert_int_equal(tc_lun_alua_group(lun, &g), 0);
+        assert_string_equal(g, TC_ALUA_DEFAULT_GROUP);
+        assert_int_equal(tc_lun_set_alua_group(so, lun, "nosuch"), -ENOENT);
+        assert_int_equal(tc_lun_set_alua_group(so, lun, "path_b"), 0);
+        assert_int_equal(tc_config_to_json(c, &json), 0);
+        assert_non_null(strstr(json, "\"alua_tg_pt_gp_name\": \"path_b\""));
+        assert_non_null(strstr(json, "\"name\": \"path_b\""));
+
+        /* Deleting the group moves its LUNs back to the default group. */
+        assert_int_equal(tc_alua_group_delete(c, so, TC_ALUA_DEFAULT_GROUP), -EPERM);
+        assert_int_equal(tc_alua_group_delete(c, so, "path_b"), 0);
+        free(g);
+        g = NULL;
+        assert_int_equal(tc_lun_alua_group(lun, &g), 0);
+        assert_string_equal(g, TC_ALUA_DEFAULT_GROUP);
+}
+
 int main(int argc, char **argv) {
         if (argc > 1)
                 fixture_dir = argv[1];
@@ -511,6 +572,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(test_load_missing_file),
                 cmocka_unit_test(test_empty_object_and_python_escapes),
                 cmocka_unit_test(test_edit_and_cascade),
+                cmocka_unit_test(test_alua_groups),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # The target guest of the two-guest layout (run-pair.sh FIRST), and the "target unit" checks:
 # boot 1: the admin enables iscsi-targetd.service and configures three targets with
 #   iscsi-target (each change saved to /etc/target/saveconfig.json, the daemon reloads);
@@ -7,11 +8,10 @@
 #   sd_ready and stay up serving the initiator guest (10.0.3.2).
 # Targets: ...:disk (1 GiB, the initiator's automatic node with XFS), ...:manual, ...:onboot.
 # sd-boots: 2
-# sd-timeout: 120
+# sd-timeout: 240
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.sd
 INI=iqn.2026-12.org.example.sd:initiator
-T=10.0.3.1
 
 # discovery over the guest's own loopback shows what the running daemon serves
 served() { iscsiadm -m discovery -t sendtargets -p 127.0.0.1 2>&1; }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Harness self-check: two boots; the first writes a file and reboots, the second finds it.
 # sd-boots: 2
 # sd-timeout: 60
