@@ -20,6 +20,11 @@ RESPONDER="$BUILD_DIR/tests/unit-node/st-responder"
 if [ ! -x "$DEB" ] || ! "$DEB" -V 2>/dev/null | grep -q 'version 2\.1\.'; then
         echo "1..0 # SKIP Debian's open-iscsi 2.1 iscsiadm is not installed"; exit 0
 fi
+for f in "$OURS" "$RESPONDER"; do
+        if [ ! -x "$f" ]; then
+                echo "1..1"; echo "not ok 1 - iscsiadm differential suite: $f not built"; exit 1
+        fi
+done
 if ! unshare -m true 2>/dev/null; then
         echo "1..0 # SKIP needs root for mount namespaces (Debian's iscsiadm has no ISCSI_ROOT)"; exit 0
 fi
