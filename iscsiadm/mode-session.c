@@ -8,7 +8,7 @@
 #include "output.h"
 #include "iscsi-node/paths.h"
 #include "mode-session.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 void node_desc(const Record *r, char *buf, size_t size) {
         int port = ISCSI_DEFAULT_PORT;

@@ -8,7 +8,7 @@
 #include "iscsi-util/macro.h"
 #include "output.h"
 #include "iscsiadm.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 const OutputOps *out = &output_classic;
 
