@@ -11,7 +11,7 @@
 #include "output.h"
 #include "iscsi-node/paths.h"
 #include "mode-session.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))

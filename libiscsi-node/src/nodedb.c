@@ -14,7 +14,7 @@
 #include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
 #include "iscsi-node/paths.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 int node_db_open(NodeDb **ret) {
         NodeDb *db = calloc(1, sizeof(*db));
