@@ -17,9 +17,8 @@ cuts=${1:-5}
 out=${OUT_DIR:-$SRC_DIR/tests-out}/bench-failover-pause
 rm -rf "$out"; mkdir -p "$out"
 scen=$out/failover-pause.sh
-{ head -1 "$SRC_DIR/tests/vm/sd/scenarios/mp-paths.sh"
-  echo "# sd-append: mp.only=failover mp.peer=1 mp.cuts=$cuts"
-  tail -n +2 "$SRC_DIR/tests/vm/sd/scenarios/mp-paths.sh"; } > "$scen"
+sed "s/^# sd-append: .*/& mp.only=failover mp.peer=1 mp.cuts=$cuts/" \
+  "$SRC_DIR/tests/vm/sd/scenarios/mp-paths.sh" > "$scen"
 t0=$(date +%s)
 SD_OUT=$out/vm "$SRC_DIR/tests/vm/sd/run.sh" "$scen" > "$out/vm.tap" 2> "$out/vm.log"
 rc=$?
