@@ -4,7 +4,7 @@
 # Boots the systemd guest once with tests/vm/sd/scenarios/mp-paths.sh in its failover-only mode
 # (kernel args mp.only=failover mp.peer=1 mp.cuts=N): a verified writer (64 KiB O_DIRECT writes,
 # python) runs on the dm device while the optimized path is blackholed N times by nft in the
-# target's namespace (replacement_timeout 5, noop_out interval/timeout 2/2 for both
+# target's namespace (replacement_timeout 5, noop_out interval/timeout 5/5 for both
 # initiators); per cut the writer's longest stall between two completed writes is recorded.
 # Then the same with /usr/sbin/iscsid + /usr/sbin/iscsiadm (open-iscsi 2.1.8).
 # Prints median / max stall for each and the ratio ours/open-iscsi (medians).
