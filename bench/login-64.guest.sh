@@ -37,7 +37,8 @@ timed() {  # timed DESC VAR CMD...: runs CMD, sets VAR to its wall time, reports
 
 # Where a logout's time goes (BENCH_TRACE=1): kprobes on the kernel functions of the teardown,
 # each entry paired with its return on the same task; per function: calls, total and longest
-# time, and the window from the first entry to the last return. Probes cost little next to the
+# time and when its last call returned; and when the first probe fired and the last return came, counted from iscsiadm's start
+# (trace timestamps and /proc/uptime are both time since boot). Probes cost little next to the
 # work they time (function_graph on everything inflated it several times); a return probe
 # keeps up to 256 calls in flight (removals of all sessions run at once).
 TRACEFS=/sys/kernel/tracing
@@ -52,9 +53,9 @@ trace_start() {
   done
   echo 1 > $TRACEFS/events/kprobes/enable && echo 1 > $TRACEFS/tracing_on
 }
-trace_report() {  # trace_report WHO
+trace_report() {  # trace_report WHO T0: T0 = uptime when iscsiadm started
   echo 0 > $TRACEFS/tracing_on
-  awk -v who="$1" '
+  awk -v who="$1" -v t0="$2" '
     $1 == "#" { next }
     { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1) + 0; ev = $(i + 1); break }
       sub(/:$/, "", ev); task = $1; split(ev, p, "_"); f = substr(ev, length(p[1]) + 2)
@@ -62,9 +63,11 @@ trace_report() {  # trace_report WHO
       if (p[1] == "in") { start[task, f] = t }
       else if ((task, f) in start) {
         d = (t - start[task, f]) * 1000; n[f]++; sum[f] += d; if (d > max[f]) max[f] = d
-        if (t > last) last = t; delete start[task, f] } }
-    END { for (f in n) printf "BENCHTRACE %s %s calls %d total_ms %.1f max_ms %.1f\n", who, f, n[f], sum[f], max[f]
-          printf "BENCHTRACE %s window_ms %.1f\n", who, (last - first) * 1000 }' $TRACEFS/trace |
+        if (t > last) last = t; if (t > lastf[f]) lastf[f] = t; delete start[task, f] } }
+    END { for (f in n) printf "BENCHTRACE %s %s calls %d total_ms %.1f max_ms %.1f last_return_after_ms %.1f\n",
+                              who, f, n[f], sum[f], max[f], (lastf[f] - t0) * 1000
+          printf "BENCHTRACE %s first_probe_after_ms %.1f last_return_after_ms %.1f\n", who,
+                 (first - t0) * 1000, (last - t0) * 1000 }' $TRACEFS/trace |
     sort | while read -r line; do say "$line"; done
   echo 0 > $TRACEFS/events/kprobes/enable; echo > $TRACEFS/kprobe_events
 }
@@ -77,9 +80,10 @@ measure() {  # measure WHO
   if wait_for 300 "[ \$(new_disks \"$before\" | wc -l) -ge $N ]"; then ok "$1: $N disks"; else not_ok "$1: $N disks ($(new_disks "$before" | wc -l))"; fi
   t_disks=$(elapsed "$_t0")
   [ "$TRACE" = 1 ] && { trace_start || note "kprobe tracing unavailable"; }
+  t_lo0=$(now)
   timed "$1: --logoutall=all" t_logout iscsiadm -m node --logoutall=all
   wait_for 60 "! ls -d /sys/class/iscsi_session/session* 2>/dev/null"
-  [ "$TRACE" = 1 ] && trace_report "$1"
+  [ "$TRACE" = 1 ] && trace_report "$1" "$t_lo0"
   say "BENCH $1 login $t_login"
   say "BENCH $1 disks $t_disks"
   say "BENCH $1 logout $t_logout"

@@ -30,6 +30,6 @@ echo "speedup of ours over open-iscsi (open-iscsi time / our time):"
 echo "  login: $(ratio login)   login+disks: $(ratio disks)   logout: $(ratio logout)"
 echo "(anchor: open-iscsi 36.1 s login, 1.3 s logout for 64 sessions in this VM)"
 if grep -q '^BENCHTRACE ' "$t"; then
-  echo "kernel time during --logoutall (BENCH_TRACE=1; calls, total ms, longest ms per function):"
+  echo "kernel time during --logoutall (BENCH_TRACE=1; calls, total and longest ms per function, and when the last call returned, from iscsiadm's start):"
   awk '$1 == "BENCHTRACE" { $1 = ""; print " " $0 }' "$t"
 fi
