@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <limits.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -505,6 +506,9 @@ static void conn_dispatch(EventSource *s, uint32_t events) {
 }
 
 void conn_worker_after_dispatch(ConnWorker *cw) {
+        /* Reaping inside a batch would free a Conn whose EventSource a later event of the
+         * same batch still points to. */
+        assert(!cw->worker->dispatching);
         while (cw->flush_list) {
                 Conn *c = cw->flush_list;
                 cw->flush_list = c->flush_next;

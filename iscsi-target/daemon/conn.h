@@ -128,7 +128,8 @@ void conn_queue(Conn *c, TxPdu *p);
 void conn_flush(Conn *c);
 /* Stop reading, send what is queued, then close (login failure, logout). */
 void conn_close_after_flush(Conn *c);
-/* Flush every connection that queued something in this iteration; reap dead ones. */
+/* Flush every connection that queued something in this iteration; reap dead ones. Only
+ * between epoll batches (the after_dispatch hook, shutdown): never from an event handler. */
 void conn_worker_after_dispatch(ConnWorker *cw);
 /* A TxPdu from malloc whose release() frees it, with room for len bytes of data copied in. */
 TxPdu *txpdu_new_copy(const void *data, uint32_t len);

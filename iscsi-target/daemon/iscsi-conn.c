@@ -526,9 +526,9 @@ static void recheck_session(Session *s) {
         }
 }
 
+/* Runs inside an epoll batch: closed connections are reaped by after_dispatch. */
 static void config_changed_on_worker(Worker *w, void *userdata) {
         session_registry_foreach_on_worker(w->daemon, w, recheck_session);
-        conn_worker_after_dispatch(&iscsi_conn_worker_get(w)->cw);
 }
 
 void iscsi_conn_config_changed(Daemon *d) {
@@ -606,7 +606,9 @@ static void hook_tick(Worker *w) {
                 if (ic->s->nopin_interval_usec && now - ic->last_rx_usec >= ic->s->nopin_interval_usec)
                         send_ping(ic);
         }
-        hook_after_dispatch(w);
+        /* No reaping here: the tick is one event of a batch, and a connection closed above
+         * may have its socket event later in the same batch. after_dispatch flushes the
+         * pings and frees the closed connections once the batch is done. */
 }
 
 static void hook_fini(Worker *w) {

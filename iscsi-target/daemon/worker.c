@@ -111,10 +111,12 @@ int worker_run_once(Worker *w, int timeout_ms) {
         n = epoll_wait(w->epoll_fd, evs, ELEMENTSOF(evs), timeout_ms);
         if (n < 0)
                 return errno == EINTR ? 0 : -errno;
+        w->dispatching = true;
         for (int i = 0; i < n; i++) {
                 EventSource *s = evs[i].data.ptr;
                 s->dispatch(s, evs[i].events);
         }
+        w->dispatching = false;
         if (w->hooks && w->hooks->after_dispatch)
                 w->hooks->after_dispatch(w);
         return n;

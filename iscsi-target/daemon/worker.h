@@ -25,8 +25,8 @@ typedef struct WorkerMsg {
 
 /* Hooks run on the worker's own thread. */
 typedef struct WorkerHooks {
-        void (*tick)(Worker *w);        /* about once a second */
-        void (*after_dispatch)(Worker *w); /* after each batch of events: flush sends */
+        void (*tick)(Worker *w);        /* about once a second, inside a batch: must not free */
+        void (*after_dispatch)(Worker *w); /* after each batch of events: flush sends, reap */
         int (*init)(Worker *w);         /* thread start: per-thread engines */
         void (*fini)(Worker *w);
 } WorkerHooks;
@@ -42,6 +42,9 @@ struct Worker {
         pthread_mutex_t lock;
         WorkerMsg *mailbox, *mailbox_tail;
         bool stop;
+        /* Inside a batch of epoll events: later events of the batch may point into objects an
+         * earlier one closed, so nothing may be freed until after_dispatch. */
+        bool dispatching;
         const WorkerHooks *hooks;
         void *userdata;         /* the connection layer's per-thread state */
 };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -607,6 +608,39 @@ static void test_connection_drop_with_open_task(void **state) {
         peer_free(p);
 }
 
+/* The target wakes up (SIGCONT after SIGSTOP) to an unanswered NOP-In ping and a peer that
+ * has hung up: one epoll batch holds the 1 s tick, which drops the connection, and then the
+ * connection's own socket event. The Conn must outlive the batch (netem VM scenario: the
+ * worker jumped through the freed Conn's EventSource.dispatch). */
+static void test_ping_timeout_and_hangup_in_one_batch(void **state) {
+        const struct itimerspec soon = { .it_value = { .tv_nsec = 1000 }, .it_interval = { .tv_sec = 1 } };
+        Peer *p = logged_in(isid_a);
+        Session *s = fx->d->sessions.head;
+        IscsiConn *ic = icw()->cw.conns->proto;
+        struct iscsi_bhs h;
+
+        s->nopin_interval_usec = s->nopin_timeout_usec = 1;
+        ic->last_rx_usec = 0;
+        fx->w->hooks->tick(fx->w);              /* sends the ping */
+        pump(0);
+        recv_pdu(p, &h, NULL);
+        assert_int_equal(h.opcode, ISCSI_OP_NOP_IN);
+        assert_int_not_equal(ic->ping_ttt, 0);
+        usleep(10000);                          /* the ping is overdue */
+
+        /* Timer ready first, then the hangup: epoll reports them in that order. */
+        assert_int_equal(timerfd_settime(fx->w->timer.fd, 0, &soon, NULL), 0);
+        usleep(10000);
+        close(p->fd);
+        p->fd = -1;
+        pump(100);
+        for (int i = 0; i < PUMP_LIMIT && n_sessions() > 0; i++)
+                pump(1);
+        assert_int_equal(n_sessions(), 0);
+        assert_null(icw()->cw.conns);
+        peer_free(p);
+}
+
 /* A new login with the same initiator, ISID and target replaces the old session. */
 static void test_reinstatement(void **state) {
         Peer *old = logged_in(isid_a), *other = logged_in(isid_b), *p;
@@ -684,6 +718,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_rejects, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_discovery_session, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_drop_with_open_task, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ping_timeout_and_hangup_in_one_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reinstatement, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_two_paths, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload_drops_unauthorised_session, setup, teardown),
