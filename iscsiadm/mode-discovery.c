@@ -321,6 +321,10 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
                 log_error("Could not perform SendTargets discovery: %s", node_exit_code_text(rc));
                 return rc;
         }
+        /* link-local portals in the answer are on the link the discovery went through */
+        const char *zone = cfg.address ? strchr(cfg.address, '%') : NULL;
+        if (zone && iscsi_st_list_scope_link_local(&list, zone + 1) < 0)
+                log_warn("cannot add the zone %s to the link-local portals found", zone + 1);
         flat = flatten(&list, cfg.address, cfg.port, &n);
         if (!flat) {
                 iscsi_st_list_clear(&list);

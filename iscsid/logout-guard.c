@@ -74,7 +74,7 @@ static void add_dev(struct devset *set, const char *name) {
 
 static void add_device_disks(const char *dev_dir, void *userdata) {
         char bdir[640];
-        snprintf(bdir, sizeof bdir, "%s/device/block", dev_dir);
+        snprintf(bdir, sizeof bdir, "%s/block", dev_dir);
         DIR *b = opendir(bdir);
         if (!b)
                 return;

@@ -21,7 +21,7 @@ TD="$BUILD_DIR/iscsi-target/daemon/iscsi-targetd"
 TA="$BUILD_DIR/iscsi-target/admin/iscsi-target"
 DEB=/usr/sbin/iscsiadm
 T=$(mktemp -d /tmp/isns-suite.XXXXXX)
-ISNSD_PID= TD_PID=
+ISNSD_PID='' TD_PID=''
 cleanup() { stop_pid "$TD_PID"; stop_pid "$ISNSD_PID"; rm -rf "$T"; }
 trap cleanup EXIT
 

@@ -6,7 +6,8 @@
 #     four boots of it; together with its first boot, a reference boot of the same image
 #     without the project (SD_PACKAGE=0) for the boot time ratio.
 # Prints every detail step, then one TAP step per scenario of the issue: ok iff it has steps
-# and all of them passed. Wall time ~6-8 min on 2 shared cores (see tests/vm/README.md).
+# and all of them passed. Wall time 11-16 min measured on the 2-core host at load 10-16 (7 TCG
+# boots + 2 boots in parallel; tests/vm/README.md).
 set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
 export SRC_DIR BUILD_DIR OUT_DIR

@@ -43,6 +43,7 @@ run iscsiadm -m discovery -t isns -p 127.0.0.1:1
 echo "$_VM_RC" > /tmp/isns-debian-unreachable.rc
 cp /tmp/.vm-last.out /tmp/isns-debian-unreachable.out
 # SIGKILL: Debian's iscsid answers SIGTERM by signalling its whole process group (this script)
+# shellcheck disable=SC2154 # PID_iscsid_debian is set by bg (lib.sh)
 run kill -KILL "$PID_iscsid_debian"
 rm -rf /etc/iscsi
 
