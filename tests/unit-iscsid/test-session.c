@@ -36,6 +36,8 @@
 #define INITIATOR_IQN "iqn.2026-11.org.example:initiator"
 #define CHAP_USER "unituser"
 #define CHAP_SECRET "unitsecret123456"
+/* The 4-byte big-endian length in front of every IPC message (iscsid/IPC.md). */
+#define IPC_PREFIX 4
 
 /* ---- fake kernel transport ---- */
 
@@ -802,6 +804,37 @@ static void test_ipc_hostile_clients(void **state) {
         close(big);
 }
 
+/* A request of exactly the largest allowed size (ISCSID_IPC_MAX_MESSAGE) is served: the
+ * receive buffer may grow to the limit plus the length prefix, not stop a step below it. */
+static void test_ipc_largest_request(void **state) {
+        size_t len = ISCSID_IPC_MAX_MESSAGE;
+        _cleanup_free_ char *msg = malloc(IPC_PREFIX + len);
+        assert_non_null(msg);
+        uint32_t be = htonl((uint32_t) len);
+        memcpy(msg, &be, IPC_PREFIX);
+        int head = snprintf(msg + IPC_PREFIX, len, "{\"version\": %d, \"type\": \"ping\", \"pad\": \"", ISCSID_IPC_VERSION);
+        memset(msg + IPC_PREFIX + head, 'a', len - (size_t) head - 2);
+        memcpy(msg + IPC_PREFIX + len - 2, "\"}", 2);
+
+        int fd = connect_raw();
+        size_t sent = 0;
+        for (int i = 0; i < 2000 && sent < IPC_PREFIX + len; i++) {
+                ssize_t n = send(fd, msg + sent, IPC_PREFIX + len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n > 0)
+                        sent += (size_t) n;
+                sd_event_run(m->event, 1000);
+        }
+        assert_int_equal(sent, IPC_PREFIX + len);
+        for (int i = 0; i < 20; i++)
+                sd_event_run(m->event, 1000);
+        struct json_object *reply = NULL, *v;
+        assert_int_equal(node_ipc_recv_message(fd, &reply), 0);
+        assert_true(json_object_object_get_ex(reply, "status", &v));
+        assert_int_equal(json_object_get_int(v), ISCSI_SUCCESS);
+        json_object_put(reply);
+        close(fd);
+}
+
 static void test_bad_version(void **state) {
         /* A request with a future version gets 16 and the daemon's version. */
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -835,6 +868,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_parallel_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ipc_hostile_clients, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ipc_largest_request, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_kernel_iscsi, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
         };
