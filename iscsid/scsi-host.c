@@ -126,7 +126,7 @@ int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *
 
 static void delete_device(const char *dev_dir, void *userdata) {
         int *ret = userdata;
-        char path[640];
+        char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/delete", dev_dir);
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
