@@ -9,7 +9,7 @@
 #   - consumer-osbrick: Debian's python3-os-brick ISCSIConnector through oslo.privsep against it,
 #     then Debian's libvirtd: an iscsi storage pool (pool-start / vol-list / pool-stop).
 # Prints every detail step, then one TAP step per consumer check: ok iff it has detail steps
-# and all passed. Wall time: see tests/vm/README.md ("Consumers").
+# and all passed. Wall time and findings: tests/vm/sd/CONSUMERS.md.
 # Env: SRC_DIR, BUILD_DIR, OUT_DIR (from tests/run-all.sh).
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -10,7 +10,7 @@
 # Then libvirt (Debian's libvirtd 9.0): an iscsi storage pool with CHAP, pool-start / vol-list /
 # pool-stop against the same target (the LUN is 128 MiB by then).
 # sd-packages: python3-os-brick lsscsi libvirt-daemon libvirt-clients
-# sd-timeout: 420
+# sd-timeout: 700
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.consumers
 INI=$BASE:brick-host
@@ -150,10 +150,15 @@ step_sh "os-brick: no traceback or ERROR in os-brick's log" "! grep -E 'Tracebac
 # ---- libvirt: an iscsi storage pool (libvirtd 9.0 from Debian, storage + secret drivers) ----
 note "libvirt0 runs the iscsiadm path compiled into it (/usr/bin/iscsiadm); point it at ours"
 run ln -sf /usr/local/sbin/iscsiadm /usr/bin/iscsiadm
+note "libvirtd's QEMU driver needs the libvirt-qemu user (made by libvirt-daemon-system's postinst)"
+run sh -c 'groupadd -r kvm; groupadd -r libvirt-qemu; useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu'
+STEP_TIMEOUT=60
 lv0=$(_now)
 bg libvirtd env LIBVIRT_LOG_FILTERS=1:util.command LIBVIRT_LOG_OUTPUTS=1:stderr libvirtd
-wait_for 120 'virsh -c qemu:///system version'
-step "libvirt: libvirtd up, virsh connects ($(_since $lv0) s after start)" virsh -c qemu:///system version
+# (not `virsh version`: it asks the QEMU driver for an emulator, and the guest has none)
+lv_end=$(( $(date +%s) + 90 ))
+until virsh -c qemu:///system pool-list --all >/dev/null 2>&1 || [ "$(date +%s)" -ge $lv_end ]; do sleep 1; done
+step "libvirt: libvirtd up, virsh connects ($(_since $lv0) s after start)" virsh -c qemu:///system pool-list --all
 sd_mark libvirtd_start_s "$(_since $lv0)"
 V="virsh -c qemu:///system"
 cat > /tmp/secret.xml <<X
@@ -185,4 +190,7 @@ sd_mark libvirt_total_s "$(_since $lv0)"
 note "libvirt part: $(_since $lv0) s from libvirtd start"
 stop_bg libvirtd
 run sh -c "grep -oE \"(About to run|Child process|unexpected exit).*iscsiadm.*\" /tmp/libvirtd.log | cut -c1-250"
+STEP_TIMEOUT=120
 step "os-brick: tell the target guest we are done" ctl done
+if wait_for 120 'ctl finished'; then ok "os-brick: the target guest reported all its steps"
+else not_ok "os-brick: the target guest reported all its steps (no answer in 120 s)"; fi

@@ -9,9 +9,11 @@
 #      iscsi-target/SAVECONFIG-COMPAT.md lists them).
 # 2. os-brick's target: iscsi-targetd.service with a CHAP-protected 64 MiB LUN; sd_ready; then a
 #    control channel on 10.0.3.1:9999 lets the initiator guest ask for "grow" (the LUN becomes
-#    128 MiB, by iscsi-target commands and a reload) and "done" (the scenario ends).
+#    128 MiB, by iscsi-target commands and a reload) and "done" (the initiator is done); after its
+#    last steps this guest answers "finished", so the initiator guest (and with it run-pair.sh,
+#    which then powers this guest off) waits until every step here is reported.
 # sd-packages: targetcli-fb python3-rtslib-fb dbus
-# sd-timeout: 600
+# sd-timeout: 1000
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.consumers
 BRICK_INI=$BASE:brick-host
@@ -97,8 +99,7 @@ run cat /tmp/liod.log
 login_io "targetcli: our initiator against iscsi-targetd serving targetcli's file" 3262 $BASE:lio "$sha_lio"
 if stop_bg liod; then ok "targetcli: iscsi-targetd (targetcli's file) exits 0 on SIGTERM"
 else not_ok "targetcli: iscsi-targetd (targetcli's file) exits 0 on SIGTERM"; fi
-note "keys only one side writes for the same configuration (ours vs targetcli's re-save of it):"
-run python3 - $OURS /root/lio-of-ours.json <<'PY'
+cat > /root/keydiff.py <<'PY'
 import json, sys
 def keys(o, path, out):
     if isinstance(o, dict):
@@ -108,9 +109,14 @@ def keys(o, path, out):
         for v in o: keys(v, path + "[]", out)
     return out
 a, b = (keys(json.load(open(f)), "", set()) for f in sys.argv[1:3])
-for k in sorted(a - b): print("only iscsi-target:", k)
-for k in sorted(b - a): print("only targetcli:   ", k)
+for k in sorted(a - b): print("only", sys.argv[3] + ":", k)
+for k in sorted(b - a): print("only", sys.argv[4] + ":", k)
 PY
+note "keys only one side writes for the same configuration (iscsi-target's file vs targetcli's re-save of it after targetctl restore):"
+run python3 /root/keydiff.py $OURS /root/lio-of-ours.json iscsi-target targetcli
+note "targetcli's file re-saved by iscsi-target: keys dropped or added"
+run iscsi-target -n -c $LIO saveconfig /root/ours-of-lio.json
+run python3 /root/keydiff.py /root/ours-of-lio.json $LIO iscsi-target targetcli
 
 # ---- os-brick's target ---------------------------------------------------------------------
 WWN=$(cat /proc/sys/kernel/random/uuid)
@@ -149,17 +155,19 @@ while True:
         rc = p.returncode; print(p.stdout.decode(), flush=True)
     print(f"{cmd} {rc}", file=log, flush=True); print(f"control: {cmd} -> rc {rc}", flush=True)
     f.write(f"rc {rc}\n"); f.flush(); c.close()
-    if cmd == "done":
+    if cmd in ("done", "finished"):
         break
 PY
 : > /tmp/ctl.results
 sd_ready
 sd_next stay
 note "serving os-brick's initiator; control channel on 10.0.3.1:9999"
-STEP_TIMEOUT=500
-run python3 /root/ctl.py 480
+STEP_TIMEOUT=820
+run python3 /root/ctl.py 800
 STEP_TIMEOUT=120
 step_sh "os-brick target: the LUN was grown to 128 MiB on the initiator's request (iscsi-target + reload)" \
   "grep -qx 'grow 0' /tmp/ctl.results && [ \$(stat -c %s $DISKS/brick.img) = 134217728 ]"
 step_sh "os-brick target: the initiator reported its end (done)" "grep -qx 'done 0' /tmp/ctl.results"
 run journalctl -b -u iscsi-targetd.service --no-pager -o short-monotonic
+note "tell the initiator guest this scenario is finished (run-pair.sh then ends this guest)"
+run python3 /root/ctl.py 120
