@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness: iSNSP PDUs. The first byte picks the chunk size the stream is fed in;
  * every message that reassembles is decoded and interpreted (query targets, SCN, reply), and
- * must encode again to a stream that decodes to the same attributes.
+ * must encode again to a stream that decodes to the same attributes; its first string feeds
+ * the request builders, whose messages must survive the same round trip.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,6 +45,23 @@ static void check_reencode(const struct iscsi_isns_msg *m) {
         free(buf);
 }
 
+/* The builders with a name taken from the input: what they build must survive the wire. */
+static void build_with(const char *name) {
+        const char *const targets[] = { name };
+        const struct iscsi_isns_pg pg = { name, "::1", 3260, 1 };
+        const struct iscsi_isns_entity e = { name, 600, targets, 1, &pg, 1 };
+        struct iscsi_isns_msg m = {};
+
+        if (iscsi_isns_build_initiator_scn_reg(1, name, "127.0.0.1", 3260, &m) == 0) {
+                check_reencode(&m);
+                iscsi_isns_msg_clear(&m);
+        }
+        if (iscsi_isns_build_entity_reg(2, &e, &m) == 0) {
+                check_reencode(&m);
+                iscsi_isns_msg_clear(&m);
+        }
+}
+
 static void interpret(const struct iscsi_isns_msg *m) {
         struct iscsi_st_list l = {};
         struct iscsi_isns_scn scn;
@@ -57,6 +75,13 @@ static void interpret(const struct iscsi_isns_msg *m) {
         if (iscsi_isns_build_reply(m, &reply) == 0)
                 iscsi_isns_msg_clear(&reply);
         check_reencode(m);
+        for (size_t i = 0; i < m->n_attrs; i++) {
+                const char *name;
+                if (iscsi_isns_attr_string(&m->attrs[i], &name) == 0) {
+                        build_with(name);
+                        break;
+                }
+        }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

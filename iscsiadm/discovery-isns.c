@@ -179,15 +179,15 @@ static int query_server(const Record *srv, struct iscsi_st_list *ret) {
         }
         (void) node_record_get_int(srv, ISNS_KEY_PORT, &port);
         k = node_isns_discover_targets(address, port, iname, ret, &status);
-        if (k == -ENOMSG) {
-                log_error("iSNS server %s:%d answered: %s", address, port, iscsi_isns_status_name(status));
+        if (k < 0) {
+                /* open-iscsi 2.1.8 (libisns) reports any failure as a failed query, exit 25; a
+                 * server that cannot be reached is libisns's "Internal error" */
+                if (k != -ENOMSG)
+                        log_error("cannot make connection to iSNS server %s:%d: %s", address, port, strerror(-k));
+                log_error("iSNS discovery failed: %s",
+                          k == -ENOMSG ? iscsi_isns_status_name(status) : "Internal error");
                 log_error("Could not perform iSNS discovery: %s", node_exit_code_text(ISCSI_ERR_ISNS_QUERY));
                 return ISCSI_ERR_ISNS_QUERY;
-        }
-        if (k < 0) {
-                log_error("cannot make connection to iSNS server %s:%d: %s", address, port, strerror(-k));
-                log_error("Could not perform iSNS discovery: %s", node_exit_code_text(ISCSI_ERR_TRANS));
-                return ISCSI_ERR_TRANS;
         }
         return 0;
 }

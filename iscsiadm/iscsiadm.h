@@ -93,6 +93,7 @@ int mode_iface(Context *c);
 int mode_session(Context *c);
 int mode_host(Context *c);
 int mode_fw(Context *c);
+int mode_fw_discovery(Context *c); /* -m discovery -t fw (mode-fw.c) */
 
 /* node operations shared with discovery (-l after discovery) */
 typedef struct NodeEntry NodeEntry;

@@ -11,12 +11,12 @@
 #include "output.h"
 #include "iscsi-node/paths.h"
 #include "mode-session.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 static int check_type(const char *t) {
         if (!t || streq(t, "sendtargets") || streq(t, "st"))
                 return 0;
-        if (streq(t, "fw") || streq(t, "slp")) {
+        if (streq(t, "slp")) {
                 log_error("%s discovery is not supported", t);
                 return ISCSI_ERR_OP_NOT_SUPP;
         }
@@ -39,7 +39,8 @@ static int list_discovery_records(Context *c, Record ***ret, size_t *ret_n) {
                 node_records_free(isns, n_isns);
                 return k < 0 ? k : -ENOMEM;
         }
-        memcpy(v + n_st, isns, n_isns * sizeof(Record *));
+        if (n_isns > 0) /* isns is NULL when there are none: memcpy must not see it */
+                memcpy(v + n_st, isns, n_isns * sizeof(Record *));
         free(isns);
         *ret = v;
         *ret_n = n_st + n_isns;
@@ -320,6 +321,10 @@ static int do_discovery(Context *c, Record *st, unsigned op) {
                 log_error("Could not perform SendTargets discovery: %s", node_exit_code_text(rc));
                 return rc;
         }
+        /* link-local portals in the answer are on the link the discovery went through */
+        const char *zone = cfg.address ? strchr(cfg.address, '%') : NULL;
+        if (zone && iscsi_st_list_scope_link_local(&list, zone + 1) < 0)
+                log_warn("cannot add the zone %s to the link-local portals found", zone + 1);
         flat = flatten(&list, cfg.address, cfg.port, &n);
         if (!flat) {
                 iscsi_st_list_clear(&list);
@@ -415,6 +420,8 @@ int mode_discovery(Context *c, bool db_mode) {
                 return list_records(c);
         if (streq_ptr(o->type, "isns"))
                 return mode_discovery_isns(c, db_mode);
+        if (streq_ptr(o->type, "fw"))
+                return mode_fw_discovery(c);
         k = check_type(o->type);
         if (k)
                 return k;

@@ -24,6 +24,34 @@ static const char *binding_conflict(const Record *r, int idx) {
         return NULL;
 }
 
+/* As open-iscsi, the node records bound to an iface carry its settings: rewrite their iface.*
+ * keys (the login takes the netdev, address and initiator name from there). */
+static int update_bound_nodes(Context *c, const Record *iface) {
+        NodeFilter f = NODE_FILTER_ALL;
+        NodeEntry *e = NULL;
+        size_t n = 0;
+        int k, rc = 0;
+
+        f.iface = node_record_get(iface, IFACE_KEY_IFACE_NAME);
+        k = node_db_find_nodes(c->db, &f, &e, &n);
+        if (k < 0) {
+                log_error("Could not read node records: %s", strerror(-k));
+                return ISCSI_ERR_IDBM;
+        }
+        node_db_batch_begin(c->db);
+        for (size_t i = 0; i < n; i++) {
+                node_record_copy_matching(e[i].rec, iface);
+                if (node_db_save_node(c->db, &e[i]) < 0)
+                        rc = ISCSI_ERR_IDBM;
+        }
+        if (node_db_batch_commit(c->db) < 0)
+                rc = ISCSI_ERR_IDBM;
+        node_entries_free(e, n);
+        if (rc)
+                log_error("Could not update the node records bound to iface %s", f.iface);
+        return rc;
+}
+
 static int iface_update(Context *c, const char *name) {
         _cleanup_(node_record_freep) Record *r = NULL;
         int k;
@@ -67,6 +95,9 @@ static int iface_update(Context *c, const char *name) {
                 log_error("Could not update iface %s: %s", name, strerror(-k));
                 return ISCSI_ERR_IDBM;
         }
+        k = update_bound_nodes(c, r);
+        if (k)
+                return k;
         printf("%s updated.\n", name);
         return 0;
 }

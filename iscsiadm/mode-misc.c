@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* -m host and -m fw: what this software-only initiator can answer. */
+/* -m host: what this software-only initiator can answer. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,17 +98,4 @@ int mode_host(Context *c) {
         }
         free(h);
         return 0;
-}
-
-int mode_fw(Context *c) {
-        _cleanup_free_ char *ibft = node_path_rooted("/sys/firmware/ibft");
-        DIR *d = ibft ? opendir(ibft) : NULL;
-
-        /* Booting from firmware-configured targets (iBFT) is not implemented: say so, with
-         * open-iscsi's "operation not supported" code, whether or not this machine has one. */
-        if (d)
-                closedir(d);
-        log_error("fw mode (targets from the iBFT boot firmware table) is not supported yet%s",
-                  d ? "; this machine has an iBFT" : "; this machine has no iBFT either");
-        return ISCSI_ERR_OP_NOT_SUPP;
 }

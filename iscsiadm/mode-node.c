@@ -155,12 +155,16 @@ static int node_update(Context *c, NodeEntry *e, size_t n) {
 }
 
 static int node_delete(Context *c, NodeEntry *e, size_t n) {
+        struct sysfs_session **sessions = NULL;
+        size_t n_sessions = 0;
         int rc = 0;
+
+        (void) sessions_collect(&sessions, &n_sessions);
         node_db_batch_begin(c->db);
         for (size_t i = 0; i < n; i++) {
                 int r;
 
-                if (record_has_session(e[i].rec)) {
+                if (record_has_session(e[i].rec, sessions, n_sessions)) {
                         char d[512];
                         node_desc(e[i].rec, d, sizeof(d));
                         log_error("This command will remove the record %s, but a session is using it. Logout "

@@ -8,7 +8,7 @@
 #include "output.h"
 #include "iscsi-node/paths.h"
 #include "mode-session.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 void node_desc(const Record *r, char *buf, size_t size) {
         int port = ISCSI_DEFAULT_PORT;
@@ -26,16 +26,11 @@ static bool session_of_record(const struct sysfs_session *s, const Record *r) {
                streq_ptr(s->iface_name ?: "default", node_record_get(r, NODE_KEY_IFACE_NAME) ?: "default");
 }
 
-bool record_has_session(const Record *r) {
-        struct sysfs_session **sessions = NULL;
-        size_t n = 0;
-        bool found = false;
-
-        (void) sessions_collect(&sessions, &n);
-        for (size_t i = 0; i < n && !found; i++)
-                found = session_of_record(sessions[i], r);
-        node_sysfs_session_list_free(sessions, n);
-        return found;
+bool record_has_session(const Record *r, struct sysfs_session *const *sessions, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (session_of_record(sessions[i], r))
+                        return true;
+        return false;
 }
 
 static void print_already_present(const Record *r, int requested, int present) {

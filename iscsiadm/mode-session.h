@@ -12,5 +12,5 @@ int sessions_for_nodes(Context *c, const NodeFilter *f);
 int sessions_collect(struct sysfs_session ***ret, size_t *ret_n);
 /* "[iface: default, target: T, portal: A,P]", as open-iscsi names a record in messages. */
 void node_desc(const Record *r, char *buf, size_t size);
-/* Whether a session (kernel or iscsid) runs for this node record. */
-bool record_has_session(const Record *r);
+/* Whether one of these sessions (from sessions_collect()) is of this node record. */
+bool record_has_session(const Record *r, struct sysfs_session *const *sessions, size_t n);

@@ -8,12 +8,18 @@
 #include "iscsi-util/macro.h"
 #include "output.h"
 #include "iscsiadm.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 const OutputOps *out = &output_classic;
 
+/* open-iscsi brackets every address without a '.': IPv6, but also a host name such as
+ * "localhost" (and not an IPv4-mapped IPv6 address). Scripts split on that, so we do too. */
+static bool bracketed(const char *address) {
+        return address && !strchr(address, '.');
+}
+
 void format_portal(char *buf, size_t size, const char *address, int port, int tpgt, bool tree) {
-        bool v6 = address && strchr(address, ':');
+        bool v6 = bracketed(address);
         if (tree)
                 snprintf(buf, size, "%s%s%s:%d,%d", v6 ? "[" : "", address ?: "", v6 ? "]" : "", port, tpgt);
         else
@@ -69,7 +75,7 @@ static void classic_discovered(const DiscoveredPortal *p, size_t n) {
 static void st_portal(const Record *st, char *buf, size_t size, char sep) {
         const char *a = node_record_get(st, ST_KEY_ADDRESS);
         int port = ISCSI_DEFAULT_PORT;
-        bool v6 = a && strchr(a, ':');
+        bool v6 = bracketed(a);
         (void) node_record_get_int(st, ST_KEY_PORT, &port);
         if (sep == ':')
                 snprintf(buf, size, "%s%s%s:%d", v6 ? "[" : "", a, v6 ? "]" : "", port);

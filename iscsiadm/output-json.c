@@ -6,7 +6,7 @@
 
 #include "iscsi-node/ipc.h"
 #include "output.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 static struct json_object *doc;
 

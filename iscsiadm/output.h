@@ -69,6 +69,6 @@ const DiscoveryKind *discovery_record_kind(const Record *r);
 /* Was node record node found through discovery record d? */
 bool discovery_record_found(const Record *d, const Record *node);
 
-/* "a.b.c.d:port,tpgt" / "[v6]:port,tpgt". open-iscsi prints an unknown tpgt (-1) as
+/* "a.b.c.d:port,tpgt" / "[v6]:port,tpgt" (brackets around any address without a '.'). open-iscsi prints an unknown tpgt (-1) as
  * 4294967295 in lists and as -1 in -P trees; `tree` selects which. */
 void format_portal(char *buf, size_t size, const char *address, int port, int tpgt, bool tree);

@@ -8,7 +8,7 @@
 
 #include "iscsiadm.h"
 #include "iscsi-node/paths.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 int debug_level;
 

@@ -254,13 +254,16 @@ static void dispatch(struct ipc_conn *c, struct json_object *msg) {
 
 /* ---- reading a request ---- */
 
-/* Room for the next read(); false when the message would exceed the size limit. */
+/* Room for the next read(); false when the message would exceed the size limit. The last
+ * step grows to the limit itself (the largest message plus its length prefix), so a request
+ * of the largest allowed size fits. */
 static bool conn_grow(struct ipc_conn *c) {
-        if (c->cap - c->len >= IPC_BUF_MIN_ROOM)
+        const size_t limit = ISCSID_IPC_MAX_MESSAGE + IPC_LENGTH_SIZE;
+        if (c->cap - c->len >= IPC_BUF_MIN_ROOM || (c->cap == limit && c->len < limit))
                 return true;
-        size_t cap = c->cap ? c->cap * 2 : IPC_BUF_INITIAL;
-        if (cap > ISCSID_IPC_MAX_MESSAGE + IPC_LENGTH_SIZE)
+        if (c->cap == limit)
                 return false;
+        size_t cap = MIN(c->cap ? c->cap * 2 : IPC_BUF_INITIAL, limit);
         uint8_t *b = realloc(c->buf, cap);
         if (!b)
                 return false;

@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +61,15 @@ int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int not
         return 0;
 }
 
-int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
+/* "H:C:T:L" of host host_no. */
+static bool is_device_of_host(const char *name, int host_no) {
+        int h, c, t, l;
+        char x;
+        return sscanf(name, "%d:%d:%d:%d%c", &h, &c, &t, &l, &x) == 4 && h == host_no;
+}
+
+/* Every SCSI device of every host: <sysfs>/class/scsi_device/H:C:T:L/device. */
+static int foreach_in_class(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
         char dir[256];
         snprintf(dir, sizeof dir, "%s/class/scsi_device", node_sysfs_root());
         DIR *d = opendir(dir);
@@ -67,22 +77,57 @@ int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *
                 return -errno;
         struct dirent *de;
         while ((de = readdir(d))) {
-                int h, c, t, l;
-                char x;
-                if (sscanf(de->d_name, "%d:%d:%d:%d%c", &h, &c, &t, &l, &x) != 4 || h != host_no)
+                if (!is_device_of_host(de->d_name, host_no))
                         continue;
                 char dev_dir[600];
-                snprintf(dev_dir, sizeof dev_dir, "%s/%s", dir, de->d_name);
+                snprintf(dev_dir, sizeof dev_dir, "%s/%s/device", dir, de->d_name);
                 fn(dev_dir, userdata);
         }
         closedir(d);
         return 0;
 }
 
+/* Below the host's own device: sessionS/targetH:C:T/H:C:T:L (iSCSI) or targetH:C:T/H:C:T:L.
+ * Returns how many devices it found. */
+static size_t foreach_below(const char *dir, int host_no, int depth,
+                            void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        size_t found = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX];
+                if (is_device_of_host(de->d_name, host_no)) {
+                        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+                        fn(path, userdata);
+                        found++;
+                } else if (depth > 0 && (strncmp(de->d_name, "session", 7) == 0 ||
+                                         strncmp(de->d_name, "target", 6) == 0)) {
+                        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+                        found += foreach_below(path, host_no, depth - 1, fn, userdata);
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
+        /* The host's own subtree: a logout looks at its own devices only, not at every device of
+         * every session (which made a batch of N logouts list N x devices). When that finds
+         * nothing (no such link, or a layout this does not know), the class directory (all
+         * hosts) is asked too: the logout guard must never miss a disk. */
+        char host_dev[256];
+        snprintf(host_dev, sizeof host_dev, "%s/class/scsi_host/host%d/device", node_sysfs_root(), host_no);
+        if (foreach_below(host_dev, host_no, 2, fn, userdata) > 0)
+                return 0;
+        return foreach_in_class(host_no, fn, userdata);
+}
+
 static void delete_device(const char *dev_dir, void *userdata) {
         int *ret = userdata;
-        char path[640];
-        snprintf(path, sizeof path, "%s/device/delete", dev_dir);
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/delete", dev_dir);
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0) {
                 *ret = -errno;

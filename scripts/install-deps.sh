@@ -18,3 +18,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 $SUDO apt-get install -y -qq --no-install-recommends \
   scdoc bash-completion mmdebstrap e2fsprogs \
   >/dev/null
+# iSNS peer for tests/suites/57-isns.sh and the isns-* VM scenarios: Debian's open-isns
+# (isnsd, isnsadm; the suite runs its own isnsd in a private network namespace).
+$SUDO apt-get install -y -qq --no-install-recommends \
+  open-isns-server open-isns-utils \
+  >/dev/null

@@ -13,7 +13,7 @@
 #include <sys/utsname.h>
 
 #include "cli.h"
-#include "iscsi-proto/sendtargets.h"
+#include "iscsi-proto/defaults.h"
 #include "iscsi-util/macro.h"
 
 #define DEFAULT_PORTAL_IP "0.0.0.0"

@@ -12,7 +12,7 @@
 
 #include "saveconfig.h"
 #include "model-internal.h"
-#include "iscsi-proto/sendtargets.h"
+#include "iscsi-proto/defaults.h"
 #include "iscsi-util/macro.h"
 
 #define CONFIG_MAX_SIZE (64u * 1024u * 1024u)

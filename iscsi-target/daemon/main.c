@@ -28,7 +28,14 @@ static void help(void) {
                TARGET_CONFIG_DIR, DEFAULT_PIDFILE);
 }
 
-int main(int argc, char **argv) {
+/* What the command line asks for. */
+typedef enum ArgsResult {
+        ARGS_RUN,               /* start the daemon */
+        ARGS_EXIT_SUCCESS,      /* --help, --version: done */
+        ARGS_EXIT_USAGE,        /* bad option (reported) */
+} ArgsResult;
+
+static ArgsResult parse_args(int argc, char **argv, DaemonOptions *opts) {
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "foreground", no_argument, NULL, 'f' },
@@ -40,57 +47,70 @@ int main(int argc, char **argv) {
                 { "isns", required_argument, NULL, 'I' },
                 {}
         };
+        char *end;
+        unsigned long n;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:fp:t:dh", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        opts->config_path = optarg;
+                        break;
+                case 'f':
+                        opts->foreground = true;
+                        break;
+                case 'p':
+                        opts->pidfile = optarg[0] ? optarg : NULL;
+                        break;
+                case 't':
+                        n = strtoul(optarg, &end, 10);
+                        if (*end || n == 0 || n > 256) {
+                                fprintf(stderr, "iscsi-targetd: invalid thread count '%s'\n", optarg);
+                                return ARGS_EXIT_USAGE;
+                        }
+                        opts->n_workers = n;
+                        break;
+                case 'd':
+                        opts->debug = true;
+                        break;
+                case 'I':
+                        opts->isns_server = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return ARGS_EXIT_SUCCESS;
+                case 'V':
+                        printf("iscsi-targetd %s\n", PACKAGE_VERSION);
+                        return ARGS_EXIT_SUCCESS;
+                default:
+                        return ARGS_EXIT_USAGE;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "iscsi-targetd: unexpected argument '%s'\n", argv[optind]);
+                return ARGS_EXIT_USAGE;
+        }
+        return ARGS_RUN;
+}
+
+int main(int argc, char **argv) {
         DaemonOptions opts = {
                 .config_path = TARGET_CONFIG_DIR "/saveconfig.json",
                 .pidfile = DEFAULT_PIDFILE,
                 .isns_server = getenv("ISCSI_TARGETD_ISNS_SERVER"), /* "" = none, like --isns= */
         };
         const char *env;
-        int c, r;
+        int r;
 
         env = getenv("ISCSI_TARGETD_PIDFILE");
         if (env && *env)
                 opts.pidfile = env;
-
-        while ((c = getopt_long(argc, argv, "c:fp:t:dh", options, NULL)) >= 0)
-                switch (c) {
-                case 'c':
-                        opts.config_path = optarg;
-                        break;
-                case 'f':
-                        opts.foreground = true;
-                        break;
-                case 'p':
-                        opts.pidfile = optarg[0] ? optarg : NULL;
-                        break;
-                case 't': {
-                        char *end;
-                        unsigned long n = strtoul(optarg, &end, 10);
-                        if (*end || n == 0 || n > 256) {
-                                fprintf(stderr, "iscsi-targetd: invalid thread count '%s'\n", optarg);
-                                return 2;
-                        }
-                        opts.n_workers = n;
-                        break;
-                }
-                case 'd':
-                        opts.debug = true;
-                        break;
-                case 'I':
-                        opts.isns_server = optarg;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
-                case 'V':
-                        printf("iscsi-targetd %s\n", PACKAGE_VERSION);
-                        return 0;
-                default:
-                        return 2;
-                }
-        if (optind < argc) {
-                fprintf(stderr, "iscsi-targetd: unexpected argument '%s'\n", argv[optind]);
+        switch (parse_args(argc, argv, &opts)) {
+        case ARGS_EXIT_SUCCESS:
+                return 0;
+        case ARGS_EXIT_USAGE:
                 return 2;
+        case ARGS_RUN:
+                break;
         }
 
         /* Command buffers (up to several MiB) are allocated and freed at I/O rate: keep them

@@ -9,7 +9,7 @@
 
 #include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 static int st_dir(NodeDb *db, const char *address, int port, char **ret) {
         return asprintf(ret, "%s/send_targets/%s,%d", db->root, address, port) < 0 ? -ENOMEM : 0;

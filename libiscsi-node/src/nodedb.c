@@ -14,7 +14,7 @@
 #include "iscsi-util/fs-util.h"
 #include "nodedb-internal.h"
 #include "iscsi-node/paths.h"
-#include "iscsi-proto/sendtargets.h" /* ISCSI_DEFAULT_PORT */
+#include "iscsi-proto/defaults.h"
 
 int node_db_open(NodeDb **ret) {
         NodeDb *db = calloc(1, sizeof(*db));
@@ -453,24 +453,30 @@ static int link_name(const Record *r, char **ret) {
                        : 0;
 }
 
-/* Remove every link to this node from static/ and send_targets/x/. */
-static void unlink_node_links(NodeDb *db, const Record *r) {
+/* Remove every link to this node from static/ and send_targets/x/, except the one in
+ * keep_dir (NULL: all). */
+static void unlink_node_links(NodeDb *db, const Record *r, const char *keep_dir) {
         _cleanup_free_ char *name = NULL, *st = NULL, *p = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
 
         if (link_name(r, &name) < 0)
                 return;
-        if (asprintf(&p, "%s/static/%s", db->root, name) >= 0)
-                (void) unlink(p);
+        if (asprintf(&p, "%s/static", db->root) >= 0 && !streq_ptr(p, keep_dir)) {
+                free(p);
+                if (asprintf(&p, "%s/static/%s", db->root, name) >= 0)
+                        (void) unlink(p);
+        }
         if (asprintf(&st, "%s/send_targets", db->root) < 0)
                 return;
         d = opendir(st);
         while (d && (de = readdir(d))) {
-                _cleanup_free_ char *l = NULL;
+                _cleanup_free_ char *dir = NULL, *l = NULL;
                 if (dot_or_tmp(de->d_name))
                         continue;
-                if (asprintf(&l, "%s/%s/%s", st, de->d_name, name) >= 0)
+                if (asprintf(&dir, "%s/%s", st, de->d_name) < 0 || streq_ptr(dir, keep_dir))
+                        continue;
+                if (asprintf(&l, "%s/%s", dir, name) >= 0)
                         (void) unlink(l);
         }
 }
@@ -483,7 +489,7 @@ int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
                 return -ENOMEM;
         if (unlink(e->path) < 0 && errno != ENOENT)
                 return -errno;
-        unlink_node_links(db, e->rec);
+        unlink_node_links(db, e->rec, NULL);
         /* drop the portal dir and target dir once empty, as open-iscsi does */
         for (int i = 0; i < (e->legacy ? 1 : 2); i++) {
                 slash = strrchr(dir, '/');
@@ -531,6 +537,9 @@ int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, in
                 (void) unlink(tmp);
                 return k;
         }
+        /* a record has one discovery source, as in open-iscsi: a node found again through
+         * another portal (or added statically) is linked from there only */
+        unlink_node_links(db, node, dir);
         return 0;
 }
 

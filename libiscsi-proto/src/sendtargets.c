@@ -223,6 +223,46 @@ int iscsi_st_list_add_portal(struct iscsi_st_list *l, const char *host, uint16_t
         return r;
 }
 
+static bool host_is_link_local_without_zone(const struct iscsi_portal *p) {
+        struct in6_addr a;
+
+        return p->ipv6 && !strchr(p->host, '%') && inet_pton(AF_INET6, p->host, &a) == 1 &&
+               IN6_IS_ADDR_LINKLOCAL(&a);
+}
+
+int iscsi_st_list_scope_link_local(struct iscsi_st_list *l, const char *zone) {
+        size_t zl;
+        int n = 0;
+
+        if (!l || !zone || !*zone)
+                return -EINVAL;
+        zl = strlen(zone);
+        for (const char *c = zone; *c; c++)
+                if (!host_char_ok(*c))
+                        return -EINVAL;
+        for (size_t i = 0; i < l->n_targets; i++)
+                for (size_t j = 0; j < l->targets[i].n_portals; j++) {
+                        struct iscsi_portal *p = &l->targets[i].portals[j];
+                        size_t hl = strlen(p->host);
+                        char *h;
+
+                        if (!host_is_link_local_without_zone(p))
+                                continue;
+                        if (hl + 1 + zl > ISCSI_ST_HOST_MAX)
+                                return -EINVAL;
+                        h = malloc(hl + 1 + zl + 1);
+                        if (!h)
+                                return -ENOMEM;
+                        memcpy(h, p->host, hl);
+                        h[hl] = '%';
+                        memcpy(h + hl + 1, zone, zl + 1);
+                        free(p->host);
+                        p->host = h;
+                        n++;
+                }
+        return n;
+}
+
 /* Append "key=value\0" to a growing buffer. */
 static int buf_append(uint8_t **buf, size_t *len, size_t *allocated, const char *key, const char *value) {
         size_t kl = strlen(key), vl = strlen(value), need = *len + kl + 1 + vl + 1;

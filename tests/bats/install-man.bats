@@ -55,7 +55,7 @@ check_program() {   # check_program BINARY PAGE SOURCE...
 }
 
 @test "man: every page is built by meson (scdoc)" {
-        for p in iscsiadm.8 iscsid.8 iscsid.conf.5 iscsi-iname.8 iscsi-targetd.8 iscsi-target.8; do
+        for p in iscsiadm.8 iscsid.8 iscsid.conf.5 iscsi-iname.8 iscsi-targetd.8 iscsi-target.8 iscsistart.8; do
                 [ -s "$BUILD_DIR/man/$p" ] || { echo "missing $BUILD_DIR/man/$p"; return 1; }
                 grep -q '^\.TH' "$BUILD_DIR/man/$p"
         done
@@ -79,6 +79,10 @@ check_program() {   # check_program BINARY PAGE SOURCE...
 
 @test "man: iscsi-target(8) has every option of iscsi-target --help and of its option table" {
         check_program iscsi-target/admin/iscsi-target iscsi-target.8 "$SRC"/iscsi-target/admin/main.c
+}
+
+@test "man: iscsistart(8) has every option of iscsistart --help and of its option table" {
+        check_program iscsistart/iscsistart iscsistart.8 "$SRC/iscsistart/iscsistart.c"
 }
 
 @test "man: iscsiadm(8) EXIT STATUS lists every exit code with its text (exit-code.h/.c)" {

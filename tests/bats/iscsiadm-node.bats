@@ -267,9 +267,9 @@ New interface iface0 added"
         run iscsiadm -m discovery -t st
         assert_failure 7
         assert_output "iscsiadm: Please specify portal as <ipaddr>[:<ipport>]"
-        run iscsiadm -m fw
-        assert_failure 27
-        assert_output --partial "fw mode (targets from the iBFT boot firmware table) is not supported yet"
+        ISCSI_SYSFS_ROOT=$BATS_TEST_TMPDIR/no-sysfs run iscsiadm -m fw
+        assert_failure 21
+        assert_output "iscsiadm: Could not get list of targets from firmware. (err 21)"
         run iscsiadm -m iface -I default -o apply
         assert_failure 27
         run iscsiadm -V

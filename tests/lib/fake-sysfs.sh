@@ -50,6 +50,7 @@ fake_sysfs_session() {
         echo iscsi_tcp > "$S/$hdir/scsi_host/host$host/proc_name"
         : > "$S/$hdir/scsi_host/host$host/scan"
         echo running > "$S/$hdir/scsi_host/host$host/state"
+        ln -sfn "../../../session$sid" "$S/$sdir/device"
         ln -sfn "../../$sdir" "$S/class/iscsi_session/session$sid"
         ln -sfn "../../$cdir" "$S/class/iscsi_connection/connection$sid:0"
         ln -sfn "../../$hdir/iscsi_host/host$host" "$S/class/iscsi_host/host$host"
@@ -61,7 +62,10 @@ fake_sysfs_disk() {
         local S=$1 sid=$2 host=$3 lun=$4 disk=$5
         local tdir="$S/devices/platform/host$host/session$sid/target$host:0:0"
         local ddir="$tdir/$host:0:0:$lun"
-        mkdir -p "$ddir/block/$disk" "$ddir/scsi_device/$host:0:0:$lun"
+        mkdir -p "$ddir/block/$disk" "$ddir/scsi_device/$host:0:0:$lun" "$S/bus/scsi/devices" "$S/block"
+        ln -sfn "../../../devices/platform/host$host/session$sid/target$host:0:0/$host:0:0:$lun" \
+                "$S/bus/scsi/devices/$host:0:0:$lun"
+        ln -sfn "../devices/platform/host$host/session$sid/target$host:0:0/$host:0:0:$lun/block/$disk" "$S/block/$disk"
         echo running > "$ddir/state"
         echo LIO-ORG > "$ddir/vendor"
         echo disk0 > "$ddir/model"

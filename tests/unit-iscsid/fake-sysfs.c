@@ -105,6 +105,9 @@ void fake_sysfs_add_session(int sid, int host, const char *target, const char *a
         fake_sysfs_write(rel, "127.0.0.1\n");
         snprintf(rel, sizeof rel, "class/scsi_host/host%d/proc_name", host);
         fake_sysfs_write(rel, "iscsi_tcp\n");
+        snprintf(tgt, sizeof tgt, "../../../%s/host%d", sdev, host);
+        snprintf(rel, sizeof rel, "class/scsi_host/host%d/device", host);
+        link_rel(tgt, rel);
 
         if (disk) {
                 snprintf(rel, sizeof rel, "%s/host%d/session%d/target%d:0:0/%d:0:0:0/state", sdev, host, sid, host, host);

@@ -12,6 +12,8 @@
 #include "iscsi-proto/isns-iscsi.h"
 #include "iscsi-proto/isns.h"
 
+#define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Feed a whole stream to a reassembler in chunks of step bytes; returns the last feed result. */
 static int feed_all(struct iscsi_isns_reasm *r, const uint8_t *b, size_t len, size_t step, size_t *ret_used) {
         size_t off = 0;
@@ -266,12 +268,51 @@ static void test_entity_reg(void **state) {
         assert_int_equal(iscsi_isns_build_entity_reg(1, &e, &m), -EINVAL);
 }
 
+/* The requests an initiator sends: what open-isns needs first in each (checked against isnsd). */
+static void test_initiator_requests(void **state) {
+        static const uint32_t scn_reg[] = { ISNS_TAG_ISCSI_NAME,      ISNS_TAG_ENTITY_ID,    ISNS_TAG_DELIMITER,
+                                            ISNS_TAG_ENTITY_ID,       ISNS_TAG_ENTITY_PROTOCOL, ISNS_TAG_PORTAL_IP,
+                                            ISNS_TAG_PORTAL_PORT,     ISNS_TAG_SCN_PORT,     ISNS_TAG_ISCSI_NAME,
+                                            ISNS_TAG_ISCSI_NODE_TYPE };
+        static const uint32_t query[] = { ISNS_TAG_ISCSI_NAME,    ISNS_TAG_ISCSI_NODE_TYPE, ISNS_TAG_DELIMITER,
+                                          ISNS_TAG_ISCSI_NAME,    ISNS_TAG_ISCSI_NODE_TYPE, ISNS_TAG_PG_ISCSI_NAME,
+                                          ISNS_TAG_PG_PORTAL_IP,  ISNS_TAG_PG_PORTAL_PORT,  ISNS_TAG_PG_TAG };
+        struct iscsi_isns_msg m = {};
+        uint32_t v;
+
+        assert_int_equal(iscsi_isns_build_initiator_scn_reg(5, "iqn.1993-08.org.debian:01:x", "10.0.0.2", 4000, &m), 0);
+        assert_int_equal(m.function, ISNS_DEV_ATTR_REG);
+        assert_int_equal(m.n_attrs, ELEMENTS(scn_reg));
+        for (size_t i = 0; i < m.n_attrs; i++)
+                assert_int_equal(m.attrs[i].tag, scn_reg[i]);
+        assert_int_equal(iscsi_isns_attr_u32(&m.attrs[7], &v), 0);
+        assert_int_equal(v, 4000);
+        iscsi_isns_msg_clear(&m);
+
+        assert_int_equal(iscsi_isns_build_target_query(6, "iqn.1993-08.org.debian:01:x", &m), 0);
+        assert_int_equal(m.n_attrs, ELEMENTS(query));
+        for (size_t i = 0; i < m.n_attrs; i++) {
+                assert_int_equal(m.attrs[i].tag, query[i]);
+                assert_true(i < 3 || m.attrs[i].len == 0); /* operating attributes: what to return */
+        }
+        iscsi_isns_msg_clear(&m);
+
+        assert_int_equal(iscsi_isns_build_scn_reg(7, "iqn.1993-08.org.debian:01:x", ISNS_SCN_OBJECT_ADDED, &m), 0);
+        assert_int_equal(m.function, ISNS_SCN_REG);
+        assert_int_equal(m.attrs[m.n_attrs - 1].tag, ISNS_TAG_ISCSI_SCN_BITMAP);
+        iscsi_isns_msg_clear(&m);
+        assert_int_equal(iscsi_isns_build_node_dereg(8, "iqn.1993-08.org.debian:01:x", &m), 0);
+        assert_int_equal(m.function, ISNS_DEV_DEREG);
+        iscsi_isns_msg_clear(&m);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_wire_bytes),      cmocka_unit_test(test_string_padding),
                 cmocka_unit_test(test_ip),              cmocka_unit_test(test_split_reassemble),
                 cmocka_unit_test(test_malformed),       cmocka_unit_test(test_query_targets),
                 cmocka_unit_test(test_scn),             cmocka_unit_test(test_entity_reg),
+                cmocka_unit_test(test_initiator_requests),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

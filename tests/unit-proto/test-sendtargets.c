@@ -261,6 +261,24 @@ static void test_build_rejects_invalid(void **state) {
         free(buf);
 }
 
+static void test_scope_link_local(void **state) {
+        _cleanup_st_list_ struct iscsi_st_list l = {};
+
+        assert_int_equal(iscsi_st_list_add_target(&l, "iqn.2026-12.org.example:t"), 0);
+        assert_int_equal(iscsi_st_list_add_portal(&l, "fe80::1", 3260, 1), 0);
+        assert_int_equal(iscsi_st_list_add_portal(&l, "fe80::2%eth0", 3260, 1), 0);
+        assert_int_equal(iscsi_st_list_add_portal(&l, "fd00::1", 3260, 1), 0);
+        assert_int_equal(iscsi_st_list_add_portal(&l, "10.0.0.1", 3260, 1), 0);
+        assert_int_equal(iscsi_st_list_scope_link_local(&l, "eth1"), 1);
+        assert_string_equal(l.targets[0].portals[0].host, "fe80::1%eth1");
+        assert_string_equal(l.targets[0].portals[1].host, "fe80::2%eth0");
+        assert_string_equal(l.targets[0].portals[2].host, "fd00::1");
+        assert_string_equal(l.targets[0].portals[3].host, "10.0.0.1");
+        assert_int_equal(iscsi_st_list_scope_link_local(&l, "eth1"), 0);
+        assert_int_equal(iscsi_st_list_scope_link_local(&l, ""), -EINVAL);
+        assert_int_equal(iscsi_st_list_scope_link_local(&l, "a b"), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_portal_parse),
@@ -272,6 +290,7 @@ int main(void) {
                 cmocka_unit_test(test_tolerated),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_build_rejects_invalid),
+                cmocka_unit_test(test_scope_link_local),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,7 @@ copy_bin() {  # copy_bin SRC DEST_PATH_IN_IMAGE
 # Debian's reference initiator and target live apart, in /opt/debian/sbin and /opt/tgt/sbin, so a scenario with the
 # project's tools can never run one of them by accident (same names: iscsid, iscsiadm).
 # What the walk-through runs besides (parted, mkfs.xfs) stays in /usr/sbin.
-for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/iscsi-iname /usr/sbin/tgtd /usr/sbin/tgtadm; do
+for b in /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/iscsi-iname /usr/sbin/iscsistart /usr/sbin/tgtd /usr/sbin/tgtadm; do
   [ -x "$b" ] || { echo "initramfs.sh: missing $b on the host (scripts/install-deps.sh)" >&2; exit 1; }
   case $b in */tgt*) d=/opt/tgt/sbin ;; *) d=/opt/debian/sbin ;; esac
   copy_bin "$b" "$d/$(basename "$b")"
@@ -69,7 +69,7 @@ sed 's|^iscsid.startup = .*|# iscsid.startup: started by the scenario|' /etc/isc
 
 # The project's binaries (whatever is built; a missing one makes its scenario steps fail).
 found=""
-for name in iscsid iscsiadm iscsi-targetd iscsi-target iscsi-iname; do
+for name in iscsid iscsiadm iscsi-targetd iscsi-target iscsi-iname iscsistart; do
   f=$(find "$BUILD_DIR" -path "$BUILD_DIR/meson-*" -prune -o -type f -name "$name" -perm -u+x -print 2>/dev/null | head -1)
   if [ -n "$f" ]; then
     copy_bin "$f" "/opt/iscsi-tools/sbin/$name"
@@ -93,6 +93,16 @@ for p in $mods; do
   mkdir -p "$stage$(dirname "$rel")"
   cp "$p" "$stage$rel"
   echo "$rel" >> "$stage/etc/vm-modules"
+done
+# Modules a scenario loads itself (modprobe), never at boot: iscsi_ibft fails without an iBFT;
+# virtio_blk for a guest given a disk (VM_DRIVE).
+optional="iscsi_ibft virtio_blk"
+for p in $(for m in $optional; do modprobe -d "$KDIR" -S "$KVER" --show-depends "$m"; done \
+           | awk '$1=="insmod"{print $2}' | awk '!seen[$0]++'); do
+  rel=${p#"$KDIR"}
+  [ -e "$stage$rel" ] && continue
+  mkdir -p "$stage$(dirname "$rel")"
+  cp "$p" "$stage$rel"
 done
 cp "$KDIR$mroot"/modules.{order,builtin,builtin.modinfo} "$stage$mroot/" 2>/dev/null || true
 depmod -b "$stage" "$KVER"

@@ -28,7 +28,8 @@ kdir=$VM_CACHE/kernel/$kver
 # Several run.sh may start at once (60-vm.sh runs two guests): one fetches, the others wait.
 exec 9>"$VM_CACHE/kernel/.lock"
 flock 9
-if [ ! -f "$kdir/.complete" ]; then
+# (config: initramfs-tools' mkinitramfs reads it; entries cached before it was kept are redone)
+if [ ! -f "$kdir/.complete" ] || [ ! -f "$kdir/config" ]; then
   echo "kernel.sh: fetching linux-image-$kver" >&2
   tmp=$(mktemp -d "$VM_CACHE/kernel/.dl.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
@@ -51,6 +52,7 @@ if [ ! -f "$kdir/.complete" ]; then
   rm -rf "$kdir"
   mkdir -p "$kdir/lib/modules"
   cp "$tmp/root/boot/vmlinuz-$kver" "$kdir/vmlinuz"
+  cp "$tmp/root/boot/config-$kver" "$kdir/config"
   mv "$mdir/$kver" "$kdir/lib/modules/$kver"
   depmod -b "$kdir" "$kver"
   touch "$kdir/.complete"

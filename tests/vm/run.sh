@@ -13,8 +13,9 @@
 #      VM_MEM (MiB, default 1024), VM_EXTRA_APPEND (kernel command line additions),
 #      VM_MAX_SECONDS (cap on the whole boot's time limit; 60-vm.sh's budget),
 #      VM_TAP_PREFIX (put before scenario names in TAP lines, e.g. "asan:"),
-#      VM_NET_SOCKET=listen:PORT|connect:PORT + VM_MAC: one virtio NIC on a qemu socket
-#      network to another guest through 127.0.0.1:PORT (run-pair.sh); otherwise no NIC at all.
+#      VM_NET_SOCKET=listen:PORT|connect:PORT|udp:LPORT:PPORT + VM_MAC: one virtio NIC on a qemu
+#      socket network to another guest through 127.0.0.1 (run-pair.sh); otherwise no NIC at all
+#      (except the backend-less one of "# vm-ibft:", see below); VM_DRIVE=FILE: a virtio disk.
 # --live: print each scenario's transcript on stdout as the guest runs (the demo uses it); those
 #         lines are indented or start with "===", so they never read as TAP results.
 # Exit status: 0 if no "not ok" line.
@@ -94,6 +95,18 @@ for f in "${files[@]}"; do
   append="$append $(sed -n 's/^# vm-append: *//p' "$f" | tr '\n' ' ')"
 done
 if [ -n "${VM_MAX_SECONDS:-}" ] && [ "$VM_MAX_SECONDS" -lt "$limit" ]; then limit=$VM_MAX_SECONDS; fi
+# "# vm-ibft: ARGS" gives the guest firmware boot data: mk-ibft.py ARGS builds an iBFT that qemu
+# publishes as an ACPI table (the kernel's iscsi_ibft reads it), and, without VM_NET_SOCKET, a
+# NIC with no backend at PCI 00:05.0 carries the table's MAC (--mac) so the NIC resolves to eth0.
+ibft=()
+ibft_args=$(sed -n 's/^# vm-ibft: *//p' "${files[@]}" | head -1)
+if [ -n "$ibft_args" ]; then
+  eval "set -- $ibft_args"
+  "$VM_DIR/mk-ibft.py" --body -o "$out/ibft.bin" "$@" || { echo "run.sh: mk-ibft.py failed" >&2; exit 2; }
+  ibft=(-acpitable "sig=iBFT,rev=1,oem_id=TESTFW,oem_table_id=IBFTTEST,data=$out/ibft.bin")
+  ibft_mac=$(printf '%s\n' "$@" | sed -n '/^--mac$/{n;p}')
+  [ -n "${VM_NET_SOCKET:-}" ] || ibft+=(-device "virtio-net-pci,mac=$ibft_mac,addr=0x5")
+fi
 
 : > "$out/console.log"; : > "$out/markers.log"
 # By default no network device: the guest's iSCSI traffic stays on its own loopback. With
@@ -101,17 +114,24 @@ if [ -n "${VM_MAX_SECONDS:-}" ] && [ "$VM_MAX_SECONDS" -lt "$limit" ]; then limi
 # carries that as TCP on 127.0.0.1 and never sees or routes the guests' addresses.
 net=()
 if [ -n "${VM_NET_SOCKET:-}" ]; then
-  if ! [[ $VM_NET_SOCKET =~ ^(listen|connect):[0-9]+$ ]] || ! [[ ${VM_MAC:-} =~ ^52:54:00(:[0-9a-f]{2}){3}$ ]]; then
+  if ! [[ $VM_NET_SOCKET =~ ^(listen:[0-9]+|connect:[0-9]+|udp:[0-9]+:[0-9]+)$ ]] || ! [[ ${VM_MAC:-} =~ ^52:54:00(:[0-9a-f]{2}){3}$ ]]; then
     echo "run.sh: bad VM_NET_SOCKET='$VM_NET_SOCKET' / VM_MAC='${VM_MAC:-}'" >&2; exit 2
   fi
-  net=(-netdev "socket,id=n0,${VM_NET_SOCKET%%:*}=127.0.0.1:${VM_NET_SOCKET#*:}"
-       -device "virtio-net-pci,netdev=n0,mac=$VM_MAC")
+  case $VM_NET_SOCKET in
+    # udp:LOCALPORT:PEERPORT: no connection, so the peer may restart (a rebooting initiator)
+    udp:*) IFS=: read -r _ lport pport <<<"$VM_NET_SOCKET"
+           net=(-netdev "socket,id=n0,udp=127.0.0.1:$pport,localaddr=127.0.0.1:$lport") ;;
+    *) net=(-netdev "socket,id=n0,${VM_NET_SOCKET%%:*}=127.0.0.1:${VM_NET_SOCKET#*:}") ;;
+  esac
+  net+=(-device "virtio-net-pci,netdev=n0,mac=$VM_MAC")
 fi
+# VM_DRIVE=FILE: a raw image as the guest's virtio disk /dev/vda (a target's backing store).
+[ -n "${VM_DRIVE:-}" ] && net+=(-drive "file=$VM_DRIVE,format=raw,if=virtio,cache=unsafe")
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VM_MEM:-1024}" -smp 1
       -nodefaults -no-user-config -display none -monitor none -no-reboot
       -kernel "$KDIR/vmlinuz" -initrd "$out/initramfs.cpio.gz"
       -append "console=ttyS0 panic=-1 loglevel=4 $(echo $append) ${VM_EXTRA_APPEND:-}"
-      -serial "file:$out/console.log" -serial "file:$out/markers.log" "${net[@]}")
+      -serial "file:$out/console.log" -serial "file:$out/markers.log" "${net[@]}" "${ibft[@]}")
 echo "vm: ${qemu[*]}" >&2
 start=$(date +%s.%N)
 timeout -k 5 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &

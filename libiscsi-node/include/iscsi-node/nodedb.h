@@ -67,7 +67,8 @@ int node_db_write_node(NodeDb *db, const Record *node);
 /* Rewrite an existing entry in place (keeps the legacy form if it was one). */
 int node_db_save_node(NodeDb *db, const NodeEntry *e);
 int node_db_delete_node(NodeDb *db, const NodeEntry *e);
-/* Link a node into static/ (link_dir NULL) or send_targets/<address>,<port>/. */
+/* Link a node into static/ (st_address NULL) or send_targets/<address>,<port>/; its links
+ * from anywhere else go (a record has one discovery source). */
 int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port);
 
 /* SendTargets discovery records. */

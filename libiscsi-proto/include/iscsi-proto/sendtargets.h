@@ -49,6 +49,14 @@ int iscsi_st_list_add_target(struct iscsi_st_list *l, const char *name);
 int iscsi_st_list_add_portal(struct iscsi_st_list *l, const char *host, uint16_t port, int32_t tpgt);
 
 /*
+ * A link-local IPv6 address (fe80::/10) means nothing without the link it was found on: give
+ * every such portal host of l that has no "%zone" the zone of the portal the discovery went
+ * through ("fe80::1" -> "fe80::1%eth1"). Returns how many hosts changed, -EINVAL if zone is
+ * empty or not [A-Za-z0-9.-_] or a result would exceed ISCSI_ST_HOST_MAX, -ENOMEM.
+ */
+int iscsi_st_list_scope_link_local(struct iscsi_st_list *l, const char *zone);
+
+/*
  * Parse one TargetAddress value into *ret (host malloc()ed). -EINVAL if malformed: empty host,
  * unbalanced brackets, bad IPv6 literal (a "%zone" suffix is allowed), host characters outside [A-Za-z0-9.-_] (DNS/IPv4),
  * port not 1..65535, tpgt not 0..65535, trailing garbage.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
 # Sourced by the isns-* scenarios after lib.sh: Debian's open-isns server on the guest's loopback.
 #   start_isnsd PERIOD     isnsd -f (no DSA auth, default discovery domain), wait for port 3205
 #   isnsadm_ ARGS          isnsadm against it

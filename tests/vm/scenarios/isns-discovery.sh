@@ -36,7 +36,14 @@ step_rc 6 "open-iscsi: -m discovery -t isns writes no discovery record" \
   iscsiadm -m discoverydb -t isns -p 127.0.0.1 -o show
 cp /tmp/.vm-last.out /tmp/isns-debian-db.out
 rm -rf /tmp/isns-debian-nodes; cp -a /etc/iscsi/nodes /tmp/isns-debian-nodes
+run iscsiadm -m discoverydb -t isns -p 127.0.0.1 -o new
+run iscsiadm -m discoverydb -t isns -p 127.0.0.1 --discover
+cp /tmp/.vm-last.out /tmp/isns-debian-discover.out
+run iscsiadm -m discovery -t isns -p 127.0.0.1:1
+echo "$_VM_RC" > /tmp/isns-debian-unreachable.rc
+cp /tmp/.vm-last.out /tmp/isns-debian-unreachable.out
 # SIGKILL: Debian's iscsid answers SIGTERM by signalling its whole process group (this script)
+# shellcheck disable=SC2154 # PID_iscsid_debian is set by bg (lib.sh)
 run kill -KILL "$PID_iscsid_debian"
 rm -rf /etc/iscsi
 
@@ -50,6 +57,18 @@ step_rc 6 "ours: -m discovery -t isns writes no discovery record either" \
 step_sh "ours: the same message as open-iscsi" "diff /tmp/isns-debian-db.out /tmp/.vm-last.out"
 step_sh "ours: the same node record as open-iscsi" \
   "diff /tmp/isns-debian-nodes/$TGT/127.0.0.1,3260,1/default /etc/iscsi/nodes/$TGT/127.0.0.1,3260,1/default"
+run iscsiadm -m discoverydb -t isns -p 127.0.0.1 -o new
+run iscsiadm -m discoverydb -t isns -p 127.0.0.1 --discover
+step_sh "ours: discoverydb --discover prints what open-iscsi prints" "diff /tmp/isns-debian-discover.out /tmp/.vm-last.out"
+run iscsiadm -m discovery -t isns -p 127.0.0.1:1
+if [ "$_VM_RC" = "$(cat /tmp/isns-debian-unreachable.rc)" ]; then
+  ok "ours: an unreachable iSNS server gives open-iscsi's exit code ($_VM_RC)"
+else
+  not_ok "ours: an unreachable iSNS server gives open-iscsi's exit code (ours $_VM_RC, open-iscsi $(cat /tmp/isns-debian-unreachable.rc))"
+fi
+step_sh "ours: the same last two lines as open-iscsi (before them each names the failure its own way)" \
+  "tail -2 /tmp/isns-debian-unreachable.out > /tmp/u1; tail -2 /tmp/.vm-last.out > /tmp/u2; diff /tmp/u1 /tmp/u2"
+run cat /tmp/isns-debian-unreachable.out
 before=$(disks)
 step "ours: login to the target found through iSNS" iscsiadm -m node -T "$TGT" -p 127.0.0.1:3260 --login
 expect_new_disk "$before"

@@ -101,7 +101,7 @@ expect_new_disk "$before"
 d=/dev/${dev:-sdX}
 sid=$(ls /sys/class/iscsi_session | head -1)
 c=/sys/class/iscsi_connection/connection${sid#session}:0
-step_sh "digest: CRC32C negotiated on the connection" "grep -qx CRC32C $c/header_digest && grep -qx CRC32C $c/data_digest"
+step_sh "digest: CRC32C negotiated on the connection (header_digest and data_digest 1 in sysfs)" "grep -qx 1 $c/header_digest && grep -qx 1 $c/data_digest"
 run netem corrupt 1%
 step "digest netem corrupt 1%: verified writer, zero verify errors" verified_write $off
 run netem

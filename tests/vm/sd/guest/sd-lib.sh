@@ -14,6 +14,8 @@
 #   sd_ready                 tell the host this guest is ready (run-pair.sh starts the peer)
 #   sd_mark KEY VALUE...     a "@@MARK KEY VALUE" line for the host (timings: the suite prints them)
 #   unit_state UNIT          ActiveState of UNIT (active, inactive, failed, ...)
+#   boot_userspace_seconds   systemd's userspace boot time (what `systemd-analyze time` calls
+#                            userspace: from systemd's start to the end of the boot job), in s
 #   expect_journal_order DESC BOOT PATTERN...   ok iff each extended regex PATTERN matches a line of
 #                            `journalctl -b BOOT -o short-monotonic`, in this order
 # Our programs are installed (meson install) in /usr/sbin; the repo's etc/ is not in the guest.
@@ -26,6 +28,10 @@ sd_shutdown_max() { _chan "@@SHUTDOWN_MAX $VM_SCENARIO $1 $2"; }
 sd_ready() { _chan "@@READY $VM_SCENARIO $(_now)"; }
 sd_mark() { _chan "@@MARK $VM_SCENARIO $*"; }
 unit_state() { systemctl show -P ActiveState "$1"; }
+boot_userspace_seconds() {
+  awk -v a="$(systemctl show -P UserspaceTimestampMonotonic)" -v b="$(systemctl show -P FinishTimestampMonotonic)" \
+    'BEGIN { if (a > 0 && b > a) printf "%.3f\n", (b - a) / 1e6 }'
+}
 
 # Line number of the first line after FROM that matches PATTERN in FILE (0 if none).
 _first_match_after() {

@@ -8,7 +8,7 @@
 #   sd_ready and stay up serving the initiator guest (10.0.3.2).
 # Targets: ...:disk (1 GiB, the initiator's automatic node with XFS), ...:manual, ...:onboot.
 # sd-boots: 2
-# sd-timeout: 120
+# sd-timeout: 240
 . /usr/local/lib/vmtest/sd-lib.sh
 BASE=iqn.2026-12.org.example.sd
 INI=iqn.2026-12.org.example.sd:initiator
