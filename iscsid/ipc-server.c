@@ -195,9 +195,9 @@ static void handle_rescan(struct ipc_conn *c, struct json_object *req) {
 }
 
 static void handle_stats(struct ipc_conn *c, struct json_object *req) {
-        _cleanup_free_ struct iscsid_stat *st = NULL;
+        _cleanup_free_ struct iscsid_stat *stats = NULL;
         size_t n = 0;
-        int r = manager_get_stats(c->server->manager, (int) request_int(req, "sid", -1), &st, &n);
+        int r = manager_get_stats(c->server->manager, (int) request_int(req, "sid", -1), &stats, &n);
         if (r == -ENOENT || r == -ENXIO) {
                 conn_reply_simple(c, "stats", ISCSI_ERR_SESS_NOT_FOUND, "no such session");
                 return;
@@ -211,8 +211,8 @@ static void handle_stats(struct ipc_conn *c, struct json_object *req) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++) {
                 struct json_object *e = json_object_new_object();
-                json_object_object_add(e, "name", json_object_new_string(st[i].name));
-                json_object_object_add(e, "value", json_object_new_int64((int64_t) st[i].value));
+                json_object_object_add(e, "name", json_object_new_string(stats[i].name));
+                json_object_object_add(e, "value", json_object_new_int64((int64_t) stats[i].value));
                 json_object_array_add(arr, e);
         }
         conn_reply_array(c, "stats", "stats", arr);
