@@ -354,21 +354,21 @@ static bool stat_is_standard(const char *name) {
         return false;
 }
 
-static void classic_session_stats(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n) {
+static void classic_session_stats(const struct sysfs_session *s, const struct iscsid_stat *stats, size_t n) {
         bool extended = false;
 
         printf("Stats for session [sid: %d, target: %s, portal: %s,%d]\n", s->sid, s->target_name,
                s->persistent_address, s->persistent_port);
         printf("iSCSI SNMP:\n");
         for (size_t i = 0; i < n; i++)
-                if (stat_is_standard(st[i].name))
-                        printf("\t%s: %llu\n", st[i].name, (unsigned long long) st[i].value);
+                if (stat_is_standard(stats[i].name))
+                        printf("\t%s: %llu\n", stats[i].name, (unsigned long long) stats[i].value);
         for (size_t i = 0; i < n; i++)
-                if (!stat_is_standard(st[i].name)) {
+                if (!stat_is_standard(stats[i].name)) {
                         if (!extended)
                                 printf("iSCSI Extended:\n");
                         extended = true;
-                        printf("\t%s: %llu\n", st[i].name, (unsigned long long) st[i].value);
+                        printf("\t%s: %llu\n", stats[i].name, (unsigned long long) stats[i].value);
                 }
 }
 

@@ -175,11 +175,11 @@ static void json_session_tree(struct sysfs_session *const *s, size_t n, const Se
                 json_object_array_add(a, session_obj(s[i], t->level));
 }
 
-static void json_session_stats(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n) {
+static void json_session_stats(const struct sysfs_session *s, const struct iscsid_stat *stats, size_t n) {
         struct json_object *o = json_object_new_object(), *so = json_object_new_object();
         json_object_object_add(o, "sid", json_object_new_int(s->sid));
         for (size_t i = 0; i < n; i++)
-                json_object_object_add(so, st[i].name, json_object_new_uint64(st[i].value));
+                json_object_object_add(so, stats[i].name, json_object_new_uint64(stats[i].value));
         json_object_object_add(o, "stats", so);
         json_object_array_add(array_for("stats"), o);
 }

@@ -47,7 +47,7 @@ typedef struct OutputOps {
         void (*iface_tree)(Record *const *ifaces, size_t n, const NodeEntry *nodes, size_t n_nodes);
         void (*session_list)(struct sysfs_session *const *s, size_t n);
         void (*session_tree)(struct sysfs_session *const *s, size_t n, const SessionTree *t);
-        void (*session_stats)(const struct sysfs_session *s, const struct iscsid_stat *st, size_t n);
+        void (*session_stats)(const struct sysfs_session *s, const struct iscsid_stat *stats, size_t n);
         void (*host_list)(const HostInfo *h, size_t n);
         /* host -P 1: each host's attributes; -P 2 and more: with its sessions */
         void (*host_tree)(const HostInfo *h, size_t n, struct sysfs_session *const *s, size_t n_s, const SessionTree *t);

@@ -195,9 +195,9 @@ static void handle_rescan(struct ipc_conn *c, struct json_object *req) {
 }
 
 static void handle_stats(struct ipc_conn *c, struct json_object *req) {
-        _cleanup_free_ struct iscsid_stat *st = NULL;
+        _cleanup_free_ struct iscsid_stat *stats = NULL;
         size_t n = 0;
-        int r = manager_get_stats(c->server->manager, (int) request_int(req, "sid", -1), &st, &n);
+        int r = manager_get_stats(c->server->manager, (int) request_int(req, "sid", -1), &stats, &n);
         if (r == -ENOENT || r == -ENXIO) {
                 conn_reply_simple(c, "stats", ISCSI_ERR_SESS_NOT_FOUND, "no such session");
                 return;
@@ -211,8 +211,8 @@ static void handle_stats(struct ipc_conn *c, struct json_object *req) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++) {
                 struct json_object *e = json_object_new_object();
-                json_object_object_add(e, "name", json_object_new_string(st[i].name));
-                json_object_object_add(e, "value", json_object_new_int64((int64_t) st[i].value));
+                json_object_object_add(e, "name", json_object_new_string(stats[i].name));
+                json_object_object_add(e, "value", json_object_new_int64((int64_t) stats[i].value));
                 json_object_array_add(arr, e);
         }
         conn_reply_array(c, "stats", "stats", arr);
@@ -254,13 +254,16 @@ static void dispatch(struct ipc_conn *c, struct json_object *msg) {
 
 /* ---- reading a request ---- */
 
-/* Room for the next read(); false when the message would exceed the size limit. */
+/* Room for the next read(); false when the message would exceed the size limit. The last
+ * step grows to the limit itself (the largest message plus its length prefix), so a request
+ * of the largest allowed size fits. */
 static bool conn_grow(struct ipc_conn *c) {
-        if (c->cap - c->len >= IPC_BUF_MIN_ROOM)
+        const size_t limit = ISCSID_IPC_MAX_MESSAGE + IPC_LENGTH_SIZE;
+        if (c->cap - c->len >= IPC_BUF_MIN_ROOM || (c->cap == limit && c->len < limit))
                 return true;
-        size_t cap = c->cap ? c->cap * 2 : IPC_BUF_INITIAL;
-        if (cap > ISCSID_IPC_MAX_MESSAGE + IPC_LENGTH_SIZE)
+        if (c->cap == limit)
                 return false;
+        size_t cap = MIN(c->cap ? c->cap * 2 : IPC_BUF_INITIAL, limit);
         uint8_t *b = realloc(c->buf, cap);
         if (!b)
                 return false;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libmount/libmount.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,7 @@ static void add_dev(struct devset *set, const char *name) {
 }
 
 static void add_device_disks(const char *dev_dir, void *userdata) {
-        char bdir[640];
+        char bdir[PATH_MAX];
         snprintf(bdir, sizeof bdir, "%s/block", dev_dir);
         DIR *b = opendir(bdir);
         if (!b)

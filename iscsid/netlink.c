@@ -343,30 +343,30 @@ static int nl_get_stats(struct kernel_transport *t, uint32_t sid, uint32_t cid, 
         _cleanup_free_ void *payload = m.payload;
         if (r < 0)
                 return r;
-        struct kiscsi_stats st;
-        if (m.payload_len < sizeof st)
+        struct kiscsi_stats stats;
+        if (m.payload_len < sizeof stats)
                 return -EBADMSG;
-        memcpy(&st, payload, sizeof st);
-        size_t ncustom = MIN(st.custom_length, 32u);
-        if (m.payload_len < sizeof st + ncustom * sizeof(struct kiscsi_stats_custom))
-                ncustom = (m.payload_len - sizeof st) / sizeof(struct kiscsi_stats_custom);
+        memcpy(&stats, payload, sizeof stats);
+        size_t ncustom = MIN(stats.custom_length, 32u);
+        if (m.payload_len < sizeof stats + ncustom * sizeof(struct kiscsi_stats_custom))
+                ncustom = (m.payload_len - sizeof stats) / sizeof(struct kiscsi_stats_custom);
         size_t n = 2 + ELEMENTSOF(stat_names) + ncustom;
         struct iscsid_stat *s = calloc(n, sizeof *s);
         if (!s)
                 return -ENOMEM;
         size_t i = 0;
         snprintf(s[i].name, sizeof s[i].name, "txdata_octets");
-        s[i++].value = st.txdata_octets;
+        s[i++].value = stats.txdata_octets;
         snprintf(s[i].name, sizeof s[i].name, "rxdata_octets");
-        s[i++].value = st.rxdata_octets;
-        const uint32_t *counters = &st.noptx_pdus;
+        s[i++].value = stats.rxdata_octets;
+        const uint32_t *counters = &stats.noptx_pdus;
         for (size_t k = 0; k < ELEMENTSOF(stat_names); k++, i++) {
                 snprintf(s[i].name, sizeof s[i].name, "%s", stat_names[k]);
                 s[i].value = counters[k];
         }
         for (size_t k = 0; k < ncustom; k++, i++) {
                 struct kiscsi_stats_custom c;
-                memcpy(&c, (uint8_t *) payload + sizeof st + k * sizeof c, sizeof c);
+                memcpy(&c, (uint8_t *) payload + sizeof stats + k * sizeof c, sizeof c);
                 c.desc[sizeof c.desc - 1] = 0;
                 snprintf(s[i].name, sizeof s[i].name, "%.47s", c.desc);
                 s[i].value = c.value;

@@ -87,43 +87,46 @@ static int foreach_in_class(int host_no, void (*fn)(const char *dev_dir, void *u
         return 0;
 }
 
-/* Below the host's own device: sessionS/targetH:C:T/H:C:T:L (iSCSI) or targetH:C:T/H:C:T:L. */
-static void foreach_below(const char *dir, int host_no, int depth,
-                          void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
+/* Below the host's own device: sessionS/targetH:C:T/H:C:T:L (iSCSI) or targetH:C:T/H:C:T:L.
+ * Returns how many devices it found. */
+static size_t foreach_below(const char *dir, int host_no, int depth,
+                            void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
         DIR *d = opendir(dir);
         if (!d)
-                return;
+                return 0;
+        size_t found = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
                 char path[PATH_MAX];
                 if (is_device_of_host(de->d_name, host_no)) {
                         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
                         fn(path, userdata);
+                        found++;
                 } else if (depth > 0 && (strncmp(de->d_name, "session", 7) == 0 ||
                                          strncmp(de->d_name, "target", 6) == 0)) {
                         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-                        foreach_below(path, host_no, depth - 1, fn, userdata);
+                        found += foreach_below(path, host_no, depth - 1, fn, userdata);
                 }
         }
         closedir(d);
+        return found;
 }
 
 int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata) {
         /* The host's own subtree: a logout looks at its own devices only, not at every device of
-         * every session (which made a batch of N logouts list N x devices). When the host has
-         * no such link, the class directory (all hosts) is the fallback: the logout guard must
-         * never miss a disk. */
+         * every session (which made a batch of N logouts list N x devices). When that finds
+         * nothing (no such link, or a layout this does not know), the class directory (all
+         * hosts) is asked too: the logout guard must never miss a disk. */
         char host_dev[256];
         snprintf(host_dev, sizeof host_dev, "%s/class/scsi_host/host%d/device", node_sysfs_root(), host_no);
-        if (access(host_dev, F_OK) < 0)
-                return foreach_in_class(host_no, fn, userdata);
-        foreach_below(host_dev, host_no, 2, fn, userdata);
-        return 0;
+        if (foreach_below(host_dev, host_no, 2, fn, userdata) > 0)
+                return 0;
+        return foreach_in_class(host_no, fn, userdata);
 }
 
 static void delete_device(const char *dev_dir, void *userdata) {
         int *ret = userdata;
-        char path[640];
+        char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/delete", dev_dir);
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0) {

@@ -23,6 +23,6 @@ int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int not
 int host_delete_devices(int host_no);
 /* Calls fn with the device directory (the one holding "delete" and "block/") of each SCSI device
  * H:C:T:L of host host_no, found below <sysfs>/class/scsi_host/hostH/device, or through
- * <sysfs>/class/scsi_device when the host has no such link; -errno if neither can be read.
+ * <sysfs>/class/scsi_device when that finds none; -errno if neither can be read.
  * Shared by LUN removal and the logout guard. */
 int host_foreach_scsi_device(int host_no, void (*fn)(const char *dev_dir, void *userdata), void *userdata);

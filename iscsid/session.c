@@ -369,14 +369,14 @@ static int login_cmdsn(struct session *s, uint32_t *ret) {
                 return 0;
         }
         struct kernel_transport *t = s->ctx->transport;
-        _cleanup_free_ struct iscsid_stat *st = NULL;
+        _cleanup_free_ struct iscsid_stat *stats = NULL;
         size_t n = 0;
-        int r = t->ops->get_stats(t, s->sid, s->cid, &st, &n);
+        int r = t->ops->get_stats(t, s->sid, s->cid, &stats, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
-                if (streq(st[i].name, "scsicmd_pdus")) {
-                        *ret = s->initial_cmdsn + (uint32_t) st[i].value;
+                if (streq(stats[i].name, "scsicmd_pdus")) {
+                        *ret = s->initial_cmdsn + (uint32_t) stats[i].value;
                         return 0;
                 }
         return -ENODATA;

@@ -505,7 +505,7 @@ int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
 }
 
 int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, int st_port) {
-        _cleanup_free_ char *dir = NULL, *name = NULL, *target = NULL, *portal = NULL, *lp = NULL, *tmp = NULL;
+        _cleanup_free_ char *dir = NULL, *name = NULL, *target = NULL, *portal = NULL, *lp = NULL;
         int k;
 
         if (st_address) {
@@ -526,17 +526,9 @@ int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, in
         k = util_mkdir_parents(dir, 0700, true);
         if (k < 0)
                 return k;
-        /* symlink beside it and rename over: a crash leaves the old link or the new, never none */
-        if (asprintf(&tmp, "%s/.#%s.%06x", dir, name, (unsigned) getpid() & 0xffffff) < 0)
-                return -ENOMEM;
-        (void) unlink(tmp);
-        if (symlink(target, tmp) < 0)
-                return -errno;
-        if (rename(tmp, lp) < 0) {
-                k = -errno;
-                (void) unlink(tmp);
+        k = util_symlink_atomic(target, lp, !(db && db->batch));
+        if (k < 0)
                 return k;
-        }
         /* a record has one discovery source, as in open-iscsi: a node found again through
          * another portal (or added statically) is linked from there only */
         unlink_node_links(db, node, dir);

@@ -132,3 +132,22 @@ int util_write_file_atomic(const char *path, const void *data, size_t len, mode_
                 return r;
         return util_fsync_parent(path);
 }
+
+int util_symlink_atomic(const char *target, const char *path, bool durable) {
+        _cleanup_free_ char *tmp = NULL;
+        int r;
+
+        /* mkstemp-style unique name, then replace the file it made by the link */
+        r = temp_name_for(path, &tmp);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (unlink(tmp) < 0 || symlink(target, tmp) < 0)
+                return -errno;
+        r = util_atomic_file_commit(tmp, path);
+        if (r < 0 || !durable)
+                return r;
+        return util_fsync_parent(path);
+}

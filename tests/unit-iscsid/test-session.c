@@ -6,6 +6,7 @@
  */
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -25,6 +26,7 @@
 
 #include "fake-sysfs.h"
 #include "iscsi-proto/login.h"
+#include "iscsi-util/macro.h"
 #include "ipc-server.h"
 #include "login-run.h"
 #include "manager.h"
@@ -34,6 +36,8 @@
 #define INITIATOR_IQN "iqn.2026-11.org.example:initiator"
 #define CHAP_USER "unituser"
 #define CHAP_SECRET "unitsecret123456"
+/* The 4-byte big-endian length in front of every IPC message (iscsid/IPC.md). */
+#define IPC_PREFIX 4
 
 /* ---- fake kernel transport ---- */
 
@@ -50,6 +54,9 @@ struct fake {
         unsigned n_logout_sids;
         uint32_t next_sid;
         char bound_dev[32], bound_source[48]; /* of the last socket handed over */
+        bool hold_sockets;              /* keep each bound socket open, as iscsi_tcp does */
+        int held[4];                    /* those sockets: our own descriptors of them */
+        unsigned n_held;
 };
 
 static struct fake *F(struct kernel_transport *t) {
@@ -85,6 +92,8 @@ static int f_bind_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid, i
         (void) getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, F(t)->bound_dev, &dlen);
         if (getsockname(fd, (struct sockaddr *) &local, &llen) == 0)
                 inet_ntop(AF_INET, &local.sin_addr, F(t)->bound_source, sizeof F(t)->bound_source);
+        if (F(t)->hold_sockets && fd >= 0 && F(t)->n_held < ELEMENTSOF(F(t)->held))
+                F(t)->held[F(t)->n_held++] = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* sockfd_lookup() */
         return fd >= 0 ? 0 : -EBADF;
 }
 static int f_set_param(struct kernel_transport *t, uint32_t sid, uint32_t cid, enum kiscsi_param p, const char *v) {
@@ -590,6 +599,67 @@ static void test_recovery(void **state) {
         target_stop(&t);
 }
 
+/* Whether the epoll set epfd still watches the file with inode ino (its fdinfo lists one
+ * "tfd: ... ino:HEX" line per registration). */
+static bool epoll_watches_inode(int epfd, ino_t ino) {
+        char path[64], line[256];
+        bool found = false;
+        snprintf(path, sizeof path, "/proc/self/fdinfo/%d", epfd);
+        FILE *f = fopen(path, "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f)) {
+                const char *p = strstr(line, " ino:");
+                if (strncmp(line, "tfd:", 4) == 0 && p && strtoull(p + 5, NULL, 16) == (unsigned long long) ino)
+                        found = true;
+        }
+        fclose(f);
+        return found;
+}
+
+static ino_t inode_of(int fd) {
+        struct stat st;
+        assert_int_equal(fstat(fd, &st), 0);
+        return st.st_ino;
+}
+
+/* The kernel keeps the socket after BIND_CONN: a socket handed over, at the first login and at
+ * a reconnect in recovery, must have left iscsid's epoll set, or its next event (the target's
+ * FIN after a Logout Response, a reset on a flapping link) reaches a freed event source and
+ * sd-event aborts ("Code should not be reached" in process_epoll, seen in vm/netem and
+ * vm/backing-eio). */
+static void test_handover_leaves_epoll(void **state) {
+        struct target t;
+        target_start(&t, false);
+        fake->hold_sockets = true;
+        struct call c = {};
+        req_init(&c.req, t.port);
+        call_run(&c);
+        assert_int_equal(c.login.status, 0);
+        struct session *s = m->sessions;
+        assert_non_null(s);
+        assert_int_equal(fake->n_held, 1);
+        int epfd = sd_event_get_fd(m->event);
+        assert_false(epoll_watches_inode(epfd, inode_of(fake->held[0])));
+
+        /* the connection fails; STOP_CONN releases the kernel's socket; the reconnect's socket
+         * is handed over in its turn */
+        struct kernel_event ev = { .type = KISCSI_KEVENT_CONN_ERROR, .sid = s->sid, .error = KISCSI_ERR_TCP_CONN_CLOSE };
+        manager_on_kernel_event(&ev, m);
+        fake->held[0] = safe_close(fake->held[0]);
+        for (int i = 0; i < 200 && s->state != SESSION_LOGGED_IN; i++)
+                sd_event_run(m->event, 50000);
+        assert_int_equal(s->state, SESSION_LOGGED_IN);
+        assert_int_equal(fake->n_held, 2);
+        assert_false(epoll_watches_inode(epfd, inode_of(fake->held[1])));
+
+        /* the target hangs up on the kernel's socket: nothing of iscsid's may see it */
+        assert_int_equal(shutdown(fake->held[1], SHUT_WR), 0);
+        for (int i = 0; i < 10; i++)
+                assert_true(sd_event_run(m->event, 10000) >= 0);
+        fake->held[1] = safe_close(fake->held[1]);
+        target_stop(&t);
+}
+
 static void test_parallel_batch(void **state) {
         /* Three logins at once for one node: one of the two plain ones gets 15, the third asks
          * for an additional session (nr_sessions) and gets its own. */
@@ -734,6 +804,37 @@ static void test_ipc_hostile_clients(void **state) {
         close(big);
 }
 
+/* A request of exactly the largest allowed size (ISCSID_IPC_MAX_MESSAGE) is served: the
+ * receive buffer may grow to the limit plus the length prefix, not stop a step below it. */
+static void test_ipc_largest_request(void **state) {
+        size_t len = ISCSID_IPC_MAX_MESSAGE;
+        _cleanup_free_ char *msg = malloc(IPC_PREFIX + len);
+        assert_non_null(msg);
+        uint32_t be = htonl((uint32_t) len);
+        memcpy(msg, &be, IPC_PREFIX);
+        int head = snprintf(msg + IPC_PREFIX, len, "{\"version\": %d, \"type\": \"ping\", \"pad\": \"", ISCSID_IPC_VERSION);
+        memset(msg + IPC_PREFIX + head, 'a', len - (size_t) head - 2);
+        memcpy(msg + IPC_PREFIX + len - 2, "\"}", 2);
+
+        int fd = connect_raw();
+        size_t sent = 0;
+        for (int i = 0; i < 2000 && sent < IPC_PREFIX + len; i++) {
+                ssize_t n = send(fd, msg + sent, IPC_PREFIX + len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n > 0)
+                        sent += (size_t) n;
+                sd_event_run(m->event, 1000);
+        }
+        assert_int_equal(sent, IPC_PREFIX + len);
+        for (int i = 0; i < 20; i++)
+                sd_event_run(m->event, 1000);
+        struct json_object *reply = NULL, *v;
+        assert_int_equal(node_ipc_recv_message(fd, &reply), 0);
+        assert_true(json_object_object_get_ex(reply, "status", &v));
+        assert_int_equal(json_object_get_int(v), ISCSI_SUCCESS);
+        json_object_put(reply);
+        close(fd);
+}
+
 static void test_bad_version(void **state) {
         /* A request with a future version gets 16 and the daemon's version. */
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -763,9 +864,11 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_wrong_chap, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_handover_leaves_epoll, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_parallel_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ipc_hostile_clients, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ipc_largest_request, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_kernel_iscsi, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
         };

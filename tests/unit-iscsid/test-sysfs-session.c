@@ -127,6 +127,16 @@ static void test_guard_without_host_link(void **state) {
         assert_string_equal(msg, "/dev/sda is mounted on /media");
 }
 
+/* The host's own subtree is what is walked: found without class/scsi_device. */
+static void test_guard_host_subtree(void **state) {
+        char msg[256] = "", link[512];
+        snprintf(link, sizeof link, "%s/class/scsi_device/2:0:0:0/device", getenv("ISCSI_SYSFS_ROOT"));
+        assert_int_equal(unlink(link), 0);
+        write_mountinfo("42 22 8:0 / /media rw - xfs /dev/sda rw\n");
+        assert_int_equal(logout_guard_check(2, msg, sizeof msg), 1);
+        assert_string_equal(msg, "/dev/sda is mounted on /media");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_list, setup, teardown),
@@ -136,6 +146,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_guard_holder_mounted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_guard_whole_disk, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_guard_without_host_link, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_guard_host_subtree, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

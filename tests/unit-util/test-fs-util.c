@@ -96,11 +96,27 @@ static void test_stage_then_rename(void **state) {
         assert_int_equal(util_fsync_parent(path), 0);
 }
 
+static void test_symlink_replaced_atomically(void **state) {
+        char path[PATH_MAX], buf[PATH_MAX];
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "%s/link", tmpdir);
+        assert_int_equal(util_symlink_atomic("/first", path, true), 0);
+        assert_int_equal(util_symlink_atomic("/second", path, false), 0);
+        n = readlink(path, buf, sizeof(buf) - 1);
+        assert_true(n > 0);
+        buf[n] = 0;
+        assert_string_equal(buf, "/second");
+        snprintf(path, sizeof(path), "%s/no/such/link", tmpdir);
+        assert_int_equal(util_symlink_atomic("/x", path, true), -ENOENT);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_replace_keeps_mode_and_leaves_no_temp),
                 cmocka_unit_test(test_failure_keeps_old_content),
                 cmocka_unit_test(test_stage_then_rename),
+                cmocka_unit_test(test_symlink_replaced_atomically),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

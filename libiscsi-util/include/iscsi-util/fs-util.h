@@ -31,3 +31,8 @@ int util_atomic_file_commit(const char *tmp, const char *path);
 /* Atomically and durably replace @path with @len bytes of @data, file mode @mode. The parent
  * directory must exist. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Atomically make @path a symlink to @target, replacing what is there: a crash leaves the old
+ * link or the new one, never none; with @durable the directory is fsynced too (a batch syncs
+ * the filesystem itself). The parent directory must exist. */
+int util_symlink_atomic(const char *target, const char *path, bool durable);

@@ -8,7 +8,7 @@
 # system state itself (sessions, node records, block devices).
 # Debian's open-iscsi (a dependency of python3-os-brick) is removed from the guest's PATH first.
 # Then libvirt (Debian's libvirtd 9.0): an iscsi storage pool with CHAP, pool-start / vol-list /
-# pool-stop against the same target (the LUN is 128 MiB by then).
+# pool-stop (virsh pool-destroy) against the same target (the LUN is 128 MiB by then).
 # sd-packages: python3-os-brick lsscsi libvirt-daemon libvirt-clients
 # sd-timeout: 700
 . /usr/local/lib/vmtest/sd-lib.sh
@@ -183,8 +183,8 @@ step_sh "libvirt: the pool's session is logged in" "iscsiadm -m session | grep -
 step "libvirt: vol-list" $V vol-list brick --details
 expect_out "libvirt: vol-list shows LUN 0 by its by-path name" "/dev/disk/by-path/ip-10.0.3.1:3260-iscsi-$T-lun-0"
 step_sh "libvirt: the volume has the LUN's size (128 MiB)" "$V vol-info --pool brick unit:0:0:0 --bytes | grep -E 'Capacity: +134217728 bytes'"
-step "libvirt: pool-stop (logout)" $V pool-stop brick
-step_sh "libvirt: no session left after pool-stop" "! iscsiadm -m session 2>/dev/null | grep -q ."
+step "libvirt: pool-stop: virsh pool-destroy (logout)" $V pool-destroy brick
+step_sh "libvirt: no session left after pool-destroy" "! iscsiadm -m session 2>/dev/null | grep -q ."
 run $V pool-undefine brick
 sd_mark libvirt_total_s "$(_since $lv0)"
 note "libvirt part: $(_since $lv0) s from libvirtd start"
