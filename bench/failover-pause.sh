@@ -8,7 +8,7 @@
 # initiators); per cut the writer's longest stall between two completed writes is recorded.
 # Then the same with /usr/sbin/iscsid + /usr/sbin/iscsiadm (open-iscsi 2.1.8).
 # Prints median / max stall for each and the ratio ours/open-iscsi (medians).
-#   bench/failover-pause.sh [CUTS]     (default 5; ~6-9 min under TCG)
+#   bench/failover-pause.sh [CUTS]     (default 5; ~25-30 min on a loaded 2-core TCG host)
 # Env: BUILD_DIR (default ./build), OUT_DIR. Run inside `unshare -n` like every test.
 set -uo pipefail
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +17,9 @@ cuts=${1:-5}
 out=${OUT_DIR:-$SRC_DIR/tests-out}/bench-failover-pause
 rm -rf "$out"; mkdir -p "$out"
 scen=$out/failover-pause.sh
-sed "s/^# sd-append: .*/& mp.only=failover mp.peer=1 mp.cuts=$cuts/" \
+# per boot limit: two logins + 2 x CUTS cuts at ~75 s each under a loaded TCG host
+sed -e "s/^# sd-append: .*/& mp.only=failover mp.peer=1 mp.cuts=$cuts/" \
+  -e "s/^# sd-timeout: .*/# sd-timeout: $((900 + 200 * cuts))/" \
   "$SRC_DIR/tests/vm/sd/scenarios/mp-paths.sh" > "$scen"
 t0=$(date +%s)
 SD_OUT=$out/vm "$SRC_DIR/tests/vm/sd/run.sh" "$scen" > "$out/vm.tap" 2> "$out/vm.log"
