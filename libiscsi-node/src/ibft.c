@@ -363,7 +363,8 @@ static int boot_folders(DIR *d, char ***ret, size_t *ret_n) {
                 names = nn;
                 n++;
         }
-        qsort(names, n, sizeof *names, folder_cmp); /* "ibft" < "iscsi_boot*" */
+        if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+                qsort(names, n, sizeof *names, folder_cmp); /* "ibft" < "iscsi_boot*" */
         *ret = names;
         *ret_n = n;
         return 0;
