@@ -64,6 +64,25 @@ int node_ipc_send_message(int fd, struct json_object *msg) {
         return util_send_all(fd, s, len, IPC_IO_TIMEOUT_MS);
 }
 
+/* One message body: exactly one JSON object in strict syntax (json-c's default mode takes
+ * forms such as 0043 or 1E, which then read back as another value). */
+static struct json_object *parse_message(const char *buf, size_t len) {
+        struct json_tokener *tok = json_tokener_new();
+        struct json_object *obj;
+
+        if (!tok)
+                return NULL;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        obj = json_tokener_parse_ex(tok, buf, (int) len);
+        if (obj && (json_tokener_get_error(tok) != json_tokener_success ||
+                    json_tokener_get_parse_end(tok) != len || !json_object_is_type(obj, json_type_object))) {
+                json_object_put(obj);
+                obj = NULL;
+        }
+        json_tokener_free(tok);
+        return obj;
+}
+
 int node_ipc_recv_message(int fd, struct json_object **ret) {
         uint32_t be;
         int r = read_all(fd, &be, sizeof be);
@@ -79,13 +98,9 @@ int node_ipc_recv_message(int fd, struct json_object **ret) {
         if (r < 0)
                 return r == -ENODATA ? -EPIPE : r;
         buf[len] = 0;
-        struct json_object *obj = json_tokener_parse(buf);
+        struct json_object *obj = parse_message(buf, len);
         if (!obj)
                 return -EBADMSG;
-        if (!json_object_is_type(obj, json_type_object)) {
-                json_object_put(obj);
-                return -EBADMSG;
-        }
         *ret = obj;
         return 0;
 }
@@ -228,11 +243,9 @@ static int client_call(const char *type, struct json_object *request, struct jso
         if (r < 0)
                 return r == -ENODATA ? -EPIPE : r;
         buf[len] = 0;
-        struct json_object *reply = json_tokener_parse(buf);
-        if (!reply || !json_object_is_type(reply, json_type_object)) {
-                json_object_put(reply);
+        struct json_object *reply = parse_message(buf, len);
+        if (!reply)
                 return -EBADMSG;
-        }
         if (get_int(reply, "version", -1) != ISCSID_IPC_VERSION) {
                 json_object_put(reply);
                 return -EPROTO;
