@@ -37,18 +37,6 @@ struct isns_job *isns_job_free(struct isns_job *j) {
         return NULL;
 }
 
-static int local_address(int fd, char *buf, size_t size) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
-        const void *a;
-
-        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
-                return -errno;
-        a = ss.ss_family == AF_INET ? (const void *) &((struct sockaddr_in *) &ss)->sin_addr
-                                    : (const void *) &((struct sockaddr_in6 *) &ss)->sin6_addr;
-        return inet_ntop(ss.ss_family, a, buf, (socklen_t) size) ? 0 : -errno;
-}
-
 /* One request whose answer must be a success; -EPROTO with j->status otherwise. */
 static int call(struct isns_job *j, int fd, int build, struct iscsi_isns_msg *req, struct iscsi_isns_msg *ret) {
         int k = build;
@@ -75,7 +63,7 @@ static int register_scn(struct isns_job *j) {
 
         k = node_isns_connect(j->host, j->port, NODE_ISNS_TIMEOUT_MS, &fd);
         if (k >= 0)
-                k = local_address(fd, local, sizeof(local));
+                k = node_isns_local_address(fd, local, sizeof(local));
         if (k >= 0)
                 k = call(j, fd, iscsi_isns_build_initiator_scn_reg(j->xid++, j->initiator, local, j->scn_port, &req),
                          &req, &rsp);

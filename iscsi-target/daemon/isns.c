@@ -89,18 +89,6 @@ static void portal_address(const char *ip, const char *local, char *buf, size_t 
                 snprintf(buf, size, "%s", ip);
 }
 
-static int local_address(int fd, char *buf, size_t size) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
-        const void *a;
-
-        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
-                return -errno;
-        a = ss.ss_family == AF_INET ? (const void *) &((struct sockaddr_in *) &ss)->sin_addr
-                                    : (const void *) &((struct sockaddr_in6 *) &ss)->sin6_addr;
-        return inet_ntop(ss.ss_family, a, buf, (socklen_t) size) ? 0 : -errno;
-}
-
 /* The entity as the configuration has it now; builds the DevAttrReg (or DevDereg). */
 static int build_msg(IsnsRegistrar *r, const char *local, bool dereg, struct iscsi_isns_msg *ret) {
         _cleanup_free_ TcPortalRef *refs = NULL;
@@ -147,7 +135,7 @@ static int exchange(IsnsRegistrar *r, bool dereg, uint32_t *ret_period) {
         k = node_isns_connect(r->host, r->port, ISNS_CALL_TIMEOUT_MS, &fd);
         if (k < 0)
                 return k;
-        k = local_address(fd, local, sizeof(local));
+        k = node_isns_local_address(fd, local, sizeof(local));
         if (k < 0)
                 return k;
         pthread_mutex_lock(&r->daemon->lock);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Blocking iSNS client over TCP; see isns-client.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,18 @@ static int connect_one(const struct addrinfo *a, int64_t deadline) {
                         return -err;
         }
         return TAKE_FD(fd);
+}
+
+int node_isns_local_address(int fd, char *buf, size_t size) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        const void *a;
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return -errno;
+        a = ss.ss_family == AF_INET ? (const void *) &((struct sockaddr_in *) &ss)->sin_addr
+                                    : (const void *) &((struct sockaddr_in6 *) &ss)->sin6_addr;
+        return inet_ntop(ss.ss_family, a, buf, (socklen_t) size) ? 0 : -errno;
 }
 
 int node_isns_connect(const char *host, int port, int timeout_ms, int *ret_fd) {

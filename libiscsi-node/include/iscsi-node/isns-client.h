@@ -15,6 +15,8 @@
 
 /* Connect to host (numeric or a name) and port; *ret_fd is a non-blocking TCP socket. */
 int node_isns_connect(const char *host, int port, int timeout_ms, int *ret_fd);
+/* The local address of connected socket fd as text (what an entity registers as its portal). */
+int node_isns_local_address(int fd, char *buf, size_t size);
 
 /* Send one message (split into PDUs as needed). */
 int node_isns_send(int fd, const struct iscsi_isns_msg *m, int timeout_ms);
