@@ -40,9 +40,10 @@ ctl() {
 note "Debian's open-iscsi came in as a dependency of python3-os-brick: take it off the system"
 run systemctl disable --now open-iscsi.service
 run rm -f /usr/sbin/iscsiadm /usr/sbin/iscsid /usr/sbin/iscsistart /usr/sbin/iscsi-iname /usr/sbin/iscsi_discovery
-step_sh "os-brick: only our iscsiadm/iscsid are reachable (installed by meson install)" \
+step_sh "os-brick: only our iscsiadm/iscsid are reachable (installed by meson install; the bin/ link is ours too)" \
   '[ "$(command -v iscsiadm)" = /usr/local/sbin/iscsiadm ] && [ "$(command -v iscsid)" = /usr/local/sbin/iscsid ] &&
-   [ $(which -a iscsiadm | wc -l) = 1 ] && grep -q /usr/local/sbin/iscsid /lib/systemd/system/iscsid.service'
+   [ -z "$(which -a iscsiadm | xargs -n1 readlink -f | grep -vx /usr/local/sbin/iscsiadm)" ] &&
+   grep -q /usr/local/sbin/iscsid /lib/systemd/system/iscsid.service'
 echo "InitiatorName=$INI" > /etc/iscsi/initiatorname.iscsi
 
 cat > /root/brick.py <<'PY'
