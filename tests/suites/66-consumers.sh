@@ -25,43 +25,10 @@ SD_OUT=$out/pair "$SRC_DIR/tests/vm/sd/run-pair.sh" consumer-target consumer-osb
   > "$out/pair.tap" 2> "$out/pair.log"
 wall=$(( $(date +%s) - t0 ))
 
-n=0 failed=0
-declare -A seen bad
-while IFS= read -r line; do
-  if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -?\ ?(.*)$ ]]; then
-    n=$((n + 1)); res=${BASH_REMATCH[1]} desc=${BASH_REMATCH[2]}
-    echo "$res $n - $desc"
-    [ "$res" = "not ok" ] && failed=1
-    d=${desc#sd/*: }
-    for c in "${checks[@]}"; do
-      if [[ $d == "$c:"* ]]; then
-        seen[$c]=1
-        [[ $res == "not ok" ]] && bad[$c]=1
-        [[ $res == ok && $desc == *"# SKIP"* ]] && bad[$c]=${bad[$c]:-skip}
-      fi
-    done
-  elif [[ $line == "#"* ]]; then
-    echo "$line"
-  fi
-done < "$out/pair.tap"
-
+. "$SRC_DIR/tests/lib/sd-steps.sh"
+sd_detail_steps "$out/pair.tap" "${checks[@]}"
 echo "# 66-consumers: pair wall time ${wall}s"
-for c in "${checks[@]}"; do
-  n=$((n + 1))
-  if [ -z "${seen[$c]:-}" ]; then
-    if grep -q '# SKIP' "$out/pair.tap"; then
-      echo "ok $n - consumers: $c # SKIP $(sed -n 's/.*# SKIP //p' "$out/pair.tap" | head -1)"
-    else
-      echo "not ok $n - consumers: $c: no step ran (see $out/pair.log)"; failed=1
-    fi
-  elif [ "${bad[$c]:-}" = 1 ]; then
-    echo "not ok $n - consumers: $c"; failed=1
-  elif [ "${bad[$c]:-}" = skip ]; then
-    echo "ok $n - consumers: $c # SKIP (see the detail steps)"
-  else
-    echo "ok $n - consumers: $c"
-  fi
-done
+sd_summary_steps "$out/pair.tap" "$out/pair.log" "consumers: " "${checks[@]}"
 if [ $failed = 1 ]; then
   echo "# 66-consumers: logs in $out (pair.log; per boot: pair/{first,second}/boot-N/)"
   tail -n 80 "$out/pair.log" >&2

@@ -21,43 +21,10 @@ t0=$(date +%s)
 SD_OUT=$out/vm "$SRC_DIR/tests/vm/sd/run.sh" mp-paths > "$out/vm.tap" 2> "$out/vm.log"
 wall=$(( $(date +%s) - t0 ))
 
-n=0 failed=0
-declare -A seen bad
-while IFS= read -r line; do
-  if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -?\ ?(.*)$ ]]; then
-    n=$((n + 1)); res=${BASH_REMATCH[1]} desc=${BASH_REMATCH[2]}
-    echo "$res $n - $desc"
-    [ "$res" = "not ok" ] && failed=1
-    d=${desc#sd/*: }
-    for c in "${checks[@]}"; do
-      if [[ $d == "$c:"* ]]; then
-        seen[$c]=1
-        [[ $res == "not ok" ]] && bad[$c]=1
-        [[ $res == ok && $desc == *"# SKIP"* ]] && bad[$c]=${bad[$c]:-skip}
-      fi
-    done
-  elif [[ $line == "#"* ]]; then
-    echo "$line"
-  fi
-done < "$out/vm.tap"
-
+. "$SRC_DIR/tests/lib/sd-steps.sh"
+sd_detail_steps "$out/vm.tap" "${checks[@]}"
 echo "# 67-multipath: wall time ${wall}s"
-for c in "${checks[@]}"; do
-  n=$((n + 1))
-  if [ -z "${seen[$c]:-}" ]; then
-    if grep -q '# SKIP' "$out/vm.tap"; then
-      echo "ok $n - $c # SKIP $(sed -n 's/.*# SKIP //p' "$out/vm.tap" | head -1)"
-    else
-      echo "not ok $n - $c: no step ran (see $out/vm.log)"; failed=1
-    fi
-  elif [ "${bad[$c]:-}" = 1 ]; then
-    echo "not ok $n - $c"; failed=1
-  elif [ "${bad[$c]:-}" = skip ]; then
-    echo "ok $n - $c # SKIP (see the detail steps)"
-  else
-    echo "ok $n - $c"
-  fi
-done
+sd_summary_steps "$out/vm.tap" "$out/vm.log" "" "${checks[@]}"
 if [ $failed = 1 ]; then
   echo "# 67-multipath: logs in $out (vm.log; vm/boot-1/transcript.txt, console.txt)"
   tail -n 80 "$out/vm.log" >&2
