@@ -60,8 +60,12 @@ nodedb_op() {
         esac
 }
 
+# temps_in DIR: the temp files of the atomic writer (".#NAME.XXXXXX") under DIR, one a line
+temps_in() { find "$1" -name '.#*' 2>/dev/null; }
+
 kill_nodedb() {
-        local names=("-o new" "-o update" "-o delete" "discovery") i killed=(0 0 0 0) runs=(0 0 0 0) bad=(0 0 0 0) tmps=0
+        local names=("-o new" "-o update" "-o delete" "discovery") i killed=(0 0 0 0) runs=(0 0 0 0) bad=(0 0 0 0)
+        local left=(0 0 0 0) kept=(0 0 0 0) rc
         for i in $(seq 0 $((KILL_RUNS - 1))); do
                 nodedb_op "$i"
                 local k=$((i % 4))
@@ -74,13 +78,23 @@ kill_nodedb() {
                         echo "# run $i: kill at call $NTH of $CALLS of iscsiadm ${OP[*]}" >&2
                         bad[k]=$((bad[k] + 1))
                 fi
-                tmps=$TMPS
+                left[k]=$((left[k] + TMPS))
+                # the next write: the same op again, not interrupted (a delete may find nothing
+                # left to delete: 21). It removes what the killed one left, under the lock.
+                ISCSI_ROOT=$DB "$ADM" "${OP[@]}" >"$WORK/again" 2>&1
+                rc=$?
+                if { [ $rc != 0 ] && ! { [ $k = 2 ] && [ $rc = 21 ]; }; } || [ -n "$(temps_in "$DB")" ] || ! nodedb_usable "$DB"; then
+                        echo "# run $i: after iscsiadm ${OP[*]} again (exit $rc, $(head -c 200 "$WORK/again")): temp files $(temps_in "$DB" | tr '\n' ' ')" >&2
+                        kept[k]=$((kept[k] + 1))
+                fi
         done
         for k in 0 1 2 3; do
                 local name="kill -9 iscsiadm ${names[k]} at a random write/fsync/rename/unlink/mkdir/symlink (${runs[k]} runs, ${killed[k]} killed): every record old or new, DB unlocked"
                 [ "${bad[k]}" = 0 ] && tap ok "$name" || tap not-ok "$name" "${bad[k]} runs mixed or locked"
+                name="kill -9 iscsiadm ${names[k]}: the next run of it leaves no temp file and the DB unlocked (${left[k]} temp files left by the kills)"
+                [ "${kept[k]}" = 0 ] && tap ok "$name" || tap not-ok "$name" "${kept[k]} runs left temp files, failed or left the DB locked"
         done
-        echo "# node DB after $KILL_RUNS kills: $tmps temp files left (ignored by readers)" >&2
+        echo "# node DB after $KILL_RUNS kills: temp files left by the kills ${left[*]} (-o new, -o update, -o delete, discovery), 0 after each next run" >&2
 }
 
 # ---- EIO: each write/fsync/rename/unlink/mkdir/symlink call of an update fails once ----
@@ -186,7 +200,7 @@ target_op() {
 }
 
 kill_target() {
-        local i k runs=0 killed=0 bad=0
+        local i k runs=0 killed=0 bad=0 left=0 kept=0
         for i in $(seq 0 $((KILL_RUNS / 2 - 1))); do
                 target_op "$i"
                 runs=$((runs + 1))
@@ -194,14 +208,24 @@ kill_target() {
                         bad=$((bad + 1)); continue
                 fi
                 [ "$RC" = 137 ] && killed=$((killed + 1))
-                if ! check_old_or_new "$TC" || ! targetcfg_usable "$TC"; then
+                if ! check_old_or_new "$TC"; then
                         echo "# run $i: kill at call $NTH of $CALLS of iscsi-target ${OP[*]}" >&2
                         bad=$((bad + 1))
+                fi
+                left=$((left + TMPS))
+                # the next run (ls) takes the lock, loads, and removes what the killed one left
+                if ! targetcfg_usable "$TC"; then
+                        bad=$((bad + 1))
+                elif [ -n "$(temps_in "$TC")" ]; then
+                        echo "# run $i: temp files after the next run: $(temps_in "$TC" | tr '\n' ' ')" >&2
+                        kept=$((kept + 1))
                 fi
         done
         local name="kill -9 iscsi-target create/delete at a random write/fsync/rename/unlink/mkdir ($runs runs, $killed killed): saveconfig.json old or new, unlocked"
         [ $bad = 0 ] && tap ok "$name" || tap not-ok "$name" "$bad runs mixed or locked"
-        echo "# target config after the kills: $TMPS temp files left" >&2
+        name="kill -9 iscsi-target create/delete: the next run leaves no temp file of saveconfig.json ($left left by the kills)"
+        [ $kept = 0 ] && tap ok "$name" || tap not-ok "$name" "$kept runs left temp files"
+        echo "# target config after the kills: $left temp files left by the kills, 0 after each next run" >&2
 }
 
 eio_target() {
