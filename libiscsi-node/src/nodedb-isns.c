@@ -55,6 +55,8 @@ int node_db_write_isns(NodeDb *db, const Record *r) {
         k = isns_dir(db, node_record_get(r, ISNS_KEY_ADDRESS), port, &dir);
         if (k < 0)
                 return k;
+        /* not part of a batch: written at once */
+        node_db_sweep_dir(db, dir);
         return node_db_write_record(NULL, dir, ISNS_CONFIG, r);
 }
 
@@ -69,6 +71,7 @@ int node_db_delete_isns(NodeDb *db, const char *address, int port) {
                 return -ENOMEM;
         if (unlink(p) < 0)
                 return -errno;
+        node_db_sweep_dir(db, dir);
         (void) rmdir(dir);
         *strrchr(dir, '/') = 0;
         (void) util_fsync_dir(dir);

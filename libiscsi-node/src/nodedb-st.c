@@ -62,6 +62,8 @@ int node_db_write_st(NodeDb *db, const Record *st) {
         k = st_dir(db, node_record_get(st, ST_KEY_ADDRESS), port, &dir);
         if (k < 0)
                 return k;
+        /* not part of a batch: written at once */
+        node_db_sweep_dir(db, dir);
         return node_db_write_record(NULL, dir, "st_config", st);
 }
 
@@ -84,6 +86,7 @@ int node_db_delete_st(NodeDb *db, const char *address, int port) {
                 if (asprintf(&l, "%s/%s", dir, de->d_name) >= 0)
                         (void) unlink(l);
         }
+        node_db_sweep_dir(db, dir);
         (void) rmdir(dir);
         /* make the removal durable too */
         *strrchr(dir, '/') = 0;

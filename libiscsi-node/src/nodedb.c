@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +45,17 @@ static void pending_clear(NodeDb *db, bool unlink_tmp) {
         db->n_pending = 0;
 }
 
+static void swept_clear(NodeDb *db) {
+        tdestroy(db->swept, free);
+        db->swept = NULL;
+}
+
 NodeDb *node_db_free(NodeDb *db) {
         if (!db)
                 return NULL;
         /* an uncommitted batch is abandoned: the old files stay as they were */
         pending_clear(db, true);
+        swept_clear(db);
         safe_close(db->lock_fd);
         free(db->root);
         free(db->lock_path);
@@ -87,7 +94,28 @@ int node_db_lock(NodeDb *db) {
 }
 
 void node_db_unlock(NodeDb *db) {
+        swept_clear(db);
         db->lock_fd = safe_close(db->lock_fd);
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(a, b);
+}
+
+void node_db_sweep_dir(NodeDb *db, const char *dir) {
+        char *key, **found;
+
+        if (!db || db->lock_fd < 0 || tfind(dir, &db->swept, cmp_str))
+                return;
+        key = strdup(dir);
+        if (!key)
+                return;
+        found = tsearch(key, &db->swept, cmp_str);
+        if (!found || *found != key) {
+                free(key);
+                return;
+        }
+        (void) util_remove_stale_temps(dir, NULL);
 }
 
 void node_records_free(Record **r, size_t n) {
@@ -117,6 +145,7 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
         r = util_mkdir_parents(dir, 0700, false);
         if (r < 0)
                 return r;
+        node_db_sweep_dir(db, dir);
         if (asprintf(&dst, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
         r = util_atomic_file_stage(dst, data, len, 0600, false, &tmp);
@@ -133,13 +162,14 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
 }
 
 /* Not batched: mkdir -p and the one atomic writer. */
-static int write_now(const char *dir, const char *name, const char *data, size_t len) {
+static int write_now(NodeDb *db, const char *dir, const char *name, const char *data, size_t len) {
         _cleanup_free_ char *dst = NULL;
         int r;
 
         r = util_mkdir_parents(dir, 0700, true);
         if (r < 0)
                 return r;
+        node_db_sweep_dir(db, dir);
         if (asprintf(&dst, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
         return util_write_file_atomic(dst, data, len, 0600);
@@ -156,7 +186,7 @@ int node_db_write_record(NodeDb *db, const char *dir, const char *name, const Re
         if (db && db->batch)
                 k = write_pending(db, dir, name, text, strlen(text));
         else
-                k = write_now(dir, name, text, strlen(text));
+                k = write_now(db, dir, name, text, strlen(text));
         explicit_bzero(text, strlen(text));
         return k;
 }
@@ -498,6 +528,7 @@ int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
                 *slash = 0;
                 if (i == 0 && !db->batch)
                         (void) util_fsync_dir(dir);
+                node_db_sweep_dir(db, dir);
                 if (rmdir(dir) < 0)
                         break;
         }
@@ -526,6 +557,7 @@ int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, in
         k = util_mkdir_parents(dir, 0700, true);
         if (k < 0)
                 return k;
+        node_db_sweep_dir(db, dir);
         k = util_symlink_atomic(target, lp, !(db && db->batch));
         if (k < 0)
                 return k;
