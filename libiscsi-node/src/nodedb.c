@@ -118,6 +118,56 @@ void node_db_sweep_dir(NodeDb *db, const char *dir) {
         (void) util_remove_stale_temps(dir, NULL);
 }
 
+int node_db_load_discovery(const char *path, const RecordSchema *schema, Record **ret) {
+        _cleanup_(node_record_freep) Record *r = node_record_new(schema);
+        int k;
+
+        if (!r)
+                return -ENOMEM;
+        k = node_record_load_file(r, path, NULL, NULL);
+        if (k < 0)
+                return k;
+        if (!node_record_get(r, ST_KEY_ADDRESS))
+                return -EBADMSG;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+int node_db_list_discovery(const char *dir, const char *file, const RecordSchema *schema, Record ***ret,
+                           size_t *ret_n) {
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+        Record **v = NULL;
+        size_t n = 0;
+
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+                _cleanup_(node_record_freep) Record *r = NULL;
+                Record **nv;
+
+                if (dot_or_tmp(de->d_name))
+                        continue;
+                if (asprintf(&p, "%s/%s/%s", dir, de->d_name, file) < 0)
+                        goto oom;
+                int k = node_db_load_discovery(p, schema, &r);
+                if (k == -ENOMEM)
+                        goto oom;
+                if (k < 0)
+                        continue;
+                nv = realloc(v, (n + 1) * sizeof(Record *));
+                if (!nv)
+                        goto oom;
+                v = nv;
+                v[n++] = TAKE_PTR(r);
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+oom:
+        node_records_free(v, n);
+        return -ENOMEM;
+}
+
 void node_records_free(Record **r, size_t n) {
         for (size_t i = 0; i < n; i++)
                 node_record_free(r[i]);
