@@ -297,6 +297,8 @@ static int bind_and_start(struct session *s, struct kernel_transport *t, bool in
         int r = t->ops->bind_conn(t, s->sid, s->cid, fd);
         if (r >= 0)
                 r = session_set_kernel_params(t, s->sid, s->cid, &s->cfg, res);
+        if (r >= 0 && initial)
+                r = session_set_host_params(t, (uint32_t) s->host_no, &s->cfg);
         if (r >= 0)
                 r = t->ops->start_conn(t, s->sid, s->cid);
         if (r >= 0)
