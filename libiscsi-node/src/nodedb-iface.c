@@ -40,10 +40,7 @@ int node_db_read_iface(NodeDb *db, const char *name, Record **ret) {
         }
         if (asprintf(&p, "%s/ifaces/%s", db->root, name) < 0)
                 return -ENOMEM;
-        r = node_record_new(&node_record_schema_iface);
-        if (!r)
-                return -ENOMEM;
-        k = node_record_load_file(r, p, NULL, NULL);
+        k = node_record_new_from_file(&node_record_schema_iface, p, &r);
         if (k < 0)
                 return k;
         (void) node_record_set_index(r, IFACE_KEY_IFACE_NAME, name);

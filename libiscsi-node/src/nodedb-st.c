@@ -36,20 +36,12 @@ static int st_config_path(NodeDb *db, const char *address, int port, char **ret_
 
 int node_db_read_st(NodeDb *db, const char *address, int port, Record **ret) {
         _cleanup_free_ char *p = NULL;
-        _cleanup_(node_record_freep) Record *r = NULL;
         int k;
 
         k = st_config_path(db, address, port, NULL, &p);
         if (k < 0)
                 return k;
-        r = node_record_new(&node_record_schema_st);
-        if (!r)
-                return -ENOMEM;
-        k = node_record_load_file(r, p, NULL, NULL);
-        if (k < 0)
-                return k;
-        *ret = TAKE_PTR(r);
-        return 0;
+        return node_record_new_from_file(&node_record_schema_st, p, ret);
 }
 
 int node_db_write_st(NodeDb *db, const Record *st) {

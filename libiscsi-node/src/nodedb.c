@@ -119,12 +119,10 @@ void node_db_sweep_dir(NodeDb *db, const char *dir) {
 }
 
 int node_db_load_discovery(const char *path, const RecordSchema *schema, Record **ret) {
-        _cleanup_(node_record_freep) Record *r = node_record_new(schema);
+        _cleanup_(node_record_freep) Record *r = NULL;
         int k;
 
-        if (!r)
-                return -ENOMEM;
-        k = node_record_load_file(r, path, NULL, NULL);
+        k = node_record_new_from_file(schema, path, &r);
         if (k < 0)
                 return k;
         if (!node_record_get(r, ST_KEY_ADDRESS))
@@ -315,12 +313,10 @@ static int entries_add(NodeEntry **e, size_t *n, Record *rec, const char *path, 
 }
 
 static int read_node_file(const char *path, const char *iface, Record **ret) {
-        _cleanup_(node_record_freep) Record *r = node_record_new(&node_record_schema_node);
+        _cleanup_(node_record_freep) Record *r = NULL;
         int k;
 
-        if (!r)
-                return -ENOMEM;
-        k = node_record_load_file(r, path, NULL, NULL);
+        k = node_record_new_from_file(&node_record_schema_node, path, &r);
         if (k < 0)
                 return k;
         /* open-iscsi takes the interface from the file name of the new layout */

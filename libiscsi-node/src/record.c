@@ -389,6 +389,19 @@ int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *
         return k;
 }
 
+int node_record_new_from_file(const RecordSchema *schema, const char *path, Record **ret) {
+        _cleanup_(node_record_freep) Record *r = node_record_new(schema);
+        int k;
+
+        if (!r)
+                return -ENOMEM;
+        k = node_record_load_file(r, path, NULL, NULL);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
 int node_record_write(const Record *r, unsigned flags, FILE *f) {
         fputs("# BEGIN RECORD " RECORD_FORMAT_VERSION "\n", f);
         for (size_t i = 0; i < r->schema->n_keys; i++) {

@@ -106,6 +106,8 @@ typedef int (*NodeKvLineFn)(void *userdata, unsigned lineno, char *line, char *k
  * afterwards, as the text may hold secrets. Returns fn's first result < 0, else 0. */
 int node_kv_for_each_line(const char *text, NodeKvLineFn fn, void *userdata);
 int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata);
+/* A new record of schema holding path's keys (on the schema's defaults, problems ignored). */
+int node_record_new_from_file(const RecordSchema *schema, const char *path, Record **ret);
 
 enum {
         RECORD_SHOW_SECRETS = 1 << 0, /* print secrets instead of ******** */
