@@ -79,6 +79,7 @@ static int teardown(void **state) {
         if (!f->c->dead)
                 conn_close(f->c);
         conn_worker_after_dispatch(&f->cw);
+        conn_worker_done(&f->cw);
         close(f->peer);
         close(f->w.epoll_fd);
         free(f);
