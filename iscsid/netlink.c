@@ -253,6 +253,16 @@ static int nl_set_param(struct kernel_transport *t, uint32_t sid, uint32_t cid, 
         return simple(t, &ev, value, len, NULL);
 }
 
+static int nl_set_host_param(struct kernel_transport *t, uint32_t host_no, enum kiscsi_host_param param,
+                             const char *value) {
+        struct kiscsi_uevent ev = { .type = KISCSI_UEVENT_SET_HOST_PARAM };
+        size_t len = strlen(value) + 1;
+        ev.u.set_host_param.host_no = host_no;
+        ev.u.set_host_param.param = param;
+        ev.u.set_host_param.len = (uint32_t) len;
+        return simple(t, &ev, value, len, NULL);
+}
+
 static int nl_start_conn(struct kernel_transport *t, uint32_t sid, uint32_t cid) {
         struct kiscsi_uevent ev = { .type = KISCSI_UEVENT_START_CONN };
         ev.u.start_conn.sid = sid;
@@ -322,6 +332,7 @@ static const struct kernel_transport_ops netlink_ops = {
         .destroy_conn = nl_destroy_conn,
         .bind_conn = nl_bind_conn,
         .set_param = nl_set_param,
+        .set_host_param = nl_set_host_param,
         .start_conn = nl_start_conn,
         .stop_conn = nl_stop_conn,
         .send_pdu = nl_send_pdu,
