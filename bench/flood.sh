@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # iscsi-targetd's memory over repeated floods. Each round: an iscsi-perf session doing reads,
 # CONNS TCP connections that never speak (dropped by the target's 30 s login timeout) and
-# 200 logins/s for 5 s from tests/lib/flood.py, all at once; then RSS (anonymous) and the open
-# descriptors of the daemon. A leak grows every round; allocator high-water flattens out.
+# 200 logins/s for 5 s from tests/lib/flood.py, all at once; RSS (anonymous) while the silent
+# connections are still open (right after the storm), then RSS and the open descriptors of the
+# daemon once they timed out. A leak grows every round; memory the allocator keeps instead of
+# giving it back shows as after > start.
 #   bench/flood.sh [ROUNDS] [CONNS]     (in a private network namespace; ~40 s per round)
 set -uo pipefail
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,9 +35,9 @@ sleep 1
 state() { echo "$(awk '$1 == "RssAnon:" { print $2 }' "/proc/$TD_PID/status") $(ls "/proc/$TD_PID/fd" | wc -l)"; }
 python3 "$FLOOD" logins "$PORT" 100 1 "$TARGET" iqn.2026-12.bench:warmup >/dev/null
 sleep 1
-printf '%-8s %14s %6s  %s\n' round RssAnon_KiB fds "login storm / silent connections"
+printf '%-8s %12s %12s %6s  %s\n' round during_KiB RssAnon_KiB fds "login storm / silent connections"
 read -r rss fds < <(state)
-printf '%-8s %14s %6s\n' start "$rss" "$fds"
+printf '%-8s %12s %12s %6s\n' start - "$rss" "$fds"
 for r in $(seq "$ROUNDS"); do
         timeout 40 iscsi-perf -i iqn.2026-12.bench:keeper -m 8 "iscsi://127.0.0.1:$PORT/$TARGET/0" >/dev/null 2>&1 &
         k=$!
@@ -43,8 +45,9 @@ for r in $(seq "$ROUNDS"); do
         s=$!
         sleep 2
         storm=$(python3 "$FLOOD" logins "$PORT" 200 5 "$TARGET" iqn.2026-12.bench:storm)
+        read -r during _ < <(state)
         wait "$k" "$s"
         sleep 1
         read -r rss fds < <(state)
-        printf '%-8s %14s %6s  %s / %s\n' "$r" "$rss" "$fds" "$storm" "$(grep closed_by_target "$WORK/silent.out")"
+        printf '%-8s %12s %12s %6s  %s / %s\n' "$r" "$during" "$rss" "$fds" "$storm" "$(grep closed_by_target "$WORK/silent.out")"
 done

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <limits.h>
+#include <malloc.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 
@@ -11,11 +12,13 @@
 
 #define _fallthrough_ __attribute__((fallthrough))
 
-/* Small PDUs are read in bulk through this buffer; large data segments bypass it. */
+/* Small PDUs are read in bulk through the worker's stage; large data segments bypass it. */
 #define STAGE_SIZE (64u * 1024u)
 #define DIRECT_READ_MIN (16u * 1024u)
 /* Stop reading from a peer that does not read our responses. */
 #define TX_BACKLOG_MAX (32u * 1024u * 1024u)
+/* Give freed heap back after this many connections closed, once a second passed quietly. */
+#define TRIM_AFTER_CLOSED 64u
 /* Work done for one connection per epoll wakeup, so one busy peer can't starve others. */
 #define RX_BUDGET (4u * 1024u * 1024u)
 
@@ -60,11 +63,6 @@ int conn_new(ConnWorker *cw, int fd, const ConnOps *ops, Conn **ret) {
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->stage = malloc(STAGE_SIZE);
-        if (!c->stage) {
-                free(c);
-                return -ENOMEM;
-        }
 
         (void) setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         if (getpeername(sfd, (struct sockaddr *) &peer, &sl) == 0) {
@@ -94,7 +92,6 @@ int conn_new(ConnWorker *cw, int fd, const ConnOps *ops, Conn **ret) {
 
         r = worker_add_fd(cw->worker, &c->io, EPOLLIN | EPOLLRDHUP);
         if (r < 0) {
-                free(c->stage);
                 free(c);
                 return r;
         }
@@ -105,6 +102,7 @@ int conn_new(ConnWorker *cw, int fd, const ConnOps *ops, Conn **ret) {
                 cw->conns->prev = c;
         cw->conns = c;
         cw->n_conns++;
+        cw->churn++;
 
         *ret = c;
         return 0;
@@ -157,6 +155,8 @@ void conn_close(Conn *c) {
                 c->next->prev = c->prev;
         c->prev = c->next = NULL;
         cw->n_conns--;
+        cw->churn++;
+        cw->closed_since_trim++;
 
         if (c->ops->closed)
                 c->ops->closed(c);
@@ -428,6 +428,61 @@ static uint8_t *rx_target(Conn *c) {
         return NULL;
 }
 
+/* Read into the worker's stage. Returns recv()'s result, or -EBUSY (errno untouched) when
+ * another connection's bytes are still staged there (a receive nested in that connection's
+ * PDU handler): level-triggered EPOLLIN brings this connection back. */
+static ssize_t stage_fill(Conn *c) {
+        ConnWorker *cw = c->cw;
+        ssize_t n;
+
+        if (cw->stage_user && cw->stage_user != c)
+                return -EBUSY;
+        if (!cw->stage) {
+                cw->stage = malloc(STAGE_SIZE);
+                if (!cw->stage)
+                        return -ENOMEM;
+        }
+        /* Parked bytes are all consumed when we get here. */
+        if (c->stage != cw->stage)
+                free(c->stage);
+        c->stage = cw->stage;
+        c->stage_pos = c->stage_len = 0;
+        cw->stage_user = c;
+        n = recv(c->io.fd, cw->stage, STAGE_SIZE, MSG_DONTWAIT);
+        if (n > 0)
+                c->stage_len = n;
+        return n;
+}
+
+/* Leaving conn_receive(): hand the worker's stage back. Bytes left in it (receive paused,
+ * see conn_flush()) are parked in a copy that conn_receive() consumes on resume. */
+static int stage_release(Conn *c) {
+        ConnWorker *cw = c->cw;
+        size_t left = c->stage_len - c->stage_pos;
+        uint8_t *parked;
+
+        if (c->stage == cw->stage) {
+                cw->stage_user = NULL;
+                if (left == 0 || c->dead || c->close_when_flushed) {
+                        c->stage = NULL;
+                        c->stage_pos = c->stage_len = 0;
+                        return 0;
+                }
+                parked = malloc(left);
+                if (!parked)
+                        return -ENOMEM;
+                memcpy(parked, cw->stage + c->stage_pos, left);
+                c->stage = parked;
+                c->stage_pos = 0;
+                c->stage_len = left;
+        } else if (c->stage && left == 0) {
+                free(c->stage);
+                c->stage = NULL;
+                c->stage_pos = c->stage_len = 0;
+        }
+        return 0;
+}
+
 static void conn_receive(Conn *c) {
         size_t budget = RX_BUDGET;
         /* A short read emptied the socket: don't ask again just to hear EAGAIN, the
@@ -465,10 +520,14 @@ static void conn_receive(Conn *c) {
                         n = recv(c->io.fd, dst, need, MSG_DONTWAIT);
                         drained = n > 0 && (size_t) n < need;
                 } else {
-                        n = recv(c->io.fd, c->stage, STAGE_SIZE, MSG_DONTWAIT);
+                        n = stage_fill(c);
+                        if (n == -EBUSY)
+                                break;
+                        if (n == -ENOMEM) {
+                                conn_close(c);
+                                break;
+                        }
                         if (n > 0) {
-                                c->stage_pos = 0;
-                                c->stage_len = n;
                                 budget -= MIN(budget, (size_t) n);
                                 drained = (size_t) n < STAGE_SIZE;
                                 continue;
@@ -491,6 +550,8 @@ static void conn_receive(Conn *c) {
                 c->rx_got += n;
                 budget -= MIN(budget, (size_t) n);
         }
+        if (stage_release(c) < 0)
+                conn_close(c);
         conn_unref(c);
 }
 
@@ -522,6 +583,27 @@ void conn_worker_after_dispatch(ConnWorker *cw) {
                 cw->dead_list = c->dead_next;
                 conn_unref(c);
         }
+}
+
+void conn_worker_tick(ConnWorker *cw) {
+        bool quiet = cw->churn == cw->churn_last_tick;
+
+        cw->churn_last_tick = cw->churn;
+        if (!quiet || cw->closed_since_trim < TRIM_AFTER_CLOSED)
+                return;
+        /* glibc keeps freed chunks in its arenas (and main.c's M_TRIM_THRESHOLD keeps the
+         * top of the heap for command buffers): a wave of connection structs, login state and
+         * sessions would stay resident. malloc_trim() returns every free page; the cost (one
+         * walk of the free lists, page faults when the heap grows again) is paid once per
+         * wave, not per connection. */
+        (void) malloc_trim(0);
+        cw->closed_since_trim = 0;
+}
+
+void conn_worker_done(ConnWorker *cw) {
+        assert(!cw->conns && !cw->stage_user);
+        free(cw->stage);
+        cw->stage = NULL;
 }
 
 void conn_close_after_flush(Conn *c) {

@@ -74,7 +74,8 @@ struct Conn {
         uint64_t id;
 
         /* receive */
-        uint8_t *stage;                 /* staging buffer for small PDUs */
+        uint8_t *stage;                 /* staged bytes: the worker's buffer while receiving,
+                                         * else NULL or this connection's parked copy */
         size_t stage_pos, stage_len;
         enum rx_phase rx_phase;
         size_t rx_got, rx_want;
@@ -113,6 +114,16 @@ struct ConnWorker {
         Conn *flush_list;
         Conn *dead_list;
         unsigned n_conns;
+        /* One staging buffer for all connections of the worker (allocated on first use):
+         * small PDUs are read in bulk through it, and whatever a connection leaves unread
+         * when it stops receiving is parked in a copy of its own. A connection that never
+         * sends costs only its struct. */
+        uint8_t *stage;
+        Conn *stage_user;               /* connection whose bytes are in stage now */
+        /* Connections opened or closed (ever), and closed since memory was last given back
+         * to the system; the churn seen at the previous tick. See conn_worker_tick(). */
+        uint64_t churn, churn_last_tick;
+        unsigned closed_since_trim;
         void *engine;                   /* per-thread SCSI engine */
 };
 
@@ -128,6 +139,12 @@ void conn_queue(Conn *c, TxPdu *p);
 void conn_flush(Conn *c);
 /* Stop reading, send what is queued, then close (login failure, logout). */
 void conn_close_after_flush(Conn *c);
+/* Once a second: after a wave of connections closed (a flood, a login storm, many sessions
+ * logging out) and a second without any opened or closed, give the freed heap back to the
+ * system (malloc_trim), so the daemon's memory returns to where it was before the wave. */
+void conn_worker_tick(ConnWorker *cw);
+/* Free what conn_worker_after_dispatch() leaves once no connection remains (the stage). */
+void conn_worker_done(ConnWorker *cw);
 /* Flush every connection that queued something in this iteration; reap dead ones. Only
  * between epoll batches (the after_dispatch hook, shutdown): never from an event handler. */
 void conn_worker_after_dispatch(ConnWorker *cw);

@@ -606,6 +606,7 @@ static void hook_tick(Worker *w) {
                 if (ic->s->nopin_interval_usec && now - ic->last_rx_usec >= ic->s->nopin_interval_usec)
                         send_ping(ic);
         }
+        conn_worker_tick(&icw->cw);
         /* No reaping here: the tick is one event of a batch, and a connection closed above
          * may have its socket event later in the same batch. after_dispatch flushes the
          * pings and frees the closed connections once the batch is done. */
@@ -625,6 +626,7 @@ static void hook_fini(Worker *w) {
                 icw->engine = scsi_engine_free(icw->engine);
         }
         conn_worker_after_dispatch(&icw->cw);
+        conn_worker_done(&icw->cw);
         free(icw);
         w->userdata = NULL;
 }

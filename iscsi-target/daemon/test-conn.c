@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of conn.c, the PDU framing: PDUs split at every possible point, AHS, padding,
- * CRC32C digests (good and bad), data placed straight into a caller's buffer, and the
- * scatter-gather send queue. A socketpair stands in for the TCP connection. */
+ * CRC32C digests (good and bad), data placed straight into a caller's buffer, the
+ * scatter-gather send queue, and the worker's shared receive stage (bytes parked while
+ * receiving is paused, a receive nested in another connection's handler). A socketpair
+ * stands in for the TCP connection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,8 @@ typedef struct Seen {
         uint8_t data[16][300];
         uint8_t direct[300];            /* where data goes when direct placement is on */
         bool use_direct;
+        TxPdu *backlog;                 /* queued and flushed by the first PDU's handler */
+        Conn *nested;                   /* receives inside the first PDU's handler */
 } Seen;
 
 static Seen seen;
@@ -39,6 +43,15 @@ static int t_pdu(Conn *c, bool data_ok) {
         seen.data_ok[i] = data_ok;
         if (c->rx_data)
                 memcpy(seen.data[i], c->rx_data, MIN(c->rx_dlen, sizeof(seen.data[i])));
+        if (seen.nested) {
+                Conn *other = TAKE_PTR(seen.nested);
+                other->io.dispatch(&other->io, EPOLLIN);
+        }
+        if (seen.backlog) {
+                /* More than the send backlog limit: receiving pauses inside this PDU's turn. */
+                conn_queue(c, TAKE_PTR(seen.backlog));
+                conn_flush(c);
+        }
         return 0;
 }
 
@@ -75,10 +88,11 @@ static int teardown(void **state) {
         Fixture *f = *state;
 
         /* The reference conn_new() returned is the live connection's: closing hands it to
-         * the dead list, which drops it. */
-        if (!f->c->dead)
-                conn_close(f->c);
+         * the dead list, which drops it. A failed test may leave a second one open. */
+        while (f->cw.conns)
+                conn_close(f->cw.conns);
         conn_worker_after_dispatch(&f->cw);
+        conn_worker_done(&f->cw);
         close(f->peer);
         close(f->w.epoll_fd);
         free(f);
@@ -254,6 +268,111 @@ static void test_send_queue(void **state) {
         }
 }
 
+/* A connection that never sends holds no receive buffer; one that did holds none between
+ * reads either: the 64 KiB stage is the worker's. */
+static void test_stage_is_the_workers(void **state) {
+        Fixture *f = *state;
+        uint8_t buf[256];
+        size_t len;
+
+        assert_null(f->c->stage);
+        pump(f);                        /* a wakeup without data */
+        assert_null(f->c->stage);
+        len = build(f->c, buf, 0x05, 0, "abc", 3, false, false);
+        feed(f, buf, len, len);
+        assert_int_equal(seen.pdus, 1);
+        assert_null(f->c->stage);
+        assert_non_null(f->cw.stage);
+        assert_null(f->cw.stage_user);
+}
+
+static void txpdu_free_data(TxPdu *p) {
+        free((void *) p->data);
+        free(p);
+}
+
+/* Receive pauses (send backlog over its limit) with a second PDU already staged: those bytes
+ * are parked in the connection's own copy, survive another connection using the worker's
+ * stage, and are delivered when sending drains. */
+static void test_paused_bytes_parked(void **state) {
+        Fixture *f = *state;
+        uint8_t buf[512], sink[256 * 1024];
+        size_t len, len2;
+        Conn *other;
+        int sv[2];
+
+        seen.backlog = calloc(1, sizeof(TxPdu));
+        assert_non_null(seen.backlog);
+        seen.backlog->data_len = 33u * 1024 * 1024;
+        seen.backlog->data = calloc(1, seen.backlog->data_len);
+        assert_non_null(seen.backlog->data);
+        seen.backlog->release = txpdu_free_data;
+
+        len = build(f->c, buf, 0x05, 0, "first", 5, false, false);
+        len += build(f->c, buf + len, 0x06, 0, "second", 6, false, false);
+        feed(f, buf, len, len);
+        assert_int_equal(seen.pdus, 1);
+        assert_true(f->c->rx_paused);
+        assert_non_null(f->c->stage);
+        assert_ptr_not_equal(f->c->stage, f->cw.stage);
+        assert_null(f->cw.stage_user);
+
+        /* Another connection of the worker reads through the stage meanwhile. */
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_equal(conn_new(&f->cw, sv[0], &ops, &other), 0);
+        len2 = build(other, buf, 0x07, 0, "other", 5, false, false);
+        assert_int_equal(write(sv[1], buf, len2), (ssize_t) len2);
+        other->io.dispatch(&other->io, EPOLLIN);
+        assert_int_equal(seen.pdus, 2);
+        assert_int_equal(seen.opcode[1], 0x07);
+
+        while (f->c->rx_paused) {
+                assert_true(read(f->peer, sink, sizeof(sink)) > 0);
+                f->c->io.dispatch(&f->c->io, EPOLLOUT);
+        }
+        assert_int_equal(seen.pdus, 3);
+        assert_int_equal(seen.opcode[2], 0x06);
+        assert_int_equal(seen.dlen[2], 6);
+        assert_memory_equal(seen.data[2], "second", 6);
+        assert_null(f->c->stage);
+
+        conn_close(other);
+        conn_worker_after_dispatch(&f->cw);
+        close(sv[1]);
+}
+
+/* A receive nested in another connection's PDU handler leaves the stage alone while that
+ * connection's next PDU is still staged in it, and reads on its next wakeup. */
+static void test_nested_receive_waits(void **state) {
+        Fixture *f = *state;
+        uint8_t buf[512], obuf[128];
+        size_t len, olen;
+        Conn *other;
+        int sv[2];
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_equal(conn_new(&f->cw, sv[0], &ops, &other), 0);
+        olen = build(other, obuf, 0x07, 0, "other", 5, false, false);
+        assert_int_equal(write(sv[1], obuf, olen), (ssize_t) olen);
+        seen.nested = other;
+
+        len = build(f->c, buf, 0x05, 0, "first", 5, false, false);
+        len += build(f->c, buf + len, 0x06, 0, "second", 6, false, false);
+        feed(f, buf, len, len);
+        assert_int_equal(seen.pdus, 2);
+        assert_int_equal(seen.opcode[1], 0x06);
+        assert_memory_equal(seen.data[1], "second", 6);
+
+        other->io.dispatch(&other->io, EPOLLIN);
+        assert_int_equal(seen.pdus, 3);
+        assert_int_equal(seen.opcode[2], 0x07);
+        assert_memory_equal(seen.data[2], "other", 5);
+
+        conn_close(other);
+        conn_worker_after_dispatch(&f->cw);
+        close(sv[1]);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_split_everywhere, setup, teardown),
@@ -262,6 +381,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_oversized_segment_closes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_direct_placement, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_send_queue, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stage_is_the_workers, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_paused_bytes_parked, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_nested_receive_waits, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
