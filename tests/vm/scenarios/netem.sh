@@ -25,7 +25,7 @@ SLOTS=8                 # 1 MiB slots per fault on the disk (the timed writer cy
 FLAP_UP=3 FLAP_DOWN=2   # the flapping link's seconds up and down
 DIGEST_CHUNKS=8         # chunks through the bit-flipping relay (short version)
 FLIP_EVERY=2097152      # the relay's mean bytes between two flips, per direction
-FAULTS=all              # bench: which writer runs (loss_1% loss_5% delay duplicate flap corrupt digest)
+FAULTS=all              # bench: which faults run (loss_1% loss_5% delay duplicate flap digest)
 NOP_INTERVAL=2 NOP_TIMEOUT=2
 [ "$FAULT_SECONDS" -gt 0 ] && STEP_TIMEOUT=$((FAULT_SECONDS + 600))
 export PATH=$OURS:$PATH
