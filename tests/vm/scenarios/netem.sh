@@ -3,14 +3,14 @@
 # Network faults between our initiator and our target (issue 14): the target runs in a network
 # namespace of its own behind a veth pair, so `tc netem` shapes every packet. Under each fault a
 # verified writer writes 1 MiB chunks of fresh random data with O_DIRECT + fsync, reads each back
-# right after its write and compares, and compares every chunk again at the end (its slowest dd
-# is the writer's worst pause): loss 1%, loss 5%, delay 50 ms +- 20 ms with reordering,
-# duplication, a link that flaps. Then NOP-Out: a SIGSTOPped target is detected within
-# noop_out_interval + noop_out_timeout. Then digests (CRC32C) on: netem corrupt, which TCP's
-# checksum catches before iSCSI sees it (so no digest error may appear), and tcp-corrupt, a relay
-# that flips bits past TCP's checksum as a broken middlebox or NIC offload would: every flip must
-# be caught by the receiver's digest check (the target's header/data digest errors, the kernel's
-# connection errors 1014/1015), the session recovers, and no data is lost.
+# right after its write and compares (its slowest dd is the writer's worst pause): loss 1%,
+# loss 5%, delay 50 ms +- 20 ms with reordering, duplication, a link that flaps. Then digests
+# (CRC32C) on: netem corrupt, which TCP's checksum catches before iSCSI sees it (so no digest
+# error may appear); NOP-Out: a SIGSTOPped target is detected within noop_out_interval +
+# noop_out_timeout; and tcp-corrupt, a relay that flips bits past TCP's checksum as a broken
+# middlebox or NIC offload would: every flip must be caught by the receiver's digest check (the
+# target's header/data digest errors, the kernel's connection errors 1014/1015), the session
+# recovers, and no data is lost.
 # bench/netem.sh runs this script with FAULT_SECONDS=300 (the knobs below, set by sed).
 # vm-timeout: 600
 . /lib/vm/lib.sh
@@ -20,6 +20,7 @@ IMG=/var/lib/iscsi_disks/netem.img
 T_ADDR=192.168.77.2
 RELAY=127.0.0.1:3261
 CHUNKS=4                # chunks per fault (the test command's short version)
+DELAY_CHUNKS=2          # ... under delay + jitter, where TCP crawls (~20 s for 2 MiB under TCG)
 FAULT_SECONDS=0         # bench: seconds per fault instead of CHUNKS chunks
 SLOTS=8                 # 1 MiB slots per fault on the disk (the timed writer cycles through them)
 FLAP_UP=3 FLAP_DOWN=2   # the flapping link's seconds up and down
@@ -130,7 +131,9 @@ want() { case " $FAULTS " in *" all "*|*" $1 "*) return 0 ;; esac; note "$1: not
 fault_step() {
   want "$1" || return 0
   r0=$(recoveries)
-  if [ "$FAULT_SECONDS" -gt 0 ]; then n=$SLOTS what="${FAULT_SECONDS} s"; else n=$CHUNKS what="$CHUNKS MiB"; fi
+  n=$CHUNKS
+  [ "$1" = delay ] && n=$DELAY_CHUNKS
+  if [ "$FAULT_SECONDS" -gt 0 ]; then n=$SLOTS what="${FAULT_SECONDS} s"; else what="$n MiB"; fi
   step "$2: verified writer ($what), zero verify errors" verified_write $3 $n
   say "BENCH fault name=$1 recoveries=$(( $(recoveries) - r0 )) $(last_writer)"
 }
@@ -152,25 +155,6 @@ off=$((off + SLOTS))
 sid=$(ls /sys/class/iscsi_session | head -1)
 step_sh "netem: the session recovered every time and is LOGGED_IN" "for i in \$(seq 1 150); do grep -qx LOGGED_IN /sys/class/iscsi_session/$sid/state && exit 0; sleep 0.2; done; exit 1"
 
-# ---- NOP-Out timeout: the target stops answering ----
-step_sh "NOP-Out: the session is LOGGED_IN before the target is stopped" "grep -qx LOGGED_IN /sys/class/iscsi_session/$sid/state"
-kill -STOP "$PID_iscsi_targetd"
-t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
-if wait_for $((NOP_INTERVAL + NOP_TIMEOUT + 10)) "! grep -qx LOGGED_IN /sys/class/iscsi_session/$sid/state"; then
-  t=$(( ($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0) * 10 ))
-  if [ $t -le $(( (NOP_INTERVAL + NOP_TIMEOUT) * 1000 + 1000 )) ]; then
-    ok "NOP-Out timeout: a SIGSTOPped target detected after $t ms (noop_out_interval $NOP_INTERVAL s + noop_out_timeout $NOP_TIMEOUT s, 1 s slack)"
-  else
-    not_ok "NOP-Out timeout: a SIGSTOPped target detected within $((NOP_INTERVAL + NOP_TIMEOUT)) s + 1 s (took $t ms)"
-  fi
-else
-  not_ok "NOP-Out timeout: a SIGSTOPped target detected (session still LOGGED_IN after $((NOP_INTERVAL + NOP_TIMEOUT + 10)) s)"
-fi
-run dmesg | grep -i 'ping\|nop' | tail -3
-kill -CONT "$PID_iscsi_targetd"
-step_sh "NOP-Out: the session recovers once the target runs again" "for i in \$(seq 1 150); do grep -qx LOGGED_IN /sys/class/iscsi_session/$sid/state && exit 0; sleep 0.2; done; exit 1"
-step "NOP-Out: verified writer after the recovery" verified_write $off $CHUNKS
-off=$((off + SLOTS))
 step "logout to log in again with digests" iscsiadm -m node -T "$TGT" -p $T_ADDR --logout
 
 # ---- digests on: netem corrupt (caught by TCP) ----
@@ -194,6 +178,26 @@ if [ $kn = 0 ] && [ $hn = 0 ]; then
 else
   not_ok "netem corrupt 1%: no digest error on either side (kernel $kn, target $hn header digest errors)"
 fi
+
+# ---- NOP-Out timeout: the target stops answering ----
+step_sh "NOP-Out: the session is LOGGED_IN before the target is stopped" "grep -qx LOGGED_IN /sys/class/iscsi_session/$sid/state"
+kill -STOP "$PID_iscsi_targetd"
+t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
+if wait_for $((NOP_INTERVAL + NOP_TIMEOUT + 10)) "! grep -qx LOGGED_IN /sys/class/iscsi_session/$sid/state"; then
+  t=$(( ($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0) * 10 ))
+  if [ $t -le $(( (NOP_INTERVAL + NOP_TIMEOUT) * 1000 + 1000 )) ]; then
+    ok "NOP-Out timeout: a SIGSTOPped target detected after $t ms (noop_out_interval $NOP_INTERVAL s + noop_out_timeout $NOP_TIMEOUT s, 1 s slack)"
+  else
+    not_ok "NOP-Out timeout: a SIGSTOPped target detected within $((NOP_INTERVAL + NOP_TIMEOUT)) s + 1 s (took $t ms)"
+  fi
+else
+  not_ok "NOP-Out timeout: a SIGSTOPped target detected (session still LOGGED_IN after $((NOP_INTERVAL + NOP_TIMEOUT + 10)) s)"
+fi
+run dmesg | grep -i 'ping\|nop' | tail -3
+kill -CONT "$PID_iscsi_targetd"
+step_sh "NOP-Out: the session recovers once the target runs again" "for i in \$(seq 1 150); do grep -qx LOGGED_IN /sys/class/iscsi_session/$sid/state && exit 0; sleep 0.2; done; exit 1"
+step "NOP-Out: verified writer after the recovery" verified_write $off $CHUNKS
+off=$((off + SLOTS))
 step "digest: logout of the direct session" iscsiadm -m node -T "$TGT" -p $T_ADDR --logout
 
 # ---- digests on: bits flipped past TCP by the tcp-corrupt relay ----
