@@ -35,6 +35,7 @@ enum kiscsi_uevent_type {
         KISCSI_UEVENT_SEND_PDU = 19,
         KISCSI_UEVENT_GET_STATS = 20,
         KISCSI_UEVENT_GET_PARAM = 21,
+        KISCSI_UEVENT_SET_HOST_PARAM = 26,
         KISCSI_UEVENT_UNBIND_SESSION = 27,
 
         KISCSI_KEVENT_RECV_PDU = 101,
@@ -56,6 +57,13 @@ enum kiscsi_uevent_type {
 #define KISCSI_ERR_CONN_FAILED (KISCSI_ERR_BASE + 11)
 #define KISCSI_ERR_TCP_CONN_CLOSE (KISCSI_ERR_BASE + 20)
 #define KISCSI_ERR_NOP_TIMEDOUT (KISCSI_ERR_BASE + 22)
+
+/* enum iscsi_host_param: the order is ABI. */
+enum kiscsi_host_param {
+        KISCSI_HOST_PARAM_HWADDRESS = 0,
+        KISCSI_HOST_PARAM_INITIATOR_NAME = 1,
+        KISCSI_HOST_PARAM_NETDEV_NAME = 2,
+};
 
 /* enum iscsi_param: the order is ABI. */
 enum kiscsi_param {
@@ -138,6 +146,11 @@ struct kiscsi_uevent {
                         uint32_t len;
                 } set_param;
                 struct {
+                        uint32_t host_no;
+                        uint32_t param;         /* enum kiscsi_host_param */
+                        uint32_t len;
+                } set_host_param;
+                struct {
                         uint32_t sid;
                         uint32_t cid;
                         uint64_t conn_handle;
@@ -204,6 +217,9 @@ struct kiscsi_stats {
         uint32_t timeout_err;
         uint32_t custom_length;
 } __attribute__((aligned(8)));
+
+/* At most this many custom entries (ISCSI_STATS_CUSTOM_MAX): the kernel sizes its reply for it. */
+#define KISCSI_STATS_CUSTOM_MAX 32u
 
 struct kiscsi_stats_custom {
         char desc[64];

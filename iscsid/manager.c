@@ -17,6 +17,7 @@
 #include "manager.h"
 #include "netlink.h"
 #include "scsi-host.h"
+#include "session-config.h"
 #include "iscsi-node/sysfs-session.h"
 #include "iscsi-proto/defaults.h"
 
@@ -343,6 +344,7 @@ int manager_resync(struct manager *m) {
         int r = node_sysfs_session_list(&list, &n);
         if (r < 0)
                 return r;
+        session_state_dir_tidy(list, n);
         unsigned adopted = 0;
         for (size_t i = 0; i < n; i++) {
                 if (manager_find_session(m, (uint32_t) list[i]->sid))

@@ -5,12 +5,14 @@
  * kernel sessions found in sysfs at start.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "build-config.h"
 #include "log.h"
@@ -61,15 +63,23 @@ static void state_file_path(uint32_t sid, char *buf, size_t size) {
         snprintf(buf, size, "%s/sessions/%u.json", run_dir(), sid);
 }
 
+static int log_save_failed(uint32_t sid, const char *path, int r) {
+        return log_errno(LOG_ERR, r,
+                         "session %u: cannot save its state to %s (the session stays logged in; an iscsid "
+                         "restarted before the next save adopts it without its login parameters, so no "
+                         "CHAP credentials for its recovery)",
+                         sid, path);
+}
+
 /* Keep the login parameters (secrets included: 0600 in a root-only runtime directory) so a
  * restarted daemon can recover the session. */
 int session_config_save(uint32_t sid, const struct node_login_req *cfg, uint32_t initial_cmdsn, int host_no) {
         char dir[512], path[600];
         snprintf(dir, sizeof dir, "%s/sessions", run_dir());
+        state_file_path(sid, path, sizeof path);
         int r = util_mkdir_parents(dir, 0700, false);
         if (r < 0)
-                return r;
-        state_file_path(sid, path, sizeof path);
+                return log_save_failed(sid, path, r);
 
         _cleanup_json_ struct json_object *o = node_login_req_to_json(cfg);
         if (!o)
@@ -81,7 +91,51 @@ int session_config_save(uint32_t sid, const struct node_login_req *cfg, uint32_t
         const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
         if (!text)
                 return -ENOMEM;
-        return util_write_file_atomic(path, text, len, 0600);
+        r = util_write_file_atomic(path, text, len, 0600);
+        return r < 0 ? log_save_failed(sid, path, r) : 0;
+}
+
+static bool sid_live(uint32_t sid, struct sysfs_session *const *live, size_t n_live) {
+        for (size_t i = 0; i < n_live; i++)
+                if (live[i]->sid >= 0 && (uint32_t) live[i]->sid == sid)
+                        return true;
+        return false;
+}
+
+/* "<sid>.json" -> sid */
+static bool state_file_sid(const char *name, uint32_t *ret) {
+        unsigned long v;
+        char *end;
+        if (name[0] < '0' || name[0] > '9')
+                return false;
+        errno = 0;
+        v = strtoul(name, &end, 10);
+        if (errno || v > UINT32_MAX || !streq(end, ".json"))
+                return false;
+        *ret = (uint32_t) v;
+        return true;
+}
+
+void session_state_dir_tidy(struct sysfs_session *const *live, size_t n_live) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/sessions", run_dir());
+        int r = util_remove_stale_temps(dir, NULL);
+        if (r > 0)
+                log_notice("removed %d temp file(s) of an interrupted state save from %s", r, dir);
+        else if (r < 0)
+                log_errno(LOG_WARNING, r, "cannot remove the temp files of an interrupted save from %s", dir);
+
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                uint32_t sid;
+                if (!state_file_sid(de->d_name, &sid) || sid_live(sid, live, n_live))
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        log_info("removed the state file of session %u, which the kernel no longer has", sid);
+        }
+        if (d)
+                closedir(d);
 }
 
 void session_state_file_remove(uint32_t sid) {
@@ -99,7 +153,7 @@ int session_state_file_load(uint32_t sid, struct json_object **ret_json, struct 
         state_file_path(sid, path, sizeof path);
         _cleanup_json_ struct json_object *saved = json_object_from_file(path);
         if (!saved)
-                return -ENOENT;
+                return access(path, F_OK) < 0 && errno == ENOENT ? -ENOENT : -EBADMSG;
         if (!json_object_is_type(saved, json_type_object) || node_login_req_from_json(saved, &req) < 0 ||
             !json_object_object_get_ex(saved, "initial_cmdsn", &v))
                 return -EBADMSG;

@@ -128,3 +128,25 @@ int session_set_kernel_params(struct kernel_transport *t, uint32_t sid, uint32_t
                 r = set_param(t, sid, cid, KISCSI_PARAM_TARGET_ALIAS, res->params.target_alias);
         return r;
 }
+
+int session_set_host_params(struct kernel_transport *t, uint32_t host_no, const struct node_login_req *cfg) {
+        const struct {
+                enum kiscsi_host_param param;
+                const char *value;
+        } binding[] = {
+                { KISCSI_HOST_PARAM_NETDEV_NAME, cfg->netdev },
+                { KISCSI_HOST_PARAM_HWADDRESS, cfg->hwaddress },
+        };
+        if (!t->ops->set_host_param)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(binding); i++) {
+                if (!binding[i].value)
+                        continue;
+                int r = t->ops->set_host_param(t, host_no, binding[i].param, binding[i].value);
+                if (r == -ENOSYS) /* a transport without this attribute */
+                        continue;
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "host %u: SET_HOST_PARAM %d failed", host_no, (int) binding[i].param);
+        }
+        return 0;
+}

@@ -103,7 +103,20 @@ int session_adopt(const struct session_context *ctx, int sid, struct session **r
         int r = node_sysfs_session_read(sid, &ss);
         if (r < 0)
                 return r;
-        if (session_state_file_load((uint32_t) sid, &saved, &req, &initial_cmdsn) < 0) {
+        r = session_state_file_load((uint32_t) sid, &saved, &req, &initial_cmdsn);
+        if (r == 0 && !streq_ptr(req.target_name, ss->target_name)) {
+                log_warning("session %d: its state file names target %s, the kernel %s: ignored, adopting "
+                            "the session with what sysfs shows", sid,
+                            req.target_name, ss->target_name ?: "(none)");
+                r = -ESTALE;
+        } else if (r < 0 && r != -ENOENT)
+                log_errno(LOG_WARNING, r,
+                          "session %d: its state file is unusable (torn or foreign): ignored, adopting the "
+                          "session with what sysfs shows (no CHAP credentials for its recovery)",
+                          sid);
+        if (r < 0) {
+                /* no CHAP credentials then: a recovery of this session logs in without them */
+                initial_cmdsn = 1;
                 r = req_from_sysfs(ss, &req);
                 if (r < 0)
                         return r;
@@ -284,6 +297,8 @@ static int bind_and_start(struct session *s, struct kernel_transport *t, bool in
         int r = t->ops->bind_conn(t, s->sid, s->cid, fd);
         if (r >= 0)
                 r = session_set_kernel_params(t, s->sid, s->cid, &s->cfg, res);
+        if (r >= 0 && initial)
+                r = session_set_host_params(t, (uint32_t) s->host_no, &s->cfg);
         if (r >= 0)
                 r = t->ops->start_conn(t, s->sid, s->cid);
         if (r >= 0)
@@ -338,9 +353,8 @@ static void kernel_handover(struct session *s, const struct iscsi_login_result *
         s->params = res->params;
         s->tsih = res->tsih;
         s->attempts = 0;
-        int r = session_config_save(s->sid, &s->cfg, s->initial_cmdsn, s->host_no);
-        if (r < 0)
-                log_errno(LOG_WARNING, r, "session %u: cannot save its state", s->sid);
+        /* a failure is logged there; the session stays up (session-config.h says why) */
+        (void) session_config_save(s->sid, &s->cfg, s->initial_cmdsn, s->host_no);
 
         if (!initial) {
                 s->recoveries++;

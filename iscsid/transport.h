@@ -24,6 +24,9 @@ struct kernel_transport_ops {
         int (*bind_conn)(struct kernel_transport *t, uint32_t sid, uint32_t cid, int fd);
         int (*set_param)(struct kernel_transport *t, uint32_t sid, uint32_t cid, enum kiscsi_param param,
                          const char *value);
+        /* Optional (NULL: the transport keeps no host attributes). */
+        int (*set_host_param)(struct kernel_transport *t, uint32_t host_no, enum kiscsi_host_param param,
+                              const char *value);
         int (*start_conn)(struct kernel_transport *t, uint32_t sid, uint32_t cid);
         int (*stop_conn)(struct kernel_transport *t, uint32_t sid, uint32_t cid, int flag);
         /* Queue a PDU (48-byte BHS + data) on a started connection; the kernel fills ITT/CmdSN. */

@@ -26,6 +26,16 @@ static int make_parent_dir(const char *path) {
         return util_mkdir_parents(dirname(copy), 0755, true);
 }
 
+/* Under the lock no other run is writing the configuration: a temp file of it was left by one
+ * killed in the middle of a save. Only the config's own temps go: the directory may hold
+ * files written by others (the daemon's pid file). */
+static void remove_stale_temps(const char *path) {
+        _cleanup_free_ char *dir = strdup(path), *base = strdup(path);
+        if (!dir || !base)
+                return;
+        (void) util_remove_stale_temps(dirname(dir), basename(base));
+}
+
 static void print_warnings(char **w) {
         for (size_t i = 0; w && w[i]; i++)
                 cli_warning("%s: %s", "config", w[i]);
@@ -76,6 +86,7 @@ int config_lock_open(ConfigLock *cl) {
                         cli_error("cannot lock %s: %m", lock_path);
                         return r;
                 }
+        remove_stale_temps(cl->config_path);
         return load(cl, false);
 }
 

@@ -59,6 +59,8 @@ int node_db_write_iface(NodeDb *db, const Record *iface) {
                 return -EINVAL;
         if (asprintf(&dir, "%s/ifaces", db->root) < 0)
                 return -ENOMEM;
+        /* not part of a batch: written at once */
+        node_db_sweep_dir(db, dir);
         return node_db_write_record(NULL, dir, name, iface);
 }
 

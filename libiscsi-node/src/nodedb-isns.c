@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* iSNS discovery records: isns/<address>,<port>/isns_config, as open-iscsi 2.1 keeps them. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,21 +19,6 @@ static int isns_dir(NodeDb *db, const char *address, int port, char **ret) {
         return asprintf(ret, "%s/" ISNS_DIR "/%s,%d", db->root, address, port) < 0 ? -ENOMEM : 0;
 }
 
-static int load(const char *path, Record **ret) {
-        _cleanup_(node_record_freep) Record *r = node_record_new(&node_record_schema_isns);
-        int k;
-
-        if (!r)
-                return -ENOMEM;
-        k = node_record_load_file(r, path, NULL, NULL);
-        if (k < 0)
-                return k;
-        if (!node_record_get(r, ISNS_KEY_ADDRESS))
-                return -EBADMSG;
-        *ret = TAKE_PTR(r);
-        return 0;
-}
-
 int node_db_read_isns(NodeDb *db, const char *address, int port, Record **ret) {
         _cleanup_free_ char *dir = NULL, *p = NULL;
         int k;
@@ -44,7 +28,7 @@ int node_db_read_isns(NodeDb *db, const char *address, int port, Record **ret) {
                 return k;
         if (asprintf(&p, "%s/" ISNS_CONFIG, dir) < 0)
                 return -ENOMEM;
-        return load(p, ret);
+        return node_db_load_discovery(p, &node_record_schema_isns, ret);
 }
 
 int node_db_write_isns(NodeDb *db, const Record *r) {
@@ -55,6 +39,8 @@ int node_db_write_isns(NodeDb *db, const Record *r) {
         k = isns_dir(db, node_record_get(r, ISNS_KEY_ADDRESS), port, &dir);
         if (k < 0)
                 return k;
+        /* not part of a batch: written at once */
+        node_db_sweep_dir(db, dir);
         return node_db_write_record(NULL, dir, ISNS_CONFIG, r);
 }
 
@@ -69,6 +55,7 @@ int node_db_delete_isns(NodeDb *db, const char *address, int port) {
                 return -ENOMEM;
         if (unlink(p) < 0)
                 return -errno;
+        node_db_sweep_dir(db, dir);
         (void) rmdir(dir);
         *strrchr(dir, '/') = 0;
         (void) util_fsync_dir(dir);
@@ -77,36 +64,8 @@ int node_db_delete_isns(NodeDb *db, const char *address, int port) {
 
 int node_db_list_isns(NodeDb *db, Record ***ret, size_t *ret_n) {
         _cleanup_free_ char *dir = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        Record **v = NULL;
-        size_t n = 0;
 
         if (asprintf(&dir, "%s/" ISNS_DIR, db->root) < 0)
                 return -ENOMEM;
-        d = opendir(dir);
-        while (d && (de = readdir(d))) {
-                _cleanup_free_ char *p = NULL;
-                Record *r = NULL, **nv;
-
-                if (dot_or_tmp(de->d_name))
-                        continue;
-                if (asprintf(&p, "%s/%s/" ISNS_CONFIG, dir, de->d_name) < 0)
-                        goto oom;
-                if (load(p, &r) < 0)
-                        continue;
-                nv = realloc(v, (n + 1) * sizeof(Record *));
-                if (!nv) {
-                        node_record_free(r);
-                        goto oom;
-                }
-                v = nv;
-                v[n++] = r;
-        }
-        *ret = v;
-        *ret_n = n;
-        return 0;
-oom:
-        node_records_free(v, n);
-        return -ENOMEM;
+        return node_db_list_discovery(dir, ISNS_CONFIG, &node_record_schema_isns, ret, ret_n);
 }

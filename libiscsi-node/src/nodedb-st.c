@@ -62,6 +62,8 @@ int node_db_write_st(NodeDb *db, const Record *st) {
         k = st_dir(db, node_record_get(st, ST_KEY_ADDRESS), port, &dir);
         if (k < 0)
                 return k;
+        /* not part of a batch: written at once */
+        node_db_sweep_dir(db, dir);
         return node_db_write_record(NULL, dir, "st_config", st);
 }
 
@@ -84,6 +86,7 @@ int node_db_delete_st(NodeDb *db, const char *address, int port) {
                 if (asprintf(&l, "%s/%s", dir, de->d_name) >= 0)
                         (void) unlink(l);
         }
+        node_db_sweep_dir(db, dir);
         (void) rmdir(dir);
         /* make the removal durable too */
         *strrchr(dir, '/') = 0;
@@ -93,38 +96,8 @@ int node_db_delete_st(NodeDb *db, const char *address, int port) {
 
 int node_db_list_st(NodeDb *db, Record ***ret, size_t *ret_n) {
         _cleanup_free_ char *dir = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        Record **v = NULL;
-        size_t n = 0;
 
         if (asprintf(&dir, "%s/send_targets", db->root) < 0)
                 return -ENOMEM;
-        d = opendir(dir);
-        while (d && (de = readdir(d))) {
-                _cleanup_free_ char *p = NULL;
-                _cleanup_(node_record_freep) Record *r = NULL;
-                Record **nv;
-
-                if (dot_or_tmp(de->d_name))
-                        continue;
-                if (asprintf(&p, "%s/%s/st_config", dir, de->d_name) < 0)
-                        goto oom;
-                r = node_record_new(&node_record_schema_st);
-                if (!r)
-                        goto oom;
-                if (node_record_load_file(r, p, NULL, NULL) < 0 || !node_record_get(r, ST_KEY_ADDRESS))
-                        continue;
-                nv = realloc(v, (n + 1) * sizeof(Record *));
-                if (!nv)
-                        goto oom;
-                v = nv;
-                v[n++] = TAKE_PTR(r);
-        }
-        *ret = v;
-        *ret_n = n;
-        return 0;
-oom:
-        node_records_free(v, n);
-        return -ENOMEM;
+        return node_db_list_discovery(dir, "st_config", &node_record_schema_st, ret, ret_n);
 }

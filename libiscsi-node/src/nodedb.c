@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +45,17 @@ static void pending_clear(NodeDb *db, bool unlink_tmp) {
         db->n_pending = 0;
 }
 
+static void swept_clear(NodeDb *db) {
+        tdestroy(db->swept, free);
+        db->swept = NULL;
+}
+
 NodeDb *node_db_free(NodeDb *db) {
         if (!db)
                 return NULL;
         /* an uncommitted batch is abandoned: the old files stay as they were */
         pending_clear(db, true);
+        swept_clear(db);
         safe_close(db->lock_fd);
         free(db->root);
         free(db->lock_path);
@@ -87,7 +94,78 @@ int node_db_lock(NodeDb *db) {
 }
 
 void node_db_unlock(NodeDb *db) {
+        swept_clear(db);
         db->lock_fd = safe_close(db->lock_fd);
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(a, b);
+}
+
+void node_db_sweep_dir(NodeDb *db, const char *dir) {
+        char *key, **found;
+
+        if (!db || db->lock_fd < 0 || tfind(dir, &db->swept, cmp_str))
+                return;
+        key = strdup(dir);
+        if (!key)
+                return;
+        found = tsearch(key, &db->swept, cmp_str);
+        if (!found || *found != key) {
+                free(key);
+                return;
+        }
+        (void) util_remove_stale_temps(dir, NULL);
+}
+
+int node_db_load_discovery(const char *path, const RecordSchema *schema, Record **ret) {
+        _cleanup_(node_record_freep) Record *r = node_record_new(schema);
+        int k;
+
+        if (!r)
+                return -ENOMEM;
+        k = node_record_load_file(r, path, NULL, NULL);
+        if (k < 0)
+                return k;
+        if (!node_record_get(r, ST_KEY_ADDRESS))
+                return -EBADMSG;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+int node_db_list_discovery(const char *dir, const char *file, const RecordSchema *schema, Record ***ret,
+                           size_t *ret_n) {
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+        Record **v = NULL;
+        size_t n = 0;
+
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+                _cleanup_(node_record_freep) Record *r = NULL;
+                Record **nv;
+
+                if (dot_or_tmp(de->d_name))
+                        continue;
+                if (asprintf(&p, "%s/%s/%s", dir, de->d_name, file) < 0)
+                        goto oom;
+                int k = node_db_load_discovery(p, schema, &r);
+                if (k == -ENOMEM)
+                        goto oom;
+                if (k < 0)
+                        continue;
+                nv = realloc(v, (n + 1) * sizeof(Record *));
+                if (!nv)
+                        goto oom;
+                v = nv;
+                v[n++] = TAKE_PTR(r);
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+oom:
+        node_records_free(v, n);
+        return -ENOMEM;
 }
 
 void node_records_free(Record **r, size_t n) {
@@ -117,6 +195,7 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
         r = util_mkdir_parents(dir, 0700, false);
         if (r < 0)
                 return r;
+        node_db_sweep_dir(db, dir);
         if (asprintf(&dst, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
         r = util_atomic_file_stage(dst, data, len, 0600, false, &tmp);
@@ -133,13 +212,14 @@ static int write_pending(NodeDb *db, const char *dir, const char *name, const ch
 }
 
 /* Not batched: mkdir -p and the one atomic writer. */
-static int write_now(const char *dir, const char *name, const char *data, size_t len) {
+static int write_now(NodeDb *db, const char *dir, const char *name, const char *data, size_t len) {
         _cleanup_free_ char *dst = NULL;
         int r;
 
         r = util_mkdir_parents(dir, 0700, true);
         if (r < 0)
                 return r;
+        node_db_sweep_dir(db, dir);
         if (asprintf(&dst, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
         return util_write_file_atomic(dst, data, len, 0600);
@@ -156,7 +236,7 @@ int node_db_write_record(NodeDb *db, const char *dir, const char *name, const Re
         if (db && db->batch)
                 k = write_pending(db, dir, name, text, strlen(text));
         else
-                k = write_now(dir, name, text, strlen(text));
+                k = write_now(db, dir, name, text, strlen(text));
         explicit_bzero(text, strlen(text));
         return k;
 }
@@ -498,6 +578,7 @@ int node_db_delete_node(NodeDb *db, const NodeEntry *e) {
                 *slash = 0;
                 if (i == 0 && !db->batch)
                         (void) util_fsync_dir(dir);
+                node_db_sweep_dir(db, dir);
                 if (rmdir(dir) < 0)
                         break;
         }
@@ -526,6 +607,7 @@ int node_db_link_node(NodeDb *db, const Record *node, const char *st_address, in
         k = util_mkdir_parents(dir, 0700, true);
         if (k < 0)
                 return k;
+        node_db_sweep_dir(db, dir);
         k = util_symlink_atomic(target, lp, !(db && db->batch));
         if (k < 0)
                 return k;

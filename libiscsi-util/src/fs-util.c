@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,6 +74,47 @@ static int write_all_fd(int fd, const void *data, size_t len) {
                 len -= (size_t) n;
         }
         return 0;
+}
+
+/* mkostemp's six random characters */
+#define TEMP_SUFFIX_LEN 6
+
+bool util_is_temp_name(const char *entry, const char *name) {
+        size_t len = strlen(entry), base;
+
+        if (len < 2 + 1 + 1 + TEMP_SUFFIX_LEN || entry[0] != '.' || entry[1] != '#')
+                return false;
+        base = len - 1 - TEMP_SUFFIX_LEN;
+        if (entry[base] != '.')
+                return false;
+        for (size_t i = base + 1; i < len; i++)
+                if (!isalnum((unsigned char) entry[i]))
+                        return false;
+        return !name || (strlen(name) == base - 2 && strncmp(entry + 2, name, base - 2) == 0);
+}
+
+int util_remove_stale_temps(const char *dir, const char *name) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct dirent *de;
+        DIR *d;
+        int n = 0, r = 0;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        fd = -EBADF; /* owned by d now */
+        while ((de = readdir(d))) {
+                if (!util_is_temp_name(de->d_name, name) || de->d_type == DT_DIR)
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        n++;
+                else if (errno != ENOENT && r == 0)
+                        r = -errno;
+        }
+        closedir(d);
+        return r < 0 ? r : n;
 }
 
 static int temp_name_for(const char *path, char **ret) {

@@ -206,8 +206,8 @@ fi
 
 # ---- iscsid keeps an SCN registration (the login itself needs iscsi_tcp: VM scenario "isns scn login") ----
 ID="$BUILD_DIR/iscsid/iscsid"
-wait_log() {   # wait_log FILE REGEX: up to 10 s
-        for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.1; done
+wait_log() {   # wait_log FILE REGEX: up to 30 s (a loaded 2-core host took over 10 s once)
+        for _ in $(seq 300); do grep -q "$2" "$1" && return 0; sleep 0.1; done
         return 1
 }
 scn_test() {

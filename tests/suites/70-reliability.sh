@@ -3,11 +3,13 @@
 # DB and iscsi-target's saveconfig.json, each interrupted by SIGKILL at a random filesystem call
 # (tests/lib/fault-inject.c) and made to fail with ENOSPC (a full tmpfs in a mount namespace)
 # and EIO (injected on write, fsync and rename). After each: every file holds its old or its new
-# content, never a mix, nothing is left locked, and a failed command says why and exits non-zero.
-# Also: the target's fileio backing file on a filesystem that fills up (SPACE ALLOCATION FAILED,
+# content, never a mix, nothing is left locked, a failed command says why and exits non-zero,
+# and the next run removes the temp files the killed one left. The same faults on iscsid's
+# session state files (tests/unit-iscsid/state-file-tool drives iscsid's writer and its
+# adoption at start; the real iscsid starts once on a fake sysfs). Also: the target's fileio backing file on a filesystem that fills up (SPACE ALLOCATION FAILED,
 # the other LUN serves, writes work again after space is freed; tests/lib/scsi-io.py), and
 # floods: 1000 silent connections beside 200 logins/s and a working session (tests/lib/flood.py).
-# Step names carry the fault. Wall time: about 30 s + 2 s + 45 s on 2 idle cores; needs root
+# Step names carry the fault. Wall time: about 40 s + 2 s + 45 s on 2 idle cores; needs root
 # for the tmpfs (the ENOSPC steps skip, saying why, without it).
 set -uo pipefail
 : "${SRC_DIR:?}" "${BUILD_DIR:?}" "${OUT_DIR:?}"
@@ -26,9 +28,11 @@ RESP_PID= TD_PID= KEEPER_PID= SILENT_PID=
 cleanup() { stop_pid "$SILENT_PID"; stop_pid "$KEEPER_PID"; stop_pid "$TD_PID"; stop_pid "$RESP_PID"; rm -rf "$WORK"; }
 trap cleanup EXIT
 . "$SRC_DIR/tests/lib/fault-run.sh"
+. "$SRC_DIR/tests/lib/fake-sysfs.sh"
 echo "# seed $SEED (SEED=$SEED reproduces the random kill points)" >&2
 
-for f in "$INJ" "$ADM" "$TGT" "$BUILD_DIR/tests/unit-node/st-responder"; do
+for f in "$INJ" "$ADM" "$TGT" "$BUILD_DIR/tests/unit-node/st-responder" "$BUILD_DIR/tests/unit-iscsid/state-file-tool" \
+         "$BUILD_DIR/iscsid/iscsid"; do
         [ -x "$f" ] || [ -f "$f" ] || { echo "1..1"; echo "not ok 1 - reliability: $f not built"; exit 1; }
 done
 
@@ -60,8 +64,12 @@ nodedb_op() {
         esac
 }
 
+# temps_in DIR: the temp files of the atomic writer (".#NAME.XXXXXX") under DIR, one a line
+temps_in() { find "$1" -name '.#*' 2>/dev/null; }
+
 kill_nodedb() {
-        local names=("-o new" "-o update" "-o delete" "discovery") i killed=(0 0 0 0) runs=(0 0 0 0) bad=(0 0 0 0) tmps=0
+        local names=("-o new" "-o update" "-o delete" "discovery") i killed=(0 0 0 0) runs=(0 0 0 0) bad=(0 0 0 0)
+        local left=(0 0 0 0) kept=(0 0 0 0) rc
         for i in $(seq 0 $((KILL_RUNS - 1))); do
                 nodedb_op "$i"
                 local k=$((i % 4))
@@ -74,13 +82,23 @@ kill_nodedb() {
                         echo "# run $i: kill at call $NTH of $CALLS of iscsiadm ${OP[*]}" >&2
                         bad[k]=$((bad[k] + 1))
                 fi
-                tmps=$TMPS
+                left[k]=$((left[k] + TMPS))
+                # the next write: the same op again, not interrupted (a delete may find nothing
+                # left to delete: 21). It removes what the killed one left, under the lock.
+                ISCSI_ROOT=$DB "$ADM" "${OP[@]}" >"$WORK/again" 2>&1
+                rc=$?
+                if { [ $rc != 0 ] && ! { [ $k = 2 ] && [ $rc = 21 ]; }; } || [ -n "$(temps_in "$DB")" ] || ! nodedb_usable "$DB"; then
+                        echo "# run $i: after iscsiadm ${OP[*]} again (exit $rc, $(head -c 200 "$WORK/again")): temp files $(temps_in "$DB" | tr '\n' ' ')" >&2
+                        kept[k]=$((kept[k] + 1))
+                fi
         done
         for k in 0 1 2 3; do
                 local name="kill -9 iscsiadm ${names[k]} at a random write/fsync/rename/unlink/mkdir/symlink (${runs[k]} runs, ${killed[k]} killed): every record old or new, DB unlocked"
                 [ "${bad[k]}" = 0 ] && tap ok "$name" || tap not-ok "$name" "${bad[k]} runs mixed or locked"
+                name="kill -9 iscsiadm ${names[k]}: the next run of it leaves no temp file and the DB unlocked (${left[k]} temp files left by the kills)"
+                [ "${kept[k]}" = 0 ] && tap ok "$name" || tap not-ok "$name" "${kept[k]} runs left temp files, failed or left the DB locked"
         done
-        echo "# node DB after $KILL_RUNS kills: $tmps temp files left (ignored by readers)" >&2
+        echo "# node DB after $KILL_RUNS kills: temp files left by the kills ${left[*]} (-o new, -o update, -o delete, discovery), 0 after each next run" >&2
 }
 
 # ---- EIO: each write/fsync/rename/unlink/mkdir/symlink call of an update fails once ----
@@ -186,7 +204,7 @@ target_op() {
 }
 
 kill_target() {
-        local i k runs=0 killed=0 bad=0
+        local i k runs=0 killed=0 bad=0 left=0 kept=0
         for i in $(seq 0 $((KILL_RUNS / 2 - 1))); do
                 target_op "$i"
                 runs=$((runs + 1))
@@ -194,14 +212,24 @@ kill_target() {
                         bad=$((bad + 1)); continue
                 fi
                 [ "$RC" = 137 ] && killed=$((killed + 1))
-                if ! check_old_or_new "$TC" || ! targetcfg_usable "$TC"; then
+                if ! check_old_or_new "$TC"; then
                         echo "# run $i: kill at call $NTH of $CALLS of iscsi-target ${OP[*]}" >&2
                         bad=$((bad + 1))
+                fi
+                left=$((left + TMPS))
+                # the next run (ls) takes the lock, loads, and removes what the killed one left
+                if ! targetcfg_usable "$TC"; then
+                        bad=$((bad + 1))
+                elif [ -n "$(temps_in "$TC")" ]; then
+                        echo "# run $i: temp files after the next run: $(temps_in "$TC" | tr '\n' ' ')" >&2
+                        kept=$((kept + 1))
                 fi
         done
         local name="kill -9 iscsi-target create/delete at a random write/fsync/rename/unlink/mkdir ($runs runs, $killed killed): saveconfig.json old or new, unlocked"
         [ $bad = 0 ] && tap ok "$name" || tap not-ok "$name" "$bad runs mixed or locked"
-        echo "# target config after the kills: $TMPS temp files left" >&2
+        name="kill -9 iscsi-target create/delete: the next run leaves no temp file of saveconfig.json ($left left by the kills)"
+        [ $kept = 0 ] && tap ok "$name" || tap not-ok "$name" "$kept runs left temp files"
+        echo "# target config after the kills: $left temp files left by the kills, 0 after each next run" >&2
 }
 
 eio_target() {
@@ -221,6 +249,117 @@ enospc_target() {
         cp "$TC/saveconfig.json" "$full/"
         fill "$full"
         enospc_step "$name" targetcfg_usable "$full" "$TGT" -c "$full/saveconfig.json" -n /iscsi create iqn.2026-12.test:enospc
+        umount "$full"
+}
+
+# ---- iscsid's session state files (<run dir>/sessions/<sid>.json): the writer iscsid calls
+# after each login, driven without a kernel by tests/unit-iscsid/state-file-tool, and the
+# adoption at the next start (the tool's manager_resync(), and the real iscsid once, both on a
+# fake sysfs that holds the session) ----
+SFT=$BUILD_DIR/tests/unit-iscsid/state-file-tool
+ISCSID=$BUILD_DIR/iscsid/iscsid
+SF_SID=7 SF_TARGET=iqn.2026-12.test:statefile
+RUNDIR=$WORK/iscsid-run
+STATE_CMDSN=   # the initial CmdSN the state file holds now (set by statefile_usable)
+
+# statefile_usable RUN: the next start adopts session SF_SID from the state file (its CmdSN
+# and CHAP user belong together: one whole file) and leaves no temp file behind. Sets
+# STATE_CMDSN.
+statefile_usable() {
+        local out
+        out=$("$SFT" "$1" adopt "$SF_SID" "$SF_TARGET" 2>"$WORK/adopt.err")
+        if ! [[ $out =~ ^adopted\ $SF_SID\ $SF_TARGET\ cmdsn\ ([0-9]+)\ user\ user([0-9]+)$ ]] ||
+           [ "${BASH_REMATCH[1]}" != "${BASH_REMATCH[2]}" ]; then
+                echo "# adoption after the fault: '$out' $(tr '\n' ';' <"$WORK/adopt.err")" >&2
+                return 1
+        fi
+        STATE_CMDSN=${BASH_REMATCH[1]}
+        [ -z "$(temps_in "$1")" ] || { echo "# temp files after the start: $(temps_in "$1" | tr '\n' ' ')" >&2; return 1; }
+}
+
+# iscsid_adopts RUN PATTERN: the real iscsid started on RUN and a fake sysfs with session
+# SF_SID logs PATTERN, gets ready and keeps running; stopped afterwards.
+iscsid_adopts() {
+        local run=$1 pattern=$2 sys=$WORK/sysfs pid ok=1
+        rm -rf "$sys"
+        fake_sysfs_init "$sys"
+        fake_sysfs_session "$sys" "$SF_SID" 17 "$SF_TARGET" 127.0.0.1 3260 1
+        mkdir -p "$WORK/iscsid-root"
+        ISCSI_ROOT=$WORK/iscsid-root ISCSI_SYSFS_ROOT=$sys ISCSID_RUN_DIR=$run ISCSID_NO_KMOD=1 \
+                "$ISCSID" -f -s "$WORK/iscsid.sock" >"$WORK/iscsid.log" 2>&1 &
+        pid=$!
+        for _ in $(seq 100); do grep -q "ready" "$WORK/iscsid.log" && break; sleep 0.05; done
+        sleep 0.3
+        grep -q "ready" "$WORK/iscsid.log" && grep -qE "$pattern" "$WORK/iscsid.log" && kill -0 "$pid" 2>/dev/null || ok=0
+        cp "$WORK/iscsid.log" "$OUT_DIR/70-iscsid-adopt.log"
+        stop_pid "$pid"
+        [ $ok = 1 ] || { echo "# iscsid: $(tr '\n' ';' <"$WORK/iscsid.log")" >&2; return 1; }
+}
+
+kill_statefile() {
+        local i runs=0 killed=0 bad=0 left=0 old
+        "$SFT" "$RUNDIR" save "$SF_SID" "$SF_TARGET" 100 2>/dev/null && statefile_usable "$RUNDIR" ||
+                { tap not-ok "kill -9 of iscsid's state file writer" "no first state file"; return; }
+        for i in $(seq 1 $((KILL_RUNS / 2))); do
+                runs=$((runs + 1))
+                old=$STATE_CMDSN
+                if ! fault_once "$RUNDIR" 0 kill "$SFT" @ROOT@ save "$SF_SID" "$SF_TARGET" $((200 + i)); then
+                        bad=$((bad + 1)); continue
+                fi
+                [ "$RC" = 137 ] && killed=$((killed + 1))
+                local whole=1
+                TMPS=0
+                check_old_or_new "$RUNDIR" || whole=0
+                left=$((left + TMPS))
+                if [ $whole = 0 ] || ! statefile_usable "$RUNDIR" ||
+                   { [ "$STATE_CMDSN" != "$old" ] && [ "$STATE_CMDSN" != $((200 + i)) ]; }; then
+                        echo "# run $i: kill at call $NTH of $CALLS: adopted CmdSN $STATE_CMDSN (old $old, new $((200 + i)))" >&2
+                        bad=$((bad + 1))
+                fi
+        done
+        local name="kill -9 of iscsid's state file writer at a random write/fsync/rename ($runs runs, $killed killed): <sid>.json old or new, the next start adopts it whole and removes the $left temp files the kills left"
+        [ $bad = 0 ] && tap ok "$name" || tap not-ok "$name" "$bad runs torn, not adopted or with temp files left"
+        echo "# iscsid state file after $runs kills: $left temp files left by the kills, 0 after each next start" >&2
+        # with what a kill between mkostemp() and rename() leaves, and the file of a session the
+        # kernel lost while no daemon ran
+        : >"$RUNDIR/sessions/.#$SF_SID.json.AbC123"
+        cp "$RUNDIR/sessions/$SF_SID.json" "$RUNDIR/sessions/9.json"
+        name="kill -9 of iscsid's state file writer, then the real iscsid starts: adopts the session with the surviving file, removes the temp file and the file of a session the kernel lost, keeps running"
+        if iscsid_adopts "$RUNDIR" "adopted session $SF_SID \[target: $SF_TARGET" &&
+           grep -q "removed the state file of session 9" "$WORK/iscsid.log" && [ "$(ls -A "$RUNDIR/sessions")" = "$SF_SID.json" ]; then
+                tap ok "$name"
+        else
+                tap not-ok "$name" "left: $(ls -A "$RUNDIR/sessions" | tr '\n' ' ')"
+        fi
+        # what our writer never leaves but a disk error or another writer can: half a file
+        local half=$WORK/torn-run
+        rm -rf "$half"
+        cp -a "$RUNDIR" "$half"
+        head -c 300 "$RUNDIR/sessions/$SF_SID.json" >"$half/sessions/$SF_SID.json"
+        name="kill -9 aftermath, a torn state file (half of one): iscsid ignores it with a message, adopts the session from sysfs, keeps running"
+        iscsid_adopts "$half" "session $SF_SID: its state file is unusable.*ignored" &&
+                grep -q "adopted session $SF_SID \[target: $SF_TARGET" "$WORK/iscsid.log" && tap ok "$name" || tap not-ok "$name" "see the log"
+}
+
+eio_statefile() {
+        local name="EIO on each write/fsync/rename of iscsid's state file writer"
+        if fault_sweep "$RUNDIR" eio statefile_usable "$SFT" @ROOT@ save "$SF_SID" "$SF_TARGET" 300; then
+                tap ok "$name ($SWEEP_RUNS runs, $SWEEP_FAILED_RUNS failed with the message): <sid>.json old or new, new only on success, adopted whole"
+        else
+                tap not-ok "$name" "see the log"
+        fi
+        grep -m1 "cannot save" "$WORK/out" | sed 's/^/# iscsid state file EIO: /' >&2
+}
+
+enospc_statefile() {
+        local full=$WORK/full-run name="ENOSPC iscsid's state file on a full tmpfs: the error says so, the old <sid>.json stays and is adopted, saving works once space is freed"
+        if ! full_tmpfs "$full"; then
+                tap skip "$name" "no mount namespace (unshare -m) to mount a tmpfs in"
+                return
+        fi
+        "$SFT" "$full" save "$SF_SID" "$SF_TARGET" 400 2>/dev/null
+        fill "$full"
+        enospc_step "$name" statefile_usable "$full" "$SFT" @ROOT@ save "$SF_SID" "$SF_TARGET" 401
         umount "$full"
 }
 
@@ -384,6 +523,9 @@ if want crash; then
         kill_target
         eio_target
         enospc_target
+        kill_statefile
+        eio_statefile
+        enospc_statefile
 fi
 want backing && enospc_backing
 want flood && flood_steps

@@ -45,6 +45,14 @@ static int rec_set_param(struct kernel_transport *t, uint32_t sid, uint32_t cid,
 
 static const struct kernel_transport_ops recorder_ops = { .set_param = rec_set_param };
 
+/* SET_HOST_PARAM is recorded as param 1000 + the host parameter. */
+#define HOST_PARAM_BASE 1000
+static int rec_set_host_param(struct kernel_transport *t, uint32_t host_no, enum kiscsi_host_param p, const char *v) {
+        return rec_set_param(t, host_no, 0, (enum kiscsi_param) (HOST_PARAM_BASE + (int) p), v);
+}
+
+static const struct kernel_transport_ops host_recorder_ops = { .set_host_param = rec_set_host_param };
+
 /* The value SET_PARAM gave p; NULL if it was not set. Each parameter is set at most once. */
 static const char *kernel_value(const struct recorder *r, int p) {
         const char *found = NULL;
@@ -251,12 +259,39 @@ static void test_bad_values_refused(void **state) {
         assert_string_equal(bad->name, "target_name");
 }
 
+/* A bound iface names its device (and MAC) on the session's host, as open-iscsi does; an unbound
+ * one sets nothing, and a transport without host attributes is no error. */
+static void test_host_params(void **state) {
+        struct recorder kernel = { .base.ops = &host_recorder_ops };
+        struct node_login_req cfg = { .netdev = "ia" };
+        assert_int_equal(session_set_host_params(&kernel.base, 3, &cfg), 0);
+        assert_int_equal(kernel.n, 1);
+        assert_string_equal(kernel_value(&kernel, HOST_PARAM_BASE + KISCSI_HOST_PARAM_NETDEV_NAME), "ia");
+
+        kernel.n = 0;
+        cfg = (struct node_login_req) { .hwaddress = "52:54:00:00:03:02" };
+        assert_int_equal(session_set_host_params(&kernel.base, 3, &cfg), 0);
+        assert_int_equal(kernel.n, 1);
+        assert_string_equal(kernel_value(&kernel, HOST_PARAM_BASE + KISCSI_HOST_PARAM_HWADDRESS), "52:54:00:00:03:02");
+
+        kernel.n = 0;
+        cfg = (struct node_login_req) {};
+        assert_int_equal(session_set_host_params(&kernel.base, 3, &cfg), 0);
+        assert_int_equal(kernel.n, 0);
+
+        struct recorder none = { .base.ops = &recorder_ops };
+        cfg = (struct node_login_req) { .netdev = "ia" };
+        assert_int_equal(session_set_host_params(&none.base, 3, &cfg), 0);
+        assert_int_equal(none.n, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_param_round_trips),
                 cmocka_unit_test(test_defaults_agree),
                 cmocka_unit_test(test_schema_rows),
                 cmocka_unit_test(test_bad_values_refused),
+                cmocka_unit_test(test_host_params),
         };
         return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -419,6 +419,35 @@ static void test_login_logout(void **state) {
         target_stop(&t);
 }
 
+/* A state file that cannot be written (here: "sessions" is a file; 70-reliability.sh does ENOSPC
+ * and EIO on the writer itself) does not fail the login: the session is up, the daemon goes on
+ * serving, and the logout works (session-config.h says why). */
+static void test_state_file_unwritable(void **state) {
+        char path[400];
+        struct target t;
+
+        snprintf(path, sizeof path, "%s/sessions", tmpdir);
+        FILE *f = fopen(path, "we");
+        assert_non_null(f);
+        fclose(f);
+        target_start(&t, false);
+        struct call c = {};
+        req_init(&c.req, t.port);
+        call_run(&c);
+        assert_int_equal(c.r, 0);
+        assert_int_equal(c.login.status, 0);
+        assert_int_equal(fake->starts, 1);
+        assert_non_null(m->sessions);
+        struct call out = { .is_logout = true };
+        out.logout_req = (struct session_logout_req) { .sid = -1, .target_name = TARGET_IQN, .address = "127.0.0.1",
+                                                       .port = t.port };
+        call_run(&out);
+        assert_int_equal(out.logout.status, 0);
+        assert_int_equal(fake->destroys, 1);
+        assert_null(m->sessions);
+        target_stop(&t);
+}
+
 struct login_outcome {
         atomic_bool done;
         struct session_result res;
@@ -859,6 +888,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_login_logout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_login_without_ipc, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_state_file_unwritable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_login_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_iface_binding, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_chap, setup, teardown),

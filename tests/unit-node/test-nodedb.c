@@ -297,13 +297,70 @@ static void test_initiatorname(void **state) {
         assert_int_equal(node_initiatorname_write(p, "bad\nname", NULL), -EINVAL);
 }
 
+static void make_file(const char *rel) {
+        char p[2 * PATH_MAX];
+        snprintf(p, sizeof(p), "%s/%s", dbroot, rel);
+        FILE *f = fopen(p, "we");
+        assert_non_null(f);
+        fputs("node.name = torn\n", f);
+        fclose(f);
+}
+
+/* Temps of killed writers: invisible to readers, removed by the next writer under the lock
+ * from the directories it writes or removes, never from elsewhere, never a batch's own. */
+static void test_stale_temps_swept(void **state) {
+        _cleanup_(node_db_freep) NodeDb *db = NULL;
+        _cleanup_(node_record_freep) Record *a = node("iqn.2003-01.org.example:t", "127.0.0.1", "3260", "1", "default");
+        _cleanup_(node_record_freep) Record *b = node("iqn.2003-01.org.example:u", "127.0.0.1", "3260", "1", "default");
+        const char *adir = "nodes/iqn.2003-01.org.example:t/127.0.0.1,3260,1";
+        char rel[PATH_MAX];
+        NodeEntry *e = NULL;
+        size_t n = 0;
+        NodeFilter f = NODE_FILTER_ALL;
+
+        assert_int_equal(node_db_open(&db), 0);
+        assert_int_equal(node_db_lock(db), 0);
+        assert_int_equal(node_db_write_node(db, a), 0);
+        assert_int_equal(node_db_write_node(db, b), 0);
+        node_db_unlock(db);
+        snprintf(rel, sizeof(rel), "%s/.#default.AbC123", adir);
+        make_file(rel);
+        make_file("nodes/iqn.2003-01.org.example:u/127.0.0.1,3260,1/.#default.XyZ789");
+        /* a reader does not take a temp for a record */
+        f.target = "iqn.2003-01.org.example:t";
+        assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);
+        assert_int_equal(n, 1);
+        node_entries_free(e, n);
+        /* without the lock nothing is removed */
+        assert_int_equal(node_db_write_node(db, a), 0);
+        assert_true(S_ISREG(file_mode(rel)));
+
+        /* a batch writing twice into the directory: the stale temp goes, the batch's stay */
+        assert_int_equal(node_db_lock(db), 0);
+        node_db_batch_begin(db);
+        assert_int_equal(node_db_write_node(db, a), 0);
+        assert_int_equal(file_mode(rel), 0);
+        assert_int_equal(node_db_write_node(db, a), 0);
+        assert_int_equal(node_db_batch_commit(db), 0);
+        assert_true(S_ISREG(file_mode("nodes/iqn.2003-01.org.example:t/127.0.0.1,3260,1/default")));
+        /* the other target's directory was not written: its temp is still there */
+        assert_true(S_ISREG(file_mode("nodes/iqn.2003-01.org.example:u/127.0.0.1,3260,1/.#default.XyZ789")));
+        /* deleting that node takes the temp with it, so the directories can go */
+        f.target = "iqn.2003-01.org.example:u";
+        assert_int_equal(node_db_find_nodes(db, &f, &e, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(node_db_delete_node(db, &e[0]), 0);
+        node_entries_free(e, n);
+        assert_int_equal(file_mode("nodes/iqn.2003-01.org.example:u"), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_paths),          cmocka_unit_test(test_layout),
                 cmocka_unit_test(test_reads_open_iscsi_file), cmocka_unit_test(test_st_and_ifaces),
                 cmocka_unit_test(test_iscsid_conf),    cmocka_unit_test(test_missing_conf),
                 cmocka_unit_test(test_initiatorname),  cmocka_unit_test(test_isns_records),
-                cmocka_unit_test(test_iscsid_conf_isns),
+                cmocka_unit_test(test_iscsid_conf_isns), cmocka_unit_test(test_stale_temps_swept),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

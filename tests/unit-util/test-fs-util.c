@@ -111,12 +111,70 @@ static void test_symlink_replaced_atomically(void **state) {
         assert_int_equal(util_symlink_atomic("/x", path, true), -ENOENT);
 }
 
+static void touch(const char *dir, const char *name) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        FILE *f = fopen(path, "we");
+        assert_non_null(f);
+        fclose(f);
+}
+
+static bool exists(const char *dir, const char *name) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        return access(path, F_OK) == 0;
+}
+
+/* What a writer killed between mkostemp() and rename() leaves, and what the sweep takes. */
+static void test_stale_temps_removed(void **state) {
+        char dir[PATH_MAX], sub[PATH_MAX + 16], tmp[PATH_MAX + 16];
+        _cleanup_free_ char *staged = NULL;
+
+        assert_true(util_is_temp_name(".#default.a1B2c3", "default"));
+        assert_true(util_is_temp_name(".#default.a1B2c3", NULL));
+        assert_false(util_is_temp_name(".#default.a1B2c3", "defaul"));
+        assert_false(util_is_temp_name(".#default.a1B2c", NULL));
+        assert_false(util_is_temp_name(".#default-a1B2c3", NULL));
+        assert_false(util_is_temp_name("default.a1B2c3", NULL));
+        assert_false(util_is_temp_name(".#.a1B2c3", NULL));
+        assert_false(util_is_temp_name(".#x.a1B2-3", NULL));
+
+        snprintf(dir, sizeof(dir), "%s/sweep", tmpdir);
+        assert_int_equal(util_mkdir_parents(dir, 0700, false), 0);
+        snprintf(tmp, sizeof(tmp), "%s/rec", dir);
+        assert_int_equal(util_write_file_atomic(tmp, "old\n", 4, 0600), 0);
+        assert_int_equal(util_atomic_file_stage(tmp, "new\n", 4, 0600, false, &staged), 0);
+        touch(dir, ".#other.XyZ123");
+        touch(dir, ".hidden");
+        touch(dir, "rec.XyZ123");
+        snprintf(sub, sizeof(sub), "%s/.#dir.XyZ123", dir);
+        assert_int_equal(mkdir(sub, 0700), 0);
+        snprintf(tmp, sizeof(tmp), "%s/.#link.AbC456", dir);
+        assert_int_equal(symlink("/nonexistent", tmp), 0);
+
+        /* only the temps of "rec" */
+        assert_int_equal(util_remove_stale_temps(dir, "rec"), 1);
+        assert_int_equal(access(staged, F_OK), -1);
+        assert_true(exists(dir, ".#other.XyZ123"));
+        /* all temps; records, other dot files, look-alikes and directories stay */
+        assert_int_equal(util_remove_stale_temps(dir, NULL), 2);
+        assert_false(exists(dir, ".#other.XyZ123"));
+        assert_false(exists(dir, ".#link.AbC456"));
+        assert_true(exists(dir, "rec") && exists(dir, ".hidden") && exists(dir, "rec.XyZ123"));
+        assert_true(exists(dir, ".#dir.XyZ123"));
+        assert_int_equal(count_entries(dir), 4);
+        assert_int_equal(util_remove_stale_temps(dir, NULL), 0);
+        snprintf(tmp, sizeof(tmp), "%s/missing", tmpdir);
+        assert_int_equal(util_remove_stale_temps(tmp, NULL), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_replace_keeps_mode_and_leaves_no_temp),
                 cmocka_unit_test(test_failure_keeps_old_content),
                 cmocka_unit_test(test_stage_then_rename),
                 cmocka_unit_test(test_symlink_replaced_atomically),
+                cmocka_unit_test(test_stale_temps_removed),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,7 +10,10 @@
  * Links are named "<target>,<address>,<port>,<tpgt>,<iface>" and point to the node dir.
  *
  * Every write goes to a temporary file that is fsynced, renamed over the old one and the
- * directory fsynced. Writers hold an exclusive flock for the whole read-modify-write.
+ * directory fsynced. Writers hold an exclusive flock for the whole read-modify-write; under
+ * it they remove the temp files of writers killed in the middle of a write from each directory
+ * they write to or remove (readers skip every name starting with '.', so a temp file is never
+ * taken for a record, lock or not).
  */
 #pragma once
 

@@ -32,6 +32,18 @@ int util_atomic_file_commit(const char *tmp, const char *path);
  * directory must exist. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Whether @entry is a temp file of this writer (".#NAME.XXXXXX"); of @name only, or of any
+ * file when @name is NULL. */
+bool util_is_temp_name(const char *entry, const char *name);
+
+/* Remove the temp files that writers killed in the middle of a write left in @dir: those of
+ * @name, or all when @name is NULL; symlinks and regular files, never directories. Only for a
+ * caller that holds the lock serializing every writer of those files (a live writer's temp
+ * would go too). Returns how many went (a missing @dir has none), or the first error after
+ * trying them all. Readers never need this:
+ * a temp file is never a record (names starting with '.' are skipped). */
+int util_remove_stale_temps(const char *dir, const char *name);
+
 /* Atomically make @path a symlink to @target, replacing what is there: a crash leaves the old
  * link or the new one, never none; with @durable the directory is fsynced too (a batch syncs
  * the filesystem itself). The parent directory must exist. */

@@ -197,6 +197,14 @@ iface_part() {
       "[ \"\$(cat /sys/class/iscsi_host/$(host_of_sid "$sid")/ipaddress)\" = $want ] &&
        ss -tnH dst 10.9.9.9 | awk '{print \$4}' | sed 's/%[^:]*//' | grep -qx '$want:$lp'"
   done
+  for i in ifa:ia ifb:ib; do
+    name=${i%%:*} want=${i#*:}
+    sid=$(iscsiadm -m session -P 1 | awk -v T=$TB -v I=$name '/^Target: /{t=$2} /Iface Name:/{n=$3} /SID:/{ if (t==T && n==I) print $2 }')
+    check "$P: $name session $sid shows its device: host netdev $want, -P 1 'Iface Netdev: $want'" \
+      "[ \"\$(cat /sys/class/iscsi_host/$(host_of_sid "$sid")/netdev)\" = $want ] &&
+       iscsiadm -m session -r $sid -P 1 | grep -qx '[[:space:]]*Iface Netdev: $want'"
+  done
+  run grep . /sys/class/iscsi_host/*/netdev /sys/class/iscsi_host/*/hwaddress
   # ifb and ifa differ in their link although routing alone would pick ia for both:
   check "$P: ifb's connection is on link ib (socket bound to the device)" \
     "sid=\$(iscsiadm -m session -P 1 | awk -v T=$TB '/^Target: /{t=\$2} /Iface Name:/{n=\$3} /SID:/{ if (t==T && n==\"ifb\") print \$2 }');
