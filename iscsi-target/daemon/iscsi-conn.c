@@ -372,6 +372,8 @@ static int ffp_pdu(IscsiConn *ic, const uint8_t *data, size_t len, bool data_ok)
         Session *s = ic->s;
         Conn *c = ic->c;
 
+        if (!data_ok)
+                ic->data_digest_errors++;
         if (!data_ok && ic->bhs.opcode != ISCSI_OP_SCSI_CMD && ic->bhs.opcode != ISCSI_OP_DATA_OUT) {
                 log_bad_input(ic, "data digest error on %s, rejected", iscsi_opcode_to_string(ic->bhs.opcode));
                 send_reject(ic, ISCSI_REJECT_DATA_DIGEST);
@@ -454,6 +456,10 @@ static int ic_pdu(Conn *c, bool data_ok) {
 static void ic_closed(Conn *c) {
         IscsiConn *ic = iscsi_conn_of(c);
 
+        /* Each bad digest after the first is logged at debug only (log_bad_input): the
+         * count is the operator's view of a corrupting path. */
+        if (ic->data_digest_errors > 0)
+                log_warning("%s: connection closed after %u data digest errors", c->peer, ic->data_digest_errors);
         if (ic->s) {
                 log_debug("%s: connection of %s closed", c->peer, ic->s->initiator);
                 ic->s->conn = NULL;

@@ -43,6 +43,7 @@ typedef struct IscsiConn {
         uint32_t ping_ttt;              /* outstanding NOP-In ping, 0 if none */
         uint64_t ping_sent_usec;
         bool logged_bad_input;
+        unsigned data_digest_errors;    /* full feature PDUs whose data digest failed */
 
         struct iscsi_text_accum text_in;
         struct iscsi_text_out text_out;

@@ -77,6 +77,12 @@ for name in iscsid iscsiadm iscsi-targetd iscsi-target iscsi-iname iscsistart; d
   fi
 done
 echo "initramfs.sh: project binaries:${found:- none}" >&2
+# Test helpers built with the project, in /opt/iscsi-tools/test: tcp-corrupt (a relay that flips
+# bits past TCP's checksum, for the digest steps of netem.sh).
+for name in tcp-corrupt; do
+  f=$BUILD_DIR/tests/$name
+  [ -x "$f" ] && copy_bin "$f" "/opt/iscsi-tools/test/$name"
+done
 # The project's configuration files (etc/ in the repo), as a user would install them.
 if [ -d "$SRC_DIR/etc" ]; then
   find "$SRC_DIR/etc" -maxdepth 1 -type f ! -name meson.build -exec cp {} "$stage/usr/share/iscsi-tools/" \;
