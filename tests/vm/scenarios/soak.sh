@@ -48,6 +48,8 @@ all_logged_in() {
 record() {
   echo "$1 $2 $3 $(usage "$4")" >> $S/usage
   ls -l "/proc/$4/fd" | awk '{print $NF}' | sed 's/\[[0-9]*\]$//' | sort > "$S/fd.$1.$2.$3"
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {k = $1 " " ($6 == "" ? "[anon]" : $6)} /^Rss:/ {print k, $2}' \
+    "/proc/$4/smaps" > "$S/smaps.$1.$2.$3"
 }
 
 # --- target: 16 targets, one 16 MiB LUN and an ACL each, saved for every restart
@@ -251,6 +253,9 @@ cmp_pair() {  # cmp_pair LABEL "N POINT VmRSS FDS ANON" "N POINT VmRSS FDS ANON"
   [ $((${11} - $6)) -le 1024 ] && [ "${10}" -le "$5" ] && return
   bad=1
   [ "${10}" -gt "$5" ] && diff /tmp/soak/fd.$who.$2.$3 /tmp/soak/fd.$who.$7.$8
+  echo "mappings whose Rss grew by 64 KiB or more (KiB):"
+  awk 'NR == FNR {a[$1 " " $2] = $3; next} $3 - a[$1 " " $2] >= 64 {print "  " $0, "(+" $3 - a[$1 " " $2] ")"}' \
+    /tmp/soak/smaps.$who.$2.$3 /tmp/soak/smaps.$who.$7.$8
 }
 last=$(awk -v w="$who" '$1 == w {n = $2} END {print n}' /tmp/soak/usage)
 n=1
