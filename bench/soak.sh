@@ -28,7 +28,9 @@ use() { awk -v w="$1" -v n="$2" -v p="$3" '$1 == "SOAK" && $2 == "usage" && $3 =
 last() { awk -v w="$1" '$1 == "SOAK" && $2 == "usage" && $3 == w {n = $4} END {print n}' "$t"; }
 fmt='%-40s %13s %17s %8s %7s\n'
 row() {  # row LABEL "VmRSS FDS ANON" "VmRSS FDS ANON"
-  local a=($2) b=($3)
+  local a b
+  read -r -a a <<<"$2"
+  read -r -a b <<<"$3"
   if [ ${#a[@]} = 3 ] && [ ${#b[@]} = 3 ]; then
     printf "$fmt" "$1" "${a[0]} -> ${b[0]}" "${a[2]} -> ${b[2]}" "$((b[2] - a[2]))" "$((b[1] - a[1])) (${b[1]})"
   else
