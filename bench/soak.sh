@@ -55,6 +55,8 @@ done
 echo "soak: $(val seconds) s; restarts: iscsi-targetd $(val target_restarts), iscsid $(val iscsid_restarts)"
 echo "data: $(val rounds) writes of 64 KiB ($(val bytes_written) bytes) on 16 disks;" \
   "$(val bytes_verified) bytes read back and verified; I/O errors $(val io_errors); mismatches $(val mismatches)"
+echo "worst time from a kill of iscsi-targetd to all 16 sessions LOGGED_IN again: $(val worst_target_recovery_s) s;" \
+  "from a start of iscsid to all 16 sessions adopted: $(val worst_iscsid_adoption_s) s"
 echo "worst writer pause (one read-check + write round): $(val worst_pause_s) s"
 failed=$(grep -c '^@@NOTOK' "$VM_BENCH_OUT/markers.log" || true)
 echo "failed steps: $failed (run.sh status $VM_BENCH_RC; logs in $VM_BENCH_OUT)"

@@ -149,6 +149,10 @@ record targetd 1 start $tgt_pid
 t_start=$(up_cs)
 next_t=$TARGET_EVERY next_i=$ISCSID_EVERY
 t_fail=0 i_fail=0 adopt_fail=0
+el() { echo $(( ($(up_cs) - t_start) / 100 )); }
+# worst KEY CS: keeps the largest CS (centiseconds) seen for KEY in $S/worst.KEY
+worst() { [ "$2" -gt "$(cat "$S/worst.$1" 2>/dev/null || echo 0)" ] && echo "$2" > "$S/worst.$1"; }
+cs_str() { echo "$(($1 / 100)).$(printf %02d $(($1 % 100)))"; }
 settle() {  # wait for all sessions, then 5 s of I/O
   wait_for 90 all_logged_in || return 1
   sleep 5
@@ -163,8 +167,14 @@ while :; do
     settle
     record targetd $tgt_n end $tgt_pid
     kill -KILL $tgt_pid; wait $tgt_pid 2>/dev/null
-    echo "[soak] ${now}s: iscsi-targetd #$tgt_n killed"
-    if start_target && settle; then record targetd $tgt_n start $tgt_pid
+    k0=$(up_cs)
+    echo "[soak] $(el)s (due at ${next_t}s): iscsi-targetd #$tgt_n killed"
+    wait_for 10 '! all_logged_in'  # the kernel saw the connections fail (the writers are busy)
+    if start_target && wait_for 90 all_logged_in; then
+      worst target_recovery $(($(up_cs) - k0))
+      echo "[soak] $(el)s: iscsi-targetd #$tgt_n up, all $N sessions LOGGED_IN again"
+      sleep 5
+      record targetd $tgt_n start $tgt_pid
     else t_fail=$((t_fail + 1)); echo "[soak] target #$tgt_n: sessions did not recover"; fi
     next_t=$((next_t + TARGET_EVERY))
   fi
@@ -172,9 +182,12 @@ while :; do
     settle
     record iscsid $isd_n end $isd_pid
     kill -KILL $isd_pid; wait $isd_pid 2>/dev/null
-    echo "[soak] ${now}s: iscsid #$isd_n killed"
+    echo "[soak] $(el)s (due at ${next_i}s): iscsid #$isd_n killed"
+    k0=$(up_cs)
     start_iscsid
-    if wait_for 30 "[ \$(grep -c 'adopted session' $S/iscsid.$isd_n.log) = $N ]"; then :
+    if wait_for 30 "[ \$(grep -c 'adopted session' $S/iscsid.$isd_n.log) = $N ]"; then
+      worst iscsid_adoption $(($(up_cs) - k0))
+      echo "[soak] $(el)s: iscsid #$isd_n adopted all $N sessions"
     else adopt_fail=$((adopt_fail + 1)); echo "[soak] iscsid #$isd_n adopted $(grep -c 'adopted session' $S/iscsid.$isd_n.log) sessions"; fi
     # ... and serves each (stats over its IPC socket; the first IPC connection also makes
     # sd-event create its CLOCK_MONOTONIC timerfd, which the first instance has had since its
@@ -183,6 +196,7 @@ while :; do
       iscsiadm -m session -r "${sid#session}" -s > /dev/null 2>&1 && continue
       adopt_fail=$((adopt_fail + 1)); echo "[soak] iscsid #$isd_n: no stats for $sid"
     done
+    echo "[soak] $(el)s: iscsid #$isd_n answered stats for $N sessions"
     if settle; then record iscsid $isd_n start $isd_pid
     else i_fail=$((i_fail + 1)); echo "[soak] iscsid #$isd_n: sessions not LOGGED_IN"; fi
     next_i=$((next_i + ISCSID_EVERY))
@@ -196,6 +210,8 @@ wait $wpids
 say "SOAK seconds $SOAK_SECONDS"
 say "SOAK target_restarts $((tgt_n - 1))"
 say "SOAK iscsid_restarts $((isd_n - 1))"
+say "SOAK worst_target_recovery_s $(cs_str "$(cat $S/worst.target_recovery 2>/dev/null || echo 0)")"
+say "SOAK worst_iscsid_adoption_s $(cs_str "$(cat $S/worst.iscsid_adoption 2>/dev/null || echo 0)")"
 
 [ $t_fail = 0 ] && ok "soak: all $N sessions LOGGED_IN again after each of $((tgt_n - 1)) iscsi-targetd restarts" \
   || not_ok "soak: sessions did not recover after $t_fail of $((tgt_n - 1)) iscsi-targetd restarts"
