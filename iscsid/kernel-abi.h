@@ -205,6 +205,9 @@ struct kiscsi_stats {
         uint32_t custom_length;
 } __attribute__((aligned(8)));
 
+/* At most this many custom entries (ISCSI_STATS_CUSTOM_MAX): the kernel sizes its reply for it. */
+#define KISCSI_STATS_CUSTOM_MAX 32u
+
 struct kiscsi_stats_custom {
         char desc[64];
         uint64_t value;

@@ -5,7 +5,8 @@
  * send returns), and the same socket is a member of the iscsid multicast group because the
  * kernel multicasts GET_STATS replies there together with its events. Events read while a
  * request waits for its reply are queued and delivered from a deferred event source, so the
- * owner never sees an event re-entrantly in the middle of a request.
+ * owner never sees an event re-entrantly in the middle of a request. What the bytes mean is
+ * netlink-decode.c's business; this file only moves them and dispatches.
  */
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "iscsi-util/macro.h"
+#include "netlink-decode.h"
 #include "netlink.h"
 #include "iscsi-node/sysfs-session.h"
 
@@ -59,42 +61,15 @@ int netlink_read_transport_handle(const char *name, uint64_t *ret) {
         return 0;
 }
 
-static void queue_event(struct netlink_transport *nt, const struct kiscsi_uevent *ev, const void *payload,
-                        size_t payload_len) {
-        struct kernel_event k = { .type = ev->type };
-        switch (ev->type) {
-        case KISCSI_KEVENT_CONN_ERROR:
-                k.sid = ev->r.connerror.sid;
-                k.cid = ev->r.connerror.cid;
-                k.error = ev->r.connerror.error;
-                payload_len = 0;
-                break;
-        case KISCSI_KEVENT_RECV_PDU:
-                k.sid = ev->r.recv_req.sid;
-                k.cid = ev->r.recv_req.cid;
-                break;
-        case KISCSI_KEVENT_DESTROY_SESSION:
-                k.sid = ev->r.d_session.sid;
-                payload_len = 0;
-                break;
-        case KISCSI_KEVENT_CONN_LOGIN_STATE:
-                k.sid = ev->r.connerror.sid;
-                k.cid = ev->r.connerror.cid;
-                k.error = ev->r.connerror.error; /* the new state */
-                payload_len = 0;
-                break;
-        default:
-                return; /* create/unbind notifications and replies to other processes */
-        }
-        struct queued_event *q = malloc(sizeof *q + payload_len);
+static void queue_event(struct netlink_transport *nt, const struct kernel_event *ev) {
+        struct queued_event *q = malloc(sizeof *q + ev->pdu_len);
         if (!q)
                 return;
         q->next = NULL;
-        q->ev = k;
-        if (payload_len > 0)
-                memcpy(q->pdu, payload, payload_len);
-        q->ev.pdu = payload_len > 0 ? q->pdu : NULL;
-        q->ev.pdu_len = payload_len;
+        q->ev = *ev;
+        if (ev->pdu_len > 0)
+                memcpy(q->pdu, ev->pdu, ev->pdu_len);
+        q->ev.pdu = ev->pdu_len > 0 ? q->pdu : NULL;
         if (nt->tail)
                 nt->tail->next = q;
         else
@@ -104,62 +79,48 @@ static void queue_event(struct netlink_transport *nt, const struct kiscsi_uevent
                 sd_event_source_set_enabled(nt->defer, SD_EVENT_ONESHOT);
 }
 
-/* What one received netlink message turned out to be. */
+/* The request waiting for its answer, and what came back. */
 struct reply_match {
         uint32_t type;          /* the request type we wait for */
         uint32_t sid, cid;      /* GET_STATS: which connection */
         bool done;
         int error;
         struct kiscsi_uevent ev;
-        void *payload;          /* GET_STATS: malloc()ed copy of the stats */
-        size_t payload_len;
+        struct iscsid_stat *stats;      /* GET_STATS: the decoded counters, malloc()ed */
+        size_t n_stats;
 };
 
-/* The kernel stores a negative errno in the unsigned iferror field. */
-static int iferror_to_errno(uint32_t iferror) {
-        int32_t e = (int32_t) iferror;
-        if (e == 0)
-                return -EIO;
-        return e < 0 ? e : -e;
+/* Whether msg answers the request m waits for; if so, m is done. */
+static bool match_reply(struct reply_match *m, const struct netlink_msg *msg) {
+        if (m->type != KISCSI_UEVENT_GET_STATS) {
+                if (msg->kind != NETLINK_MSG_REPLY || msg->request != m->type)
+                        return false;
+                m->ev = msg->uevent;
+                m->error = msg->error;
+        } else if (msg->kind == NETLINK_MSG_REPLY && msg->request == m->type && msg->error < 0)
+                m->error = msg->error; /* GET_STATS answers on success only by multicast */
+        else if (msg->kind == NETLINK_MSG_STATS && msg->uevent.u.get_stats.sid == m->sid &&
+                 msg->uevent.u.get_stats.cid == m->cid)
+                m->error = netlink_stats_decode(msg->payload, msg->payload_len, &m->stats, &m->n_stats);
+        else
+                return false;
+        m->done = true;
+        return true;
 }
 
-static void process_buffer(struct netlink_transport *nt, const uint8_t *buf, int len, struct reply_match *m) {
-        const struct nlmsghdr *nlh = (const struct nlmsghdr *) buf;
-        for (; NLMSG_OK(nlh, (unsigned) len); nlh = NLMSG_NEXT(nlh, len)) {
-                if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct kiscsi_uevent)))
+/* Everything in one received buffer: the awaited reply to m, events to the queue. Malformed
+ * messages are dropped. */
+static void process_buffer(struct netlink_transport *nt, const uint8_t *buf, size_t len, struct reply_match *m) {
+        struct netlink_reader rd = netlink_reader_make(buf, len);
+        struct netlink_msg msg;
+        int r;
+        while ((r = netlink_reader_next(&rd, &msg)) != 0) {
+                if (r < 0)
                         continue;
-                struct kiscsi_uevent ev;
-                memcpy(&ev, NLMSG_DATA(nlh), sizeof ev);
-                const uint8_t *payload = (const uint8_t *) NLMSG_DATA(nlh) + sizeof ev;
-                size_t payload_len = nlh->nlmsg_len - NLMSG_LENGTH(sizeof ev);
-
-                if (m && !m->done && nlh->nlmsg_type == m->type && nlh->nlmsg_pid == 0 &&
-                    m->type != KISCSI_UEVENT_GET_STATS) {
-                        m->done = true;
-                        m->ev = ev;
-                        m->error = ev.type == KISCSI_KEVENT_IF_ERROR ? iferror_to_errno(ev.iferror) : 0;
+                if (m && !m->done && match_reply(m, &msg))
                         continue;
-                }
-                if (m && !m->done && m->type == KISCSI_UEVENT_GET_STATS) {
-                        if (nlh->nlmsg_type == KISCSI_UEVENT_GET_STATS && ev.type == KISCSI_KEVENT_IF_ERROR) {
-                                m->done = true;
-                                m->error = iferror_to_errno(ev.iferror);
-                                continue;
-                        }
-                        if (ev.type == KISCSI_UEVENT_GET_STATS && ev.u.get_stats.sid == m->sid &&
-                            ev.u.get_stats.cid == m->cid) {
-                                m->done = true;
-                                m->payload = malloc(payload_len ?: 1);
-                                if (!m->payload) {
-                                        m->error = -ENOMEM;
-                                        continue;
-                                }
-                                memcpy(m->payload, payload, payload_len);
-                                m->payload_len = payload_len;
-                                continue;
-                        }
-                }
-                queue_event(nt, &ev, payload, payload_len);
+                if (msg.kind == NETLINK_MSG_EVENT)
+                        queue_event(nt, &msg.event);
         }
 }
 
@@ -172,7 +133,7 @@ static int read_once(struct netlink_transport *nt, struct reply_match *m) {
                 /* Lost multicast messages (-NLE_NOMEM for ENOBUFS) are not fatal. */
                 return n == -NLE_AGAIN ? -EAGAIN : -EIO;
         }
-        process_buffer(nt, buf, n, m);
+        process_buffer(nt, buf, (size_t) n, m);
         free(buf);
         return 0;
 }
@@ -326,13 +287,6 @@ static int nl_send_pdu(struct kernel_transport *t, uint32_t sid, uint32_t cid, c
         return rc < 0 ? rc : rc > 0 ? -rc : 0;
 }
 
-static const char *const stat_names[] = {
-        "noptx_pdus", "scsicmd_pdus", "tmfcmd_pdus", "login_pdus", "text_pdus", "dataout_pdus",
-        "logout_pdus", "snack_pdus", "noprx_pdus", "scsirsp_pdus", "tmfrsp_pdus", "textrsp_pdus",
-        "datain_pdus", "logoutrsp_pdus", "r2t_pdus", "async_pdus", "rjt_pdus", "digest_err",
-        "timeout_err",
-};
-
 static int nl_get_stats(struct kernel_transport *t, uint32_t sid, uint32_t cid, struct iscsid_stat **ret,
                         size_t *ret_n) {
         struct kiscsi_uevent ev = { .type = KISCSI_UEVENT_GET_STATS };
@@ -340,39 +294,10 @@ static int nl_get_stats(struct kernel_transport *t, uint32_t sid, uint32_t cid, 
         ev.u.get_stats.cid = cid;
         struct reply_match m = { .sid = sid, .cid = cid };
         int r = request(NT(t), &ev, NULL, 0, NULL, 0, &m);
-        _cleanup_free_ void *payload = m.payload;
         if (r < 0)
                 return r;
-        struct kiscsi_stats stats;
-        if (m.payload_len < sizeof stats)
-                return -EBADMSG;
-        memcpy(&stats, payload, sizeof stats);
-        size_t ncustom = MIN(stats.custom_length, 32u);
-        if (m.payload_len < sizeof stats + ncustom * sizeof(struct kiscsi_stats_custom))
-                ncustom = (m.payload_len - sizeof stats) / sizeof(struct kiscsi_stats_custom);
-        size_t n = 2 + ELEMENTSOF(stat_names) + ncustom;
-        struct iscsid_stat *s = calloc(n, sizeof *s);
-        if (!s)
-                return -ENOMEM;
-        size_t i = 0;
-        snprintf(s[i].name, sizeof s[i].name, "txdata_octets");
-        s[i++].value = stats.txdata_octets;
-        snprintf(s[i].name, sizeof s[i].name, "rxdata_octets");
-        s[i++].value = stats.rxdata_octets;
-        const uint32_t *counters = &stats.noptx_pdus;
-        for (size_t k = 0; k < ELEMENTSOF(stat_names); k++, i++) {
-                snprintf(s[i].name, sizeof s[i].name, "%s", stat_names[k]);
-                s[i].value = counters[k];
-        }
-        for (size_t k = 0; k < ncustom; k++, i++) {
-                struct kiscsi_stats_custom c;
-                memcpy(&c, (uint8_t *) payload + sizeof stats + k * sizeof c, sizeof c);
-                c.desc[sizeof c.desc - 1] = 0;
-                snprintf(s[i].name, sizeof s[i].name, "%.47s", c.desc);
-                s[i].value = c.value;
-        }
-        *ret = s;
-        *ret_n = n;
+        *ret = m.stats;
+        *ret_n = m.n_stats;
         return 0;
 }
 

@@ -486,74 +486,87 @@ static int batch_run(const char *type, struct json_object **requests, size_t n, 
         return 0;
 }
 
-static int login_many_chunk(const struct node_login_req *reqs, size_t n, struct login_result *results) {
+/* One request type of the batch client: how request i becomes JSON, and how its reply (NULL when
+ * none came; connect_error < 0 when its connection failed) fills result i. */
+struct batch_ops {
+        const char *type;
+        struct json_object *(*encode)(const void *reqs, size_t i);
+        void (*decode)(void *results, size_t i, struct json_object *reply, int connect_error);
+};
+
+static int batch_chunk(const struct batch_ops *ops, const void *reqs, size_t n, void *results) {
         _cleanup_free_ struct json_object **req = calloc(n ?: 1, sizeof *req);
         _cleanup_free_ struct json_object **rep = calloc(n ?: 1, sizeof *rep);
         _cleanup_free_ int *cerr = calloc(n ?: 1, sizeof *cerr);
         if (!req || !rep || !cerr)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                req[i] = node_login_req_to_json(&reqs[i]);
-        int r = batch_run("login", req, n, rep, cerr);
+                req[i] = ops->encode(reqs, i);
+        int r = batch_run(ops->type, req, n, rep, cerr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                struct login_result res = { .sid = -1, .host_no = -1 };
-                if (rep[i]) {
-                        fill_status(rep[i], &res.status, res.message, sizeof res.message);
-                        struct json_object *result = get_result(rep[i]);
-                        if (result) {
-                                res.sid = (int) get_int(result, "sid", -1);
-                                res.host_no = (int) get_int(result, "host_no", -1);
-                        }
+                ops->decode(results, i, rep[i], cerr[i]);
+                if (rep[i])
                         json_object_put(rep[i]);
-                } else
-                        res.status = cerr[i] ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR;
-                results[i] = res;
         }
         return 0;
 }
 
-static int logout_many_chunk(const struct session_logout_req *reqs, size_t n, struct logout_result *results) {
-        _cleanup_free_ struct json_object **req = calloc(n ?: 1, sizeof *req);
-        _cleanup_free_ struct json_object **rep = calloc(n ?: 1, sizeof *rep);
-        _cleanup_free_ int *cerr = calloc(n ?: 1, sizeof *cerr);
-        if (!req || !rep || !cerr)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                req[i] = node_ipc_logout_req_to_json(&reqs[i]);
-        int r = batch_run("logout", req, n, rep, cerr);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                struct logout_result res = { .sid = -1 };
-                if (rep[i]) {
-                        fill_status(rep[i], &res.status, res.message, sizeof res.message);
-                        struct json_object *result = get_result(rep[i]);
-                        if (result)
-                                res.sid = (int) get_int(result, "sid", -1);
-                        json_object_put(rep[i]);
-                } else
-                        res.status = cerr[i] ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR;
-                results[i] = res;
+/* Requests and results are arrays (req_size / result_size bytes each), sent BATCH_MAX at a time. */
+static int batch_many(const struct batch_ops *ops, const void *reqs, size_t req_size,
+                      void *results, size_t result_size, size_t n) {
+        for (size_t off = 0; off < n; off += BATCH_MAX) {
+                int r = batch_chunk(ops, (const char *) reqs + off * req_size, MIN(n - off, (size_t) BATCH_MAX),
+                                    (char *) results + off * result_size);
+                if (r < 0)
+                        return r;
         }
         return 0;
+}
+
+/* The status of a reply, or why there is none. */
+static void batch_status(struct json_object *reply, int connect_error, int *status, char *message, size_t size) {
+        if (reply)
+                fill_status(reply, status, message, size);
+        else
+                *status = connect_error ? ISCSI_ERR_ISCSID_NOTCONN : ISCSI_ERR_ISCSID_COMM_ERR;
+}
+
+static struct json_object *login_encode(const void *reqs, size_t i) {
+        return node_login_req_to_json(&((const struct node_login_req *) reqs)[i]);
+}
+
+static void login_decode(void *results, size_t i, struct json_object *reply, int connect_error) {
+        struct login_result res = { .sid = -1, .host_no = -1 };
+        batch_status(reply, connect_error, &res.status, res.message, sizeof res.message);
+        struct json_object *result = reply ? get_result(reply) : NULL;
+        if (result) {
+                res.sid = (int) get_int(result, "sid", -1);
+                res.host_no = (int) get_int(result, "host_no", -1);
+        }
+        ((struct login_result *) results)[i] = res;
+}
+
+static struct json_object *logout_encode(const void *reqs, size_t i) {
+        return node_ipc_logout_req_to_json(&((const struct session_logout_req *) reqs)[i]);
+}
+
+static void logout_decode(void *results, size_t i, struct json_object *reply, int connect_error) {
+        struct logout_result res = { .sid = -1 };
+        batch_status(reply, connect_error, &res.status, res.message, sizeof res.message);
+        struct json_object *result = reply ? get_result(reply) : NULL;
+        if (result)
+                res.sid = (int) get_int(result, "sid", -1);
+        ((struct logout_result *) results)[i] = res;
 }
 
 int node_iscsid_client_login_many(const struct node_login_req *reqs, size_t n, struct login_result *results) {
-        for (size_t off = 0; off < n; off += BATCH_MAX) {
-                int r = login_many_chunk(reqs + off, MIN(n - off, (size_t) BATCH_MAX), results + off);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        static const struct batch_ops ops = { "login", login_encode, login_decode };
+        return batch_many(&ops, reqs, sizeof *reqs, results, sizeof *results, n);
 }
 
 int node_iscsid_client_logout_many(const struct session_logout_req *reqs, size_t n, struct logout_result *results) {
-        for (size_t off = 0; off < n; off += BATCH_MAX) {
-                int r = logout_many_chunk(reqs + off, MIN(n - off, (size_t) BATCH_MAX), results + off);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        static const struct batch_ops ops = { "logout", logout_encode, logout_decode };
+        return batch_many(&ops, reqs, sizeof *reqs, results, sizeof *results, n);
 }

@@ -118,36 +118,32 @@ static int apply(IscsidConf *c, const char *key, const char *value) {
         return 0;
 }
 
-int node_iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, ConfWarnFn warn, void *userdata) {
-        _cleanup_free_ char *copy = strdup(text);
-        unsigned lineno = 0;
-        char *line, *next;
+struct conf_parse {
+        IscsidConf *conf;
+        const char *file;
+        ConfWarnFn warn;
+        void *userdata;
+};
 
-        if (!copy)
-                return -ENOMEM;
-        for (line = copy; line; line = next) {
-                char *key, *value;
-                int k;
+static int conf_parse_line(void *userdata, unsigned lineno, char *line, char *key, char *value) {
+        struct conf_parse *p = userdata;
 
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                lineno++;
-                k = node_kv_split_line(line, &key, &value);
-                if (k == 0)
-                        continue;
-                if (k < 0) {
-                        if (warn)
-                                warn(userdata, file, lineno, CONF_MALFORMED, line, NULL);
-                        continue;
-                }
-                k = apply(c, key, value);
-                if (k == -ENOMEM)
-                        return k;
-                if (k < 0 && warn)
-                        warn(userdata, file, lineno, k == -ENOENT ? CONF_UNKNOWN_KEY : CONF_BAD_VALUE, key, value);
+        if (!key) {
+                if (p->warn)
+                        p->warn(p->userdata, p->file, lineno, CONF_MALFORMED, line, NULL);
+                return 0;
         }
+        int k = apply(p->conf, key, value);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0 && p->warn)
+                p->warn(p->userdata, p->file, lineno, k == -ENOENT ? CONF_UNKNOWN_KEY : CONF_BAD_VALUE, key, value);
         return 0;
+}
+
+int node_iscsid_conf_parse(IscsidConf *c, const char *file, const char *text, ConfWarnFn warn, void *userdata) {
+        struct conf_parse p = { c, file, warn, userdata };
+        return node_kv_for_each_line(text, conf_parse_line, &p);
 }
 
 /* iscsid.conf is about 12 KiB with its comments: read in steps of this. */

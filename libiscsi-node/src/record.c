@@ -310,42 +310,53 @@ int node_kv_split_line(char *line, char **ret_key, char **ret_value) {
         return 1;
 }
 
-int node_record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata) {
+int node_kv_for_each_line(const char *text, NodeKvLineFn fn, void *userdata) {
         size_t len = strlen(text);
         _cleanup_free_ char *copy = strdup(text);
-        char *line, *next;
         unsigned lineno = 0;
-        int n = 0;
+        int r = 0;
 
         if (!copy)
                 return -ENOMEM;
         /* strtok_r would swallow empty lines and break line numbers: walk by hand */
-        for (line = copy; line; line = next) {
+        for (char *line = copy, *next; line && r >= 0; line = next) {
                 char *key, *value;
-                int k;
 
                 next = strchr(line, '\n');
                 if (next)
                         *next++ = 0;
                 lineno++;
-                k = node_kv_split_line(line, &key, &value);
-                if (k == 0)
-                        continue;
-                if (k < 0) {
-                        if (warn)
-                                warn(userdata, lineno, strip(line), k);
-                        continue;
-                }
-                k = node_record_set(r, key, value);
-                if (k < 0) {
-                        if (warn)
-                                warn(userdata, lineno, key, k);
-                        continue;
-                }
-                n++;
+                int k = node_kv_split_line(line, &key, &value);
+                if (k != 0)
+                        r = fn(userdata, lineno, line, k > 0 ? key : NULL, k > 0 ? value : NULL);
         }
         explicit_bzero(copy, len);
-        return n;
+        return MIN(r, 0);
+}
+
+struct record_parse {
+        Record *record;
+        RecordWarnFn warn;
+        void *userdata;
+        int n_set;
+};
+
+static int record_parse_line(void *userdata, unsigned lineno, char *line, char *key, char *value) {
+        struct record_parse *p = userdata;
+        int k = key ? node_record_set(p->record, key, value) : -EBADMSG;
+
+        if (k < 0) {
+                if (p->warn)
+                        p->warn(p->userdata, lineno, key ?: strip(line), k);
+        } else
+                p->n_set++;
+        return 0;
+}
+
+int node_record_parse(Record *r, const char *text, RecordWarnFn warn, void *userdata) {
+        struct record_parse p = { r, warn, userdata, 0 };
+        int k = node_kv_for_each_line(text, record_parse_line, &p);
+        return k < 0 ? k : p.n_set;
 }
 
 /* Records are a few KiB: read in steps of this. */

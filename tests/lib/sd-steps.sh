@@ -1,8 +1,9 @@
-# Shared by the systemd-guest suites (66-consumers, 67-multipath): renumber a guest run's
+# Shared by the systemd-guest suites (65-systemd, 66-consumers, 67-multipath): renumber a guest run's
 # detail steps into this suite's TAP, then one summary step per name of the issue, ok iff
 # that name has detail steps and all of them passed.
-# Globals: n (steps printed so far), failed (1 once a step failed), sd_seen/sd_bad (per name).
-declare -A sd_seen sd_bad
+# Globals: n (steps printed so far), failed (1 once a step failed), sd_seen/sd_bad (per name),
+# sd_extra (per name: text appended to its passing summary step).
+declare -A sd_seen sd_bad sd_extra
 n=0 failed=0
 
 # sd_detail_steps TAPFILE NAME...: print TAPFILE's steps renumbered (and its comments); a step
@@ -48,7 +49,7 @@ sd_summary_steps() {
     elif [ "${sd_bad[$name]:-}" = skip ]; then
       echo "ok $n - $prefix$name # SKIP (see the detail steps)"
     else
-      echo "ok $n - $prefix$name"
+      echo "ok $n - $prefix$name${sd_extra[$name]:-}"
     fi
   done
 }

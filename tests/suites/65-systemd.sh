@@ -43,25 +43,9 @@ trap - EXIT
 mark() { sed -n "s/^# sd\/[^ ]* mark $1 //p" "$out"/*.tap | head -1; }
 with=$(mark userspace_with_package) without=$(mark userspace_without_package)
 
-n=0 failed=0
-declare -A seen bad
-while IFS= read -r line; do
-  if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ -?\ ?(.*)$ ]]; then
-    n=$((n + 1)); res=${BASH_REMATCH[1]} desc=${BASH_REMATCH[2]}
-    echo "$res $n - $desc"
-    [ "$res" = "not ok" ] && failed=1
-    d=${desc#sd/*: }
-    for s in "${scenarios[@]}"; do
-      if [[ $d == "$s:"* ]]; then
-        seen[$s]=1
-        [[ $res == "not ok" ]] && bad[$s]=1
-        [[ $res == ok && $desc == *"# SKIP"* ]] && bad[$s]=${bad[$s]:-skip}
-      fi
-    done
-  elif [[ $line == "#"* ]]; then
-    echo "$line"
-  fi
-done < <(cat "$out/bats.tap" "$out/baseline.tap" "$out/pair.tap")
+. "$SRC_DIR/tests/lib/sd-steps.sh"
+cat "$out/bats.tap" "$out/baseline.tap" "$out/pair.tap" > "$out/all.tap"
+sd_detail_steps "$out/all.tap" "${scenarios[@]}"
 
 # The boot time with / without the package is printed, not judged: the two boots run at the
 # same time, yet on the shared 2-core host (load 15-23) they still differed by up to 1.78x with
@@ -75,22 +59,10 @@ if [ -n "$with" ] && [ -n "$without" ]; then
   echo "ok $n - boot with no nodes: userspace boot time with/without the package ${with}s/${without}s = $ratio"
 else
   echo "not ok $n - boot with no nodes: boot time with/without the package measured (with='$with' without='$without')"
-  failed=1 bad["boot with no nodes"]=1
+  failed=1 sd_bad["boot with no nodes"]=1
 fi
-for s in "${scenarios[@]}"; do
-  n=$((n + 1))
-  extra=""
-  [ "$s" = "boot with no nodes" ] && [ -n "$ratio" ] && extra=" (boot time ratio with/without the package: $ratio)"
-  if [ -z "${seen[$s]:-}" ]; then
-    echo "not ok $n - $s: no step ran (see $out/*.log)"; failed=1
-  elif [ "${bad[$s]:-}" = 1 ]; then
-    echo "not ok $n - $s"; failed=1
-  elif [ "${bad[$s]:-}" = skip ]; then
-    echo "ok $n - $s # SKIP (see the detail steps)"
-  else
-    echo "ok $n - $s$extra"
-  fi
-done
+[ -n "$ratio" ] && sd_extra["boot with no nodes"]=" (boot time ratio with/without the package: $ratio)"
+sd_summary_steps "$out/all.tap" "$out/pair.log" "" "${scenarios[@]}"
 if [ $failed = 1 ]; then
   echo "# 65-systemd: logs in $out (baseline.log, pair.log; per boot: pair/{first,second}/boot-N/)"
   tail -n 80 "$out/pair.log" >&2

@@ -99,6 +99,12 @@ int node_record_parse(Record *r, const char *text, RecordWarnFn warn, void *user
 /* Split one "key = value" line in place: 1 with key/value set, 0 for blank or comment,
  * -EBADMSG when malformed. */
 int node_kv_split_line(char *line, char **ret_key, char **ret_value);
+/* Called for each line of "key = value" text that is not blank or a comment: key and value set,
+ * or both NULL when the line (as written) is malformed. A result < 0 stops the walk. */
+typedef int (*NodeKvLineFn)(void *userdata, unsigned lineno, char *line, char *key, char *value);
+/* Walks a copy of text line by line (line numbers count blank lines too); the copy is wiped
+ * afterwards, as the text may hold secrets. Returns fn's first result < 0, else 0. */
+int node_kv_for_each_line(const char *text, NodeKvLineFn fn, void *userdata);
 int node_record_load_file(Record *r, const char *path, RecordWarnFn warn, void *userdata);
 
 enum {

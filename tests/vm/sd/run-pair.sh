@@ -12,6 +12,7 @@
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)}
 export SRC_DIR
+. "$SRC_DIR/tests/lib/pair-tap.sh"
 [ $# -eq 2 ] || { echo "usage: $0 FIRST SECOND" >&2; exit 2; }
 run=$SRC_DIR/tests/vm/sd/run.sh
 if [ -n "${SD_OUT:-}" ]; then work=$SD_OUT
@@ -56,16 +57,4 @@ kill $apid 2>/dev/null
 wait $apid 2>/dev/null
 apid=""
 cat "$work/a.log" "$work/b.log" >&2
-n=0 rc=0
-for f in "$work/a.tap" "$work/b.tap"; do
-  while IFS= read -r line; do
-    if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ (.*)$ ]]; then
-      n=$((n + 1)); [ "${BASH_REMATCH[1]}" = "not ok" ] && rc=1
-      echo "${BASH_REMATCH[1]} $n ${BASH_REMATCH[2]}"
-    else
-      echo "$line"
-    fi
-  done < "$f"
-done
-if ! grep -q '^ok\|^not ok' "$work/b.tap"; then echo "not ok $((n + 1)) - sd/$(basename "$2" .sh): did not run (see log)"; rc=1; fi
-exit $rc
+pair_tap_merge "$work/a.tap" "$work/b.tap" "sd/$(basename "$2" .sh)"
