@@ -15,6 +15,12 @@
 #include "scsi-host.h"
 #include "iscsi-node/sysfs-session.h"
 
+/* A job thread needs a few KiB (three PATH_MAX buffers deep at most). glibc's default stack is
+ * 8 MiB: with transparent huge pages, khugepaged may back a 2 MiB piece of such a stack (kept in
+ * glibc's stack cache after the thread ends) with a huge page, and iscsid's RSS then jumps by
+ * 2 MiB without any allocation (seen in the soak scenario). No 2 MiB page fits in this one. */
+#define HOST_JOB_STACK_SIZE (256u * 1024u)
+
 struct host_job_thread {
         int host_no;
         struct host_job_done done;
@@ -51,8 +57,10 @@ int host_job_async(int host_no, enum host_job_kind kind, uint32_t token, int not
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int r = pthread_attr_setstacksize(&attr, HOST_JOB_STACK_SIZE);
         pthread_t t;
-        int r = pthread_create(&t, &attr, host_job_thread, j);
+        if (r == 0)
+                r = pthread_create(&t, &attr, host_job_thread, j);
         pthread_attr_destroy(&attr);
         if (r != 0) {
                 free(j);

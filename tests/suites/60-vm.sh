@@ -9,31 +9,36 @@
 # Env: SRC_DIR, BUILD_DIR, OUT_DIR (from tests/run-all.sh);
 #      VM_GROUPS: one boot per word, scenarios in a word joined by "+" (default: the harness
 #                 self-test, then every tests/vm/scenarios/*.sh, baseline first; scenarios
-#                 marked "# vm-pair: A B" run as two guests, "@pair:A+B", via run-pair.sh);
+#                 marked "# vm-pair: A B" run as two guests, "@pair:A+B", via run-pair.sh;
+#                 those marked "# vm-start-early" right after baseline);
 #                 "@asan:NAME" runs NAME with the sanitizer build in ASAN_BUILD_DIR (default
 #                 build-asan, made by 20-unit-asan.sh; SKIP if absent);
 #                 VM_JOBS (default 2; a pair takes two);
-#      VM_BUDGET (seconds, default 1500: 18 boots take ~10 min on 2 idle cores, far more on a loaded host).
+#      VM_BUDGET (seconds, default 1830: 18 boots take ~10 min on 2 idle cores, far more on a loaded
+#                 host; 330 of it for the soak scenario, ~5.5 min of one guest).
 set -uo pipefail
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT_DIR=${OUT_DIR:-$SRC_DIR/tests-out}
 export SRC_DIR OUT_DIR BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build}
 jobs_max=${VM_JOBS:-2}
-budget=${VM_BUDGET:-1500}
+budget=${VM_BUDGET:-1830}
 
 # "@selftest" is tests/vm/selftest.sh: the harness proving it reports failures as failures.
 if [ -z "${VM_GROUPS:-}" ]; then
   VM_GROUPS="@selftest baseline"
-  pairs=""
+  pairs="" early="" rest=""
   for f in "$SRC_DIR"/tests/vm/scenarios/*.sh; do
     name=$(basename "$f" .sh)
     pair=$(sed -n 's/^# vm-pair: *\([^ ]*\) \([^ ]*\).*/@pair:\1+\2/p' "$f" | head -1)
     if [ -n "$pair" ]; then
       case " $pairs " in *" $pair "*) ;; *) pairs="$pairs $pair" ;; esac
+    elif grep -q '^# vm-start-early' "$f"; then
+      early="$early $name"   # a long scenario: overlaps the short ones instead of trailing them
     elif [ "$name" != baseline ]; then
-      VM_GROUPS="$VM_GROUPS $name"
+      rest="$rest $name"
     fi
   done
+  VM_GROUPS="$VM_GROUPS$early$rest"
   # The walk-through once more with the sanitizer build of 20-unit-asan.sh: our daemons and
   # CLIs under ASan/UBSan on the real kernel path (any report fails a step).
   VM_GROUPS="$VM_GROUPS$pairs @asan:walkthrough"
