@@ -29,7 +29,9 @@ echo \$\$ > "$ISCSI_TARGETD_PIDFILE"
 while :; do sleep 0.05; done
 EOF
         chmod +x "$fake"
-        "$fake" &
+        # A shell cannot trap a signal ignored when it started (a run under nohup ignores HUP):
+        # start the stand-in with HUP at its default so that its trap takes.
+        env --default-signal=HUP "$fake" &
         PIDS_TO_KILL+=($!)
         wait_for '[ -s "$ISCSI_TARGETD_PIDFILE" ]'
 }
