@@ -59,8 +59,15 @@ static const char *run_dir(void) {
         return e && *e ? e : ISCSI_RUN_DIR;
 }
 
+/* The directory of the state files, and one session's file in it. */
+static void state_dir_path(char *buf, size_t size) {
+        snprintf(buf, size, "%s/sessions", run_dir());
+}
+
 static void state_file_path(uint32_t sid, char *buf, size_t size) {
-        snprintf(buf, size, "%s/sessions/%u.json", run_dir(), sid);
+        char dir[512];
+        state_dir_path(dir, sizeof dir);
+        snprintf(buf, size, "%s/%u.json", dir, sid);
 }
 
 static int log_save_failed(uint32_t sid, const char *path, int r) {
@@ -75,7 +82,7 @@ static int log_save_failed(uint32_t sid, const char *path, int r) {
  * restarted daemon can recover the session. */
 int session_config_save(uint32_t sid, const struct node_login_req *cfg, uint32_t initial_cmdsn, int host_no) {
         char dir[512], path[600];
-        snprintf(dir, sizeof dir, "%s/sessions", run_dir());
+        state_dir_path(dir, sizeof dir);
         state_file_path(sid, path, sizeof path);
         int r = util_mkdir_parents(dir, 0700, false);
         if (r < 0)
@@ -118,7 +125,7 @@ static bool state_file_sid(const char *name, uint32_t *ret) {
 
 void session_state_dir_tidy(struct sysfs_session *const *live, size_t n_live) {
         char dir[512];
-        snprintf(dir, sizeof dir, "%s/sessions", run_dir());
+        state_dir_path(dir, sizeof dir);
         int r = util_remove_stale_temps(dir, NULL);
         if (r > 0)
                 log_notice("removed %d temp file(s) of an interrupted state save from %s", r, dir);
